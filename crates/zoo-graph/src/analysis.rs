@@ -1,0 +1,234 @@
+//! Per-layer analysis of any ONNX model — the table lecture notes draw by hand: output shape,
+//! parameters, multiply-accumulates and activation memory of every node.
+//!
+//! Shapes come from the file's `value_info` where it has them and from zoo's own shape
+//! inference (the same code the builder uses) otherwise. A node whose op zoo does not know, or
+//! whose inputs are unknown, is reported as such; nothing here panics on a strange file.
+//! Counts are per batch item.
+
+use std::collections::{HashMap, HashSet};
+
+use zoo_proto::{ModelProto, NodeProto};
+
+use crate::ops::{self, Role};
+use crate::proto_util::{tensor_i64, tensor_info};
+use crate::tensor::{DType, Dim, TensorInfo};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerRow {
+    pub name: String,
+    pub op: String,
+    /// Kernel, stride, padding and the like.
+    pub detail: String,
+    /// Output shape, when known.
+    pub output: Option<TensorInfo>,
+    /// Trainable parameters first used by this node.
+    pub params: u64,
+    /// Non-trainable buffers (BatchNorm statistics) first used by this node.
+    pub buffers: u64,
+    pub macs: u64,
+    /// Bytes of the node's outputs for one batch item.
+    pub activation_bytes: u64,
+    /// Why the row is incomplete, if it is.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub params: u64,
+    pub buffers: u64,
+    pub macs: u64,
+    pub activation_bytes: u64,
+    /// Nodes that could not be fully analysed.
+    pub unanalysed: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    pub ir_version: i64,
+    pub opsets: Vec<(String, i64)>,
+    pub producer: String,
+    pub inputs: Vec<(String, Option<TensorInfo>)>,
+    pub outputs: Vec<(String, Option<TensorInfo>)>,
+    pub metadata: Vec<(String, String)>,
+    pub layers: Vec<LayerRow>,
+    pub totals: Totals,
+}
+
+pub fn analyze(model: &ModelProto) -> Analysis {
+    let empty = zoo_proto::GraphProto::default();
+    let graph = model.graph.as_ref().unwrap_or(&empty);
+    let mut known: HashMap<String, TensorInfo> = HashMap::new();
+    let mut consts: HashMap<String, Vec<i64>> = HashMap::new();
+    let mut initializers: HashMap<&str, u64> = HashMap::new();
+    for t in &graph.initializer {
+        let name = t.name.clone().unwrap_or_default();
+        let dims: Vec<Dim> = t.dims.iter().map(|&d| Dim::Known(d.max(0) as usize)).collect();
+        let n: u64 = t.dims.iter().map(|&d| d.max(0) as u64).product();
+        if let Some(dtype) = t.data_type.and_then(DType::from_onnx) {
+            known.insert(name.clone(), TensorInfo::new(dtype, dims));
+        }
+        if let Some(v) = tensor_i64(t) {
+            consts.insert(name.clone(), v);
+        }
+        initializers.insert(t.name.as_deref().unwrap_or_default(), n);
+    }
+    let from_file: HashMap<String, TensorInfo> = graph
+        .input
+        .iter()
+        .chain(&graph.value_info)
+        .chain(&graph.output)
+        .filter_map(|vi| Some((vi.name.clone()?, tensor_info(vi)?)))
+        .collect();
+    let inputs: Vec<(String, Option<TensorInfo>)> = graph
+        .input
+        .iter()
+        .filter(|vi| !initializers.contains_key(vi.name.as_deref().unwrap_or_default()))
+        .map(|vi| (vi.name.clone().unwrap_or_default(), tensor_info(vi)))
+        .collect();
+    for (name, info) in &inputs {
+        if let Some(info) = info {
+            known.insert(name.clone(), info.clone());
+        }
+    }
+
+    let mut counted: HashSet<&str> = HashSet::new();
+    let mut layers = Vec::with_capacity(graph.node.len());
+    for node in &graph.node {
+        layers.push(analyze_node(node, &mut known, &mut consts, &from_file, &initializers, &mut counted));
+    }
+
+    let totals = layers.iter().fold(Totals::default(), |t, r| Totals {
+        params: t.params + r.params,
+        buffers: t.buffers + r.buffers,
+        macs: t.macs + r.macs,
+        activation_bytes: t.activation_bytes + r.activation_bytes,
+        unanalysed: t.unanalysed + usize::from(r.note.is_some()),
+    });
+    let outputs = graph
+        .output
+        .iter()
+        .map(|vi| {
+            let name = vi.name.clone().unwrap_or_default();
+            let info = tensor_info(vi).or_else(|| known.get(&name).cloned());
+            (name, info)
+        })
+        .collect();
+    Analysis {
+        ir_version: model.ir_version.unwrap_or(0),
+        opsets: model.opset_import.iter().map(|o| (o.domain.clone().unwrap_or_default(), o.version.unwrap_or(0))).collect(),
+        producer: format!(
+            "{} {}",
+            model.producer_name.as_deref().unwrap_or(""),
+            model.producer_version.as_deref().unwrap_or("")
+        )
+        .trim()
+        .to_string(),
+        inputs,
+        outputs,
+        metadata: model
+            .metadata_props
+            .iter()
+            .map(|e| (e.key.clone().unwrap_or_default(), e.value.clone().unwrap_or_default()))
+            .collect(),
+        layers,
+        totals,
+    }
+}
+
+fn analyze_node<'a>(
+    node: &'a NodeProto,
+    known: &mut HashMap<String, TensorInfo>,
+    consts: &mut HashMap<String, Vec<i64>>,
+    from_file: &HashMap<String, TensorInfo>,
+    initializers: &HashMap<&str, u64>,
+    counted: &mut HashSet<&'a str>,
+) -> LayerRow {
+    let op = node.op_type.clone().unwrap_or_default();
+    let name = node.name.clone().filter(|n| !n.is_empty()).or_else(|| node.output.first().cloned()).unwrap_or_default();
+    let mut row = LayerRow {
+        name,
+        op: op.clone(),
+        detail: String::new(),
+        output: None,
+        params: 0,
+        buffers: 0,
+        macs: 0,
+        activation_bytes: 0,
+        note: None,
+    };
+    let domain = node.domain.as_deref().unwrap_or("");
+    let def = if domain.is_empty() || domain == "ai.onnx" { ops::lookup(&op) } else { None };
+
+    // Parameters count once, at the first node that reads them.
+    for (i, input) in node.input.iter().enumerate() {
+        if let Some(&n) = initializers.get(input.as_str())
+            && counted.insert(input.as_str())
+        {
+            match def.map_or(Role::Data, |d| (d.role)(i)) {
+                Role::Weight => row.params += n,
+                Role::Buffer => row.buffers += n,
+                Role::Data => {}
+            }
+        }
+    }
+
+    let present: Vec<&String> = node.input.iter().filter(|n| !n.is_empty()).collect();
+    let infos: Option<Vec<TensorInfo>> = present.iter().map(|n| known.get(n.as_str()).cloned()).collect();
+    let inferred = if op == "Constant" {
+        constant_output(node, consts)
+    } else {
+        match (def, &infos) {
+            (None, _) => Err(format!("op {}{op} is not analysed by zoo", if domain.is_empty() { "" } else { domain })),
+            (Some(_), None) => Err("an input's shape is unknown".to_string()),
+            (Some(d), Some(infos)) => {
+                row.detail = (d.describe)(node);
+                let lookup = |n: &str| consts.get(n).cloned();
+                (d.infer)(node, infos, &lookup).map_err(|e| e.to_string())
+            }
+        }
+    };
+    let outputs: Vec<Option<TensorInfo>> = node
+        .output
+        .iter()
+        .enumerate()
+        .map(|(i, o)| from_file.get(o).cloned().or_else(|| inferred.as_ref().ok().and_then(|v| v.get(i).cloned())))
+        .collect();
+    if let Err(e) = &inferred {
+        row.note = Some(e.clone());
+    }
+    for (o, info) in node.output.iter().zip(&outputs) {
+        if let Some(info) = info {
+            known.insert(o.clone(), info.clone());
+            row.activation_bytes += info.per_item().unwrap_or(0) as u64 * info.dtype.size() as u64;
+        }
+    }
+    row.output = outputs.first().cloned().flatten();
+    if let (Some(d), Some(infos)) = (def, &infos) {
+        let outs: Option<Vec<TensorInfo>> = outputs.iter().cloned().collect();
+        if let Some(outs) = outs
+            && !outs.is_empty()
+        {
+            row.macs = (d.macs)(node, infos, &outs);
+        }
+    }
+    // A row whose output shape came from the file is complete even if zoo cannot infer it.
+    if row.note.is_some() && row.output.is_some() && def.is_none() {
+        row.note = Some(format!("op {op} is not analysed by zoo (shape from the file)"));
+    }
+    row
+}
+
+fn constant_output(node: &NodeProto, consts: &mut HashMap<String, Vec<i64>>) -> Result<Vec<TensorInfo>, String> {
+    let t = node
+        .attribute
+        .iter()
+        .find(|a| a.name.as_deref() == Some("value"))
+        .and_then(|a| a.t.as_ref())
+        .ok_or("Constant without a tensor `value`")?;
+    let dtype = t.data_type.and_then(DType::from_onnx).ok_or("Constant of an element type zoo does not read")?;
+    if let (Some(v), Some(out)) = (tensor_i64(t), node.output.first()) {
+        consts.insert(out.clone(), v);
+    }
+    Ok(vec![TensorInfo::new(dtype, t.dims.iter().map(|&d| Dim::Known(d.max(0) as usize)).collect())])
+}

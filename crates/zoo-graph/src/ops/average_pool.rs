@@ -1,0 +1,48 @@
+//! AveragePool — https://onnx.ai/onnx/operators/onnx__AveragePool.html
+//!
+//! Opset history: 1, 7 (count_include_pad), 10 (ceil_mode), 11 (pads semantics), 19
+//! (dilations), 22 (types). `count_include_pad` is always written: PyTorch's `AvgPool2d`
+//! counts padding by default, ONNX does not, and the difference only shows at the borders.
+
+use zoo_proto::NodeProto;
+
+use super::{Consts, OpDef, Pool2d, all_data, no_macs, pool_describe, pool_infer};
+use crate::attr;
+use crate::builder::{Layer, Net, Value};
+use crate::error::{GraphError, ShapeError};
+use crate::tensor::TensorInfo;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AveragePool {
+    pub window: Pool2d,
+    pub count_include_pad: bool,
+}
+
+impl AveragePool {
+    pub fn new(kernel: usize, stride: usize) -> Self {
+        AveragePool { window: Pool2d::new(kernel, stride), count_include_pad: false }
+    }
+    pub fn pad(self, p: usize) -> Self {
+        AveragePool { window: Pool2d { pads: [p; 4], ..self.window }, ..self }
+    }
+    pub fn ceil(self) -> Self {
+        AveragePool { window: Pool2d { ceil: true, ..self.window }, ..self }
+    }
+    pub fn count_include_pad(self) -> Self {
+        AveragePool { count_include_pad: true, ..self }
+    }
+}
+
+impl Layer for AveragePool {
+    fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
+        let mut attrs = self.window.attributes();
+        attrs.insert(0, attr::int("count_include_pad", i64::from(self.count_include_pad)));
+        net.node(name, "AveragePool", inputs, attrs)
+    }
+}
+
+fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
+    pool_infer(node, inputs)
+}
+
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: pool_describe, role: all_data };

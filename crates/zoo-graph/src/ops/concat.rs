@@ -1,0 +1,53 @@
+//! Concat — https://onnx.ai/onnx/operators/onnx__Concat.html
+//!
+//! Opset history: 1, 4 (axis required), 11 (negative axis), 13 (bfloat16). Joins inputs along
+//! `axis`; every other dimension must agree (GoogLeNet's inception branches along channels).
+
+use zoo_proto::NodeProto;
+
+use super::{Consts, OpDef, all_data, no_description, no_macs};
+use crate::attr;
+use crate::builder::{Layer, Net, Value};
+use crate::error::{GraphError, ShapeError};
+use crate::tensor::{Dim, TensorInfo};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Concat {
+    pub axis: i64,
+}
+
+impl Layer for Concat {
+    fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
+        net.node(name, "Concat", inputs, vec![attr::int("axis", self.axis)])
+    }
+}
+
+fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
+    let first = inputs.first().ok_or(ShapeError::Arity { expected: "at least 1".into(), got: 0 })?;
+    let r = first.rank() as i64;
+    let mut axis = attr::get_int(node, "axis").ok_or(ShapeError::Attribute { name: "axis".into(), reason: "required".into() })?;
+    if axis < 0 {
+        axis += r;
+    }
+    if !(0..r).contains(&axis) {
+        return Err(ShapeError::Attribute { name: "axis".into(), reason: format!("out of range for rank {r}") });
+    }
+    let axis = axis as usize;
+    let mut shape = first.shape.clone();
+    let mut total = Some(0usize);
+    for x in inputs {
+        if x.rank() != first.rank() {
+            return Err(ShapeError::Mismatch(format!("ranks differ: {} and {}", first.shape_string(), x.shape_string())));
+        }
+        for (i, (a, b)) in first.shape.iter().zip(&x.shape).enumerate() {
+            if i != axis && a != b && a.known().is_some() && b.known().is_some() {
+                return Err(ShapeError::Mismatch(format!("shapes differ off axis {axis}: {} and {}", first.shape_string(), x.shape_string())));
+            }
+        }
+        total = total.zip(x.dim(axis)).map(|(t, d)| t + d);
+    }
+    shape[axis] = total.map_or_else(|| Dim::Sym("concat".into()), Dim::Known);
+    Ok(vec![TensorInfo::new(first.dtype, shape)])
+}
+
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };

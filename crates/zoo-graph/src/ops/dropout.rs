@@ -1,0 +1,40 @@
+//! Dropout — https://onnx.ai/onnx/operators/onnx__Dropout.html
+//!
+//! Opset history: 1, 6, 7, 10, 12 (`ratio` and `training_mode` became optional inputs instead
+//! of an attribute), 13 (bfloat16), 22 (types). For opsets 13–21 the ratio is therefore an
+//! input: zoo stores it as a scalar constant initializer `<layer>.ratio`, so the file records
+//! the architecture's dropout rate, and omits `training_mode` (false): an identity at inference.
+
+use zoo_proto::NodeProto;
+
+use super::{Consts, OpDef, all_data, arity, no_description, no_macs};
+use crate::builder::{Layer, Net, Value};
+use crate::error::{GraphError, ShapeError};
+use crate::param::{Init, ParamKind};
+use crate::tensor::TensorInfo;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dropout(pub f32);
+
+impl Layer for Dropout {
+    fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
+        if !(0.0..1.0).contains(&self.0) {
+            return Err(GraphError::Layer {
+                layer: name.to_string(),
+                op: "Dropout",
+                source: ShapeError::Attribute { name: "ratio".into(), reason: format!("{} is not in [0, 1)", self.0) },
+            });
+        }
+        let ratio = net.param(&format!("{name}.ratio"), &[], ParamKind::Constant, Init::F32(vec![self.0]))?;
+        let mut ins = inputs.to_vec();
+        ins.push(ratio);
+        net.node(name, "Dropout", &ins, vec![])
+    }
+}
+
+fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
+    arity(inputs, 1, 3)?;
+    Ok(vec![inputs[0].clone()])
+}
+
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };

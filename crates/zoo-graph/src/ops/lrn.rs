@@ -1,0 +1,91 @@
+//! LRN — https://onnx.ai/onnx/operators/onnx__LRN.html
+//!
+//! Opset history: 1, 13 (bfloat16 only): the same attributes at every opset zoo emits.
+//!
+//! ONNX defines `y = x / (bias + alpha / size · Σ x²)^beta` over `size` neighbouring channels.
+//! Krizhevsky et al. 2012 (§3.3) write `b = a / (k + α Σ a²)^β` with no division by n, so the
+//! paper's α must be multiplied by n to express it in ONNX; Caffe (and so BVLC AlexNet), like
+//! ONNX, divides by n, and its α goes in unchanged. [`Lrn::paper`] and [`Lrn::caffe`] make the
+//! two readings explicit. ONNX Runtime rejects an even `size`.
+
+use zoo_proto::NodeProto;
+
+use super::{Consts, OpDef, all_data, arity, no_macs, rank};
+use crate::attr;
+use crate::builder::{Layer, Net, Value};
+use crate::error::{GraphError, ShapeError};
+use crate::tensor::TensorInfo;
+
+/// The ONNX LRN attributes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lrn {
+    pub size: usize,
+    /// ONNX's alpha: divided by `size` inside the op.
+    pub alpha: f32,
+    pub beta: f32,
+    pub bias: f32,
+}
+
+impl Lrn {
+    /// The paper's formula with its constants `k, n, α, β`: ONNX alpha = α · n (computed in
+    /// f64, so that 1e-4 · 5 lands on the f32 nearest to 5e-4).
+    pub fn paper(k: f32, n: usize, alpha: f64, beta: f32) -> Self {
+        Lrn { size: n, alpha: (alpha * n as f64) as f32, beta, bias: k }
+    }
+
+    /// Caffe's `LRNParameter` (`local_size`, `alpha`, `beta`, `k`): Caffe already divides α by n.
+    pub fn caffe(local_size: usize, alpha: f32, beta: f32, k: f32) -> Self {
+        Lrn { size: local_size, alpha, beta, bias: k }
+    }
+}
+
+impl Layer for Lrn {
+    fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
+        net.node(
+            name,
+            "LRN",
+            inputs,
+            vec![
+                attr::float("alpha", self.alpha),
+                attr::float("beta", self.beta),
+                attr::float("bias", self.bias),
+                attr::int("size", self.size as i64),
+            ],
+        )
+    }
+}
+
+fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
+    arity(inputs, 1, 1)?;
+    rank(&inputs[0], 4)?;
+    match attr::get_int(node, "size") {
+        Some(s) if s > 0 => Ok(vec![inputs[0].clone()]),
+        _ => Err(ShapeError::Attribute { name: "size".into(), reason: "required and positive".into() }),
+    }
+}
+
+fn describe(node: &NodeProto) -> String {
+    format!(
+        "n={} α={} β={} k={}",
+        attr::get_int(node, "size").unwrap_or(0),
+        attr::get_float(node, "alpha").unwrap_or(1e-4),
+        attr::get_float(node, "beta").unwrap_or(0.75),
+        attr::get_float(node, "bias").unwrap_or(1.0)
+    )
+}
+
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe, role: all_data };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paper_alpha_is_scaled_by_n() {
+        let l = Lrn::paper(2.0, 5, 1e-4, 0.75);
+        assert_eq!((l.size, l.bias, l.beta), (5, 2.0, 0.75));
+        assert_eq!(l.alpha, 5e-4_f32);
+        let c = Lrn::caffe(5, 1e-4, 0.75, 1.0);
+        assert_eq!(c.alpha, 1e-4);
+    }
+}

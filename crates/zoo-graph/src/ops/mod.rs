@@ -1,0 +1,252 @@
+//! The ops zoo builds and analyses, one file each. Every op file holds the same three things:
+//! the builder's layer (which parameters it creates, which node it emits), the shape inference
+//! of the node as the ONNX spec defines it, and its cost (multiply-accumulates). The builder
+//! and `inspect` share the inference, so a file zoo did not write is read the same way as one
+//! it did.
+
+mod add;
+mod average_pool;
+mod batch_norm;
+mod concat;
+mod conv;
+mod dropout;
+mod flatten;
+mod gemm;
+mod global_average_pool;
+mod identity;
+mod lrn;
+mod matmul;
+mod max_pool;
+mod relu;
+mod reshape;
+mod softmax;
+
+pub use add::Add;
+pub use average_pool::AveragePool;
+pub use batch_norm::BatchNorm;
+pub use concat::Concat;
+pub use conv::Conv;
+pub use dropout::Dropout;
+pub use flatten::Flatten;
+pub use gemm::Linear;
+pub use global_average_pool::GlobalAveragePool;
+pub use lrn::Lrn;
+pub use max_pool::MaxPool;
+pub use relu::Relu;
+pub use softmax::Softmax;
+
+use zoo_proto::NodeProto;
+
+use crate::attr;
+use crate::error::ShapeError;
+use crate::tensor::{Dim, TensorInfo};
+use crate::window::{Window, WindowError};
+
+/// Looks up constant integer tensors (e.g. Reshape's shape) by value name.
+pub type Consts<'a> = &'a dyn Fn(&str) -> Option<Vec<i64>>;
+
+/// What an input of an op is, for counting parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A trainable parameter (weights, biases, BatchNorm scale and shift).
+    Weight,
+    /// A non-trainable buffer (BatchNorm running statistics).
+    Buffer,
+    /// Activations or helper constants.
+    Data,
+}
+
+/// How the analysis and the builder treat one op type.
+pub struct OpDef {
+    pub infer: fn(&NodeProto, &[TensorInfo], Consts) -> Result<Vec<TensorInfo>, ShapeError>,
+    /// Multiply-accumulates per batch item.
+    pub macs: fn(&NodeProto, &[TensorInfo], &[TensorInfo]) -> u64,
+    /// Kernel / stride / padding, or whatever else characterises the node, for tables.
+    pub describe: fn(&NodeProto) -> String,
+    pub role: fn(usize) -> Role,
+}
+
+/// The op definition for `op_type` in the default ONNX domain, if zoo knows it.
+pub fn lookup(op_type: &str) -> Option<&'static OpDef> {
+    Some(match op_type {
+        "Add" | "Sub" | "Mul" | "Div" => &add::DEF,
+        "AveragePool" => &average_pool::DEF,
+        "BatchNormalization" => &batch_norm::DEF,
+        "Concat" => &concat::DEF,
+        "Conv" => &conv::DEF,
+        "Dropout" => &dropout::DEF,
+        "Flatten" => &flatten::DEF,
+        "Gemm" => &gemm::DEF,
+        "GlobalAveragePool" | "GlobalMaxPool" => &global_average_pool::DEF,
+        "Identity" => &identity::DEF,
+        "LRN" => &lrn::DEF,
+        "MatMul" => &matmul::DEF,
+        "MaxPool" => &max_pool::DEF,
+        "Relu" | "Sigmoid" | "Tanh" | "LeakyRelu" | "Clip" => &relu::DEF,
+        "Reshape" => &reshape::DEF,
+        "Softmax" | "LogSoftmax" => &softmax::DEF,
+        _ => return None,
+    })
+}
+
+pub(crate) fn no_macs(_: &NodeProto, _: &[TensorInfo], _: &[TensorInfo]) -> u64 {
+    0
+}
+
+pub(crate) fn no_description(_: &NodeProto) -> String {
+    String::new()
+}
+
+pub(crate) fn all_data(_: usize) -> Role {
+    Role::Data
+}
+
+pub(crate) fn arity(inputs: &[TensorInfo], min: usize, max: usize) -> Result<(), ShapeError> {
+    if inputs.len() < min || inputs.len() > max {
+        let expected = if min == max { min.to_string() } else { format!("{min} to {max}") };
+        return Err(ShapeError::Arity { expected, got: inputs.len() });
+    }
+    Ok(())
+}
+
+pub(crate) fn rank(x: &TensorInfo, expected: usize) -> Result<(), ShapeError> {
+    if x.rank() != expected {
+        return Err(ShapeError::Rank { expected, shape: x.shape_string() });
+    }
+    Ok(())
+}
+
+/// A dimension that must be known (channels, features), or an error naming it.
+pub(crate) fn known(x: &TensorInfo, axis: usize, what: &str) -> Result<usize, ShapeError> {
+    x.dim(axis).ok_or_else(|| ShapeError::Mismatch(format!("{what} (axis {axis} of {}) must be known", x.shape_string())))
+}
+
+/// Output size of every spatial axis of a Conv or pooling node, from its attributes
+/// (`strides`, `pads`, `dilations`, `ceil_mode`, `auto_pad`) and its kernel.
+pub(crate) fn spatial_output(node: &NodeProto, x: &TensorInfo, kernel: &[usize]) -> Result<Vec<Dim>, ShapeError> {
+    let n = kernel.len();
+    let strides = attr::get_usizes(node, "strides")?.unwrap_or_else(|| vec![1; n]);
+    let dilations = attr::get_usizes(node, "dilations")?.unwrap_or_else(|| vec![1; n]);
+    let pads = attr::get_usizes(node, "pads")?.unwrap_or_else(|| vec![0; 2 * n]);
+    let ceil = attr::get_int(node, "ceil_mode").unwrap_or(0) != 0;
+    let auto_pad = attr::get_string(node, "auto_pad").unwrap_or_else(|| "NOTSET".into());
+    if strides.len() != n || dilations.len() != n || pads.len() != 2 * n {
+        return Err(ShapeError::Attribute {
+            name: "strides/pads/dilations".into(),
+            reason: format!("lengths do not match a {n}-d kernel"),
+        });
+    }
+    let mut out = Vec::with_capacity(n);
+    for axis in 0..n {
+        let Some(input) = x.dim(2 + axis) else {
+            out.push(Dim::Sym(format!("{}_out{axis}", x.shape[2 + axis])));
+            continue;
+        };
+        let size = match auto_pad.as_str() {
+            "SAME_UPPER" | "SAME_LOWER" => input.div_ceil(strides[axis].max(1)),
+            "NOTSET" | "VALID" => {
+                let (pad_begin, pad_end) = if auto_pad == "VALID" { (0, 0) } else { (pads[axis], pads[axis + n]) };
+                let w = Window { kernel: kernel[axis], stride: strides[axis], pad_begin, pad_end, dilation: dilations[axis], ceil };
+                w.output(input).map_err(|e| match e {
+                    WindowError::Zero => ShapeError::Attribute {
+                        name: "kernel/strides/dilations".into(),
+                        reason: "must be positive".into(),
+                    },
+                    WindowError::TooLarge { kernel, padded } => {
+                        ShapeError::KernelTooLarge { what: format!("spatial axis {axis}"), kernel, padded }
+                    }
+                })?
+            }
+            other => return Err(ShapeError::Attribute { name: "auto_pad".into(), reason: format!("unknown value {other}") }),
+        };
+        out.push(Dim::Known(size));
+    }
+    Ok(out)
+}
+
+/// `k×k/s p` style summary of a windowed node's attributes.
+pub(crate) fn describe_window(node: &NodeProto, kernel: &[usize]) -> String {
+    let join = |v: &[usize]| {
+        if v.iter().all(|&x| x == v[0]) {
+            v[0].to_string()
+        } else {
+            v.iter().map(usize::to_string).collect::<Vec<_>>().join("×")
+        }
+    };
+    let k = kernel.iter().map(usize::to_string).collect::<Vec<_>>().join("×");
+    let mut s = k;
+    if let Ok(Some(st)) = attr::get_usizes(node, "strides")
+        && !st.is_empty()
+    {
+        s += &format!("/{}", join(&st));
+    }
+    match attr::get_usizes(node, "pads") {
+        Ok(Some(p)) if p.iter().any(|&x| x != 0) => s += &format!(" p{}", join(&p)),
+        _ => {}
+    }
+    if let Some(a) = attr::get_string(node, "auto_pad")
+        && a != "NOTSET"
+    {
+        s += &format!(" {a}");
+    }
+    if attr::get_int(node, "ceil_mode").unwrap_or(0) != 0 {
+        s += " ceil";
+    }
+    if let Some(g) = attr::get_int(node, "group")
+        && g > 1
+    {
+        s += &format!(" g{g}");
+    }
+    s
+}
+
+/// Product of the output's per-item dimensions (the batch axis excluded), or 0 when unknown.
+pub(crate) fn per_item(x: &TensorInfo) -> u64 {
+    x.per_item().unwrap_or(0) as u64
+}
+
+/// Kernel, stride, padding and rounding of a 2-d pooling layer (MaxPool, AveragePool).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pool2d {
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+    /// top, left, bottom, right.
+    pub pads: [usize; 4],
+    pub ceil: bool,
+}
+
+impl Pool2d {
+    pub fn new(kernel: usize, stride: usize) -> Self {
+        Pool2d { kernel: [kernel; 2], stride: [stride; 2], pads: [0; 4], ceil: false }
+    }
+
+    pub(crate) fn attributes(&self) -> Vec<zoo_proto::AttributeProto> {
+        let i = |v: &[usize]| v.iter().map(|&x| x as i64).collect::<Vec<_>>();
+        let mut a = vec![];
+        if self.ceil {
+            a.push(attr::int("ceil_mode", 1));
+        }
+        a.push(attr::ints("kernel_shape", &i(&self.kernel)));
+        a.push(attr::ints("pads", &i(&self.pads)));
+        a.push(attr::ints("strides", &i(&self.stride)));
+        a
+    }
+}
+
+/// Output shape of a pooling node over an `[N, C, spatial…]` input.
+pub(crate) fn pool_infer(node: &NodeProto, inputs: &[TensorInfo]) -> Result<Vec<TensorInfo>, ShapeError> {
+    arity(inputs, 1, 1)?;
+    let x = &inputs[0];
+    let kernel = attr::get_usizes(node, "kernel_shape")?
+        .ok_or_else(|| ShapeError::Attribute { name: "kernel_shape".into(), reason: "required".into() })?;
+    if x.rank() != kernel.len() + 2 {
+        return Err(ShapeError::Rank { expected: kernel.len() + 2, shape: x.shape_string() });
+    }
+    let mut shape = x.shape[..2].to_vec();
+    shape.extend(spatial_output(node, x, &kernel)?);
+    Ok(vec![TensorInfo::new(x.dtype, shape)])
+}
+
+pub(crate) fn pool_describe(node: &NodeProto) -> String {
+    describe_window(node, &attr::get_usizes(node, "kernel_shape").ok().flatten().unwrap_or_default())
+}

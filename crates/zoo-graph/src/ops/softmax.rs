@@ -1,0 +1,35 @@
+//! Softmax — https://onnx.ai/onnx/operators/onnx__Softmax.html
+//!
+//! Opset history: 1, 11, 13. Before 13, `axis` meant "flatten from here into 2-d"; from 13 on
+//! it is the one axis normalised (default −1). Zoo only emits 13+, and always writes the axis.
+
+use zoo_proto::NodeProto;
+
+use super::{Consts, OpDef, all_data, arity, no_description, no_macs};
+use crate::attr;
+use crate::builder::{Layer, Net, Value};
+use crate::error::{GraphError, ShapeError};
+use crate::tensor::TensorInfo;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Softmax {
+    pub axis: i64,
+}
+
+impl Layer for Softmax {
+    fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
+        net.node(name, "Softmax", inputs, vec![attr::int("axis", self.axis)])
+    }
+}
+
+fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
+    arity(inputs, 1, 1)?;
+    let r = inputs[0].rank() as i64;
+    let axis = attr::get_int(node, "axis").unwrap_or(-1);
+    if !(-r..r).contains(&axis) {
+        return Err(ShapeError::Attribute { name: "axis".into(), reason: format!("{axis} out of range for rank {r}") });
+    }
+    Ok(vec![inputs[0].clone()])
+}
+
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };

@@ -1,0 +1,132 @@
+//! Element types and shapes of graph values. Every value zoo builds has a known element type
+//! and shape; only the batch dimension may be symbolic.
+
+use std::fmt;
+
+use zoo_proto::tensor_proto::DataType;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DType {
+    F32,
+    F16,
+    I64,
+}
+
+impl DType {
+    pub fn onnx(self) -> DataType {
+        match self {
+            DType::F32 => DataType::Float,
+            DType::F16 => DataType::Float16,
+            DType::I64 => DataType::Int64,
+        }
+    }
+
+    pub fn from_onnx(code: i32) -> Option<Self> {
+        match DataType::try_from(code).ok()? {
+            DataType::Float => Some(DType::F32),
+            DataType::Float16 => Some(DType::F16),
+            DataType::Int64 => Some(DType::I64),
+            _ => None,
+        }
+    }
+
+    pub fn size(self) -> usize {
+        match self {
+            DType::F32 => 4,
+            DType::F16 => 2,
+            DType::I64 => 8,
+        }
+    }
+}
+
+impl fmt::Display for DType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DType::F32 => "f32",
+            DType::F16 => "f16",
+            DType::I64 => "i64",
+        })
+    }
+}
+
+/// One dimension: a number, or a symbol such as the batch size `N`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Dim {
+    Known(usize),
+    Sym(String),
+}
+
+impl Dim {
+    pub fn known(&self) -> Option<usize> {
+        match self {
+            Dim::Known(n) => Some(*n),
+            Dim::Sym(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Dim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Dim::Known(n) => write!(f, "{n}"),
+            Dim::Sym(s) => f.write_str(s),
+        }
+    }
+}
+
+impl From<usize> for Dim {
+    fn from(n: usize) -> Self {
+        Dim::Known(n)
+    }
+}
+
+/// A value's type: element type and shape.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TensorInfo {
+    pub dtype: DType,
+    pub shape: Vec<Dim>,
+}
+
+impl TensorInfo {
+    pub fn new(dtype: DType, shape: Vec<Dim>) -> Self {
+        Self { dtype, shape }
+    }
+
+    pub fn f32(dims: &[usize]) -> Self {
+        Self::new(DType::F32, dims.iter().map(|&d| Dim::Known(d)).collect())
+    }
+
+    pub fn rank(&self) -> usize {
+        self.shape.len()
+    }
+
+    /// The known dimension `axis`, or `None` when it is symbolic.
+    pub fn dim(&self, axis: usize) -> Option<usize> {
+        self.shape.get(axis).and_then(Dim::known)
+    }
+
+    /// Elements per batch item: the product of every dimension after the first, when known.
+    pub fn per_item(&self) -> Option<usize> {
+        self.shape.iter().skip(1).map(Dim::known).product()
+    }
+
+    /// Total element count, when every dimension is known.
+    pub fn numel(&self) -> Option<usize> {
+        self.shape.iter().map(Dim::known).product()
+    }
+
+    pub fn shape_string(&self) -> String {
+        shape_string(&self.shape)
+    }
+}
+
+pub fn shape_string(shape: &[Dim]) -> String {
+    let parts: Vec<String> = shape.iter().map(Dim::to_string).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+impl fmt::Display for TensorInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.dtype, self.shape_string())
+    }
+}

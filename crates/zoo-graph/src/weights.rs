@@ -1,0 +1,59 @@
+//! Where a model's weight values come from while it is written: a seeded recipe (the zoo's
+//! reference weights) or, later, a user's checkpoint. Sources fill one chunk at a time, so no
+//! whole-network copy of the weights is ever held.
+
+use crate::error::WeightError;
+use crate::param::{Init, Param};
+use crate::prng::Stream;
+
+pub trait WeightSource: Sync {
+    /// `metadata_props` entries that say where the weights came from.
+    fn describe(&self) -> Vec<(String, String)>;
+
+    /// Writes elements `offset..offset + out.len()` of `param` (row-major) into `out`.
+    fn fill(&self, param: &Param, offset: usize, out: &mut [f32]) -> Result<(), WeightError>;
+}
+
+/// The reference weights: every parameter drawn from its [`Init`] recipe with the portable
+/// generator of [`crate::prng`], keyed by seed and parameter name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seeded {
+    pub seed: u64,
+}
+
+impl Seeded {
+    pub const RECIPE: &'static str = "zoo-splitmix64-v1: conv/fc weights He-uniform U(±√(6/fan_in)), \
+        biases U(±1/√fan_in), BatchNorm scale U(0.5,1.5), shift U(±0.25), running mean U(±0.25), running var U(0.5,1.5)";
+}
+
+impl WeightSource for Seeded {
+    fn describe(&self) -> Vec<(String, String)> {
+        vec![
+            ("weights.source".into(), "seeded".into()),
+            ("weights.seed".into(), self.seed.to_string()),
+            ("weights.recipe".into(), Self::RECIPE.into()),
+        ]
+    }
+
+    fn fill(&self, param: &Param, offset: usize, out: &mut [f32]) -> Result<(), WeightError> {
+        let stream = Stream::new(self.seed, &param.name);
+        match &param.init {
+            Init::HeUniform { fan_in } => {
+                let bound = (6.0 / *fan_in as f64).sqrt();
+                stream.fill_uniform(offset, -bound, bound, out);
+            }
+            Init::Uniform { low, high } => stream.fill_uniform(offset, f64::from(*low), f64::from(*high), out),
+            Init::F32(values) => {
+                let src = values.get(offset..offset + out.len()).ok_or_else(|| WeightError::Param {
+                    name: param.name.clone(),
+                    reason: "constant is shorter than its shape".into(),
+                })?;
+                out.copy_from_slice(src);
+            }
+            Init::I64(_) => {
+                return Err(WeightError::Param { name: param.name.clone(), reason: "integer constant asked for as f32".into() });
+            }
+        }
+        Ok(())
+    }
+}
