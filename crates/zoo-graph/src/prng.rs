@@ -1,14 +1,20 @@
 //! The portable random numbers behind zoo's reference weights.
 //!
 //! SplitMix64 (Steele, Lea & Flood, "Fast Splittable Pseudorandom Number Generators",
-//! OOPSLA 2014) used as a counter-based generator: element `i` of a tensor is
-//! `mix(key + (i + 1) · γ)` with `key = mix(seed ⊕ FNV-1a-64(tensor name))`. Every element is a
-//! pure function of (seed, name, index), so the bytes are the same on every machine, for any
-//! thread count and any chunking, and a tensor can be produced piecewise while it is written.
-//! Integer arithmetic only up to the final scaling, which uses IEEE-754 f64 operations that
-//! are exactly rounded everywhere (`+`, `·`, `√`: no transcendental functions).
+//! OOPSLA 2014) used as a counter-based generator: word `j` of a tensor's stream is
+//! `mix(key + (j + 1) · γ)` with `key = mix(seed ⊕ FNV-1a-64(tensor name))`, and each word
+//! gives two elements: element `2j` takes its high 32 bits, element `2j + 1` its low 32 bits,
+//! of which the top 24 (an f32's precision) make a uniform `u = bits / 2²⁴` in [0, 1).
+//! Every element is a pure function of (seed, name, index), so the bytes are the same on every
+//! machine, for any thread count and any chunking, and a tensor can be produced piecewise
+//! while it is written. Integer arithmetic only up to the final scaling
+//! `f32(low + (high − low) · u)`, done in IEEE-754 f64, whose `+`, `·` and `√` are exactly
+//! rounded everywhere (no transcendental functions, no fused multiply-add).
 
 pub const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// 2⁻²⁴.
+const UNIT: f64 = 1.0 / (1u64 << 24) as f64;
 
 /// SplitMix64's finaliser (the variant of MurmurHash3's fmix64 that SplitMix64 uses).
 pub fn mix(mut z: u64) -> u64 {
@@ -38,16 +44,36 @@ impl Stream {
         mix(self.key.wrapping_add(GAMMA.wrapping_mul(i.wrapping_add(1))))
     }
 
-    /// The `i`-th output as a uniform f64 in [0, 1) with 53 random bits.
+    /// Element `i` as a uniform f64 in [0, 1) with 24 random bits.
     pub fn unit_at(self, i: u64) -> f64 {
-        (self.u64_at(i) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        let word = self.u64_at(i / 2);
+        let half = if i % 2 == 0 { word >> 32 } else { word & 0xFFFF_FFFF };
+        (half >> 8) as f64 * UNIT
     }
 
     /// Fills `out` with U(low, high) for elements `offset..offset + out.len()`, rounded to f32.
     pub fn fill_uniform(self, offset: usize, low: f64, high: f64, out: &mut [f32]) {
         let span = high - low;
-        for (j, o) in out.iter_mut().enumerate() {
-            *o = (low + span * self.unit_at((offset + j) as u64)) as f32;
+        let scale = |half: u64| (low + span * ((half >> 8) as f64 * UNIT)) as f32;
+        let mut i = offset as u64;
+        // An odd start takes the low half of its word alone.
+        let out = match out.split_first_mut() {
+            Some((first, rest)) if i % 2 == 1 => {
+                *first = scale(self.u64_at(i / 2) & 0xFFFF_FFFF);
+                i += 1;
+                rest
+            }
+            _ => out,
+        };
+        let mut pairs = out.chunks_exact_mut(2);
+        for pair in &mut pairs {
+            let word = self.u64_at(i / 2);
+            pair[0] = scale(word >> 32);
+            pair[1] = scale(word & 0xFFFF_FFFF);
+            i += 2;
+        }
+        if let [last] = pairs.into_remainder() {
+            *last = scale(self.u64_at(i / 2) >> 32);
         }
     }
 }
@@ -89,16 +115,20 @@ mod tests {
         let s = Stream::new(42, "fc6.weight");
         let mut whole = vec![0f32; 1000];
         s.fill_uniform(0, -0.5, 0.5, &mut whole);
-        let mut parts = vec![0f32; 1000];
-        for (k, chunk) in parts.chunks_mut(77).enumerate() {
-            s.fill_uniform(k * 77, -0.5, 0.5, chunk);
+        for step in [1, 2, 77] {
+            let mut parts = vec![0f32; 1000];
+            for (k, chunk) in parts.chunks_mut(step).enumerate() {
+                s.fill_uniform(k * step, -0.5, 0.5, chunk);
+            }
+            assert_eq!(whole, parts, "chunks of {step}");
         }
-        assert_eq!(whole, parts);
+        let single: Vec<f32> = (0..1000).map(|i| (-0.5 + s.unit_at(i)) as f32).collect();
+        assert_eq!(whole, single);
         assert!(whole.iter().all(|x| (-0.5..0.5).contains(x)));
         let mean = whole.iter().map(|&x| f64::from(x)).sum::<f64>() / 1000.0;
         assert!(mean.abs() < 0.05, "mean {mean}");
     }
 
     // Computed independently with a Python transcription of this module.
-    const PINNED_CONV1: [u32; 4] = [3210345088, 1011851844, 3206628472, 1054435683];
+    const PINNED_CONV1: [u32; 4] = [3210345090, 1032525616, 1011851776, 1064824122];
 }

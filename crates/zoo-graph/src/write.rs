@@ -13,6 +13,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use prost::Message;
 use prost::encoding::{encode_varint, encoded_len_varint};
@@ -50,10 +51,7 @@ pub fn write_file(model: &Model, source: &dyn WeightSource, path: &Path) -> Resu
     };
     let tmp = tempfile::Builder::new().prefix(".zoo-").suffix(".onnx.part").tempfile_in(&dir).map_err(io)?;
     let written = {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file());
-        let w = encode(model, source, &mut out)?;
-        out.flush().map_err(io)?;
-        w
+        encode(model, source, tmp.as_file())?
     };
     #[cfg(unix)]
     {
@@ -65,8 +63,105 @@ pub fn write_file(model: &Model, source: &dyn WeightSource, path: &Path) -> Resu
 }
 
 /// Encodes `model` with weights from `source` into `out`.
-pub fn encode<W: Write>(model: &Model, source: &dyn WeightSource, out: W) -> Result<Written, WriteError> {
-    let mut out = HashingWriter { inner: out, hasher: Sha256::new(), bytes: 0 };
+///
+/// Two threads share the work, which is bound by memory bandwidth and SHA-256: this one makes
+/// the bytes (weights drawn or read, converted, hashed as canonical weights), the other hashes
+/// the file bytes and writes them. Buffers go round between them, so memory stays bounded.
+pub fn encode<W: Write + Send>(model: &Model, source: &dyn WeightSource, out: W) -> Result<Written, WriteError> {
+    let (to_writer, from_producer) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
+    let (to_producer, recycled) = mpsc::sync_channel::<Vec<u8>>(BUFFERS + 1);
+    for _ in 0..BUFFERS {
+        let _ = to_producer.send(Vec::with_capacity(CHUNK_BYTES));
+    }
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> std::io::Result<(u64, String)> {
+            let mut out = out;
+            let mut hasher = Sha256::new();
+            let mut total = 0u64;
+            for mut buf in from_producer {
+                hasher.update(&buf);
+                out.write_all(&buf)?;
+                total += buf.len() as u64;
+                buf.clear();
+                // The producer may have finished already; then the buffer is simply dropped.
+                let _ = to_producer.send(buf);
+            }
+            out.flush()?;
+            Ok((total, hex(&hasher.finalize())))
+        });
+        let mut sink = ChunkSink { current: Vec::with_capacity(CHUNK_BYTES), to_writer, recycled };
+        let produced = produce(model, source, &mut sink);
+        let sent = produced.is_ok() && sink.flush().is_ok();
+        drop(sink);
+        let written = writer.join().unwrap_or_else(|_| Err(std::io::Error::other("writer thread panicked")));
+        let io = |source| WriteError::Io { path: PathBuf::from("<stream>"), source };
+        match (produced, written) {
+            (Err(e), _) => Err(e),
+            (Ok(_), Err(e)) => Err(io(e)),
+            (Ok(_), Ok(_)) if !sent => Err(io(std::io::Error::other("writer stopped early"))),
+            (Ok(weights_sha256), Ok((bytes, sha256))) => Ok(Written { bytes, sha256, weights_sha256 }),
+        }
+    })
+}
+
+/// Buffers in flight between the two threads.
+const BUFFERS: usize = 3;
+const CHUNK_BYTES: usize = CHUNK * 4;
+
+/// Collects bytes into chunk-sized buffers and hands full ones to the writer thread.
+struct ChunkSink {
+    current: Vec<u8>,
+    to_writer: mpsc::SyncSender<Vec<u8>>,
+    recycled: mpsc::Receiver<Vec<u8>>,
+}
+
+impl ChunkSink {
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.current.is_empty() {
+            return Ok(());
+        }
+        let next = self.recycled.recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK_BYTES));
+        let full = std::mem::replace(&mut self.current, next);
+        self.to_writer.send(full).map_err(|_| std::io::Error::other("writer stopped"))
+    }
+
+    fn write_all(&mut self, mut data: &[u8]) -> std::io::Result<()> {
+        while !data.is_empty() {
+            let room = CHUNK_BYTES - self.current.len();
+            let n = room.min(data.len());
+            self.current.extend_from_slice(&data[..n]);
+            data = &data[n..];
+            if self.current.len() == CHUNK_BYTES {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends `values` as little-endian f32 bytes, splitting across chunks as needed.
+    fn write_f32(&mut self, values: &[f32], hasher: &mut Sha256) -> std::io::Result<()> {
+        let mut values = values;
+        while !values.is_empty() {
+            let room = (CHUNK_BYTES - self.current.len()) / 4;
+            if room == 0 {
+                self.flush()?;
+                continue;
+            }
+            let n = room.min(values.len());
+            let start = self.current.len();
+            self.current.extend(values[..n].iter().flat_map(|x| x.to_le_bytes()));
+            hasher.update(&self.current[start..]);
+            values = &values[n..];
+            if self.current.len() + 4 > CHUNK_BYTES {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Produces the whole file's bytes into `sink`; returns the canonical weights' SHA-256.
+fn produce(model: &Model, source: &dyn WeightSource, sink: &mut ChunkSink) -> Result<String, WriteError> {
     let io = |source| WriteError::Io { path: PathBuf::from("<stream>"), source };
     let proto = &model.proto;
     let empty = GraphProto::default();
@@ -84,32 +179,27 @@ pub fn encode<W: Write>(model: &Model, source: &dyn WeightSource, out: W) -> Res
         + tensors.iter().map(|t| 1 + encoded_len_varint(t.len as u64) + t.len).sum::<usize>()
         + graph_tail.len();
 
-    out.write_all(&head).map_err(io)?;
-    write_key_len(&mut out, TAG_MODEL_GRAPH, graph_len).map_err(io)?;
-    out.write_all(&graph_head).map_err(io)?;
+    sink.write_all(&head).map_err(io)?;
+    sink.write_all(&key_len(TAG_MODEL_GRAPH, graph_len)).map_err(io)?;
+    sink.write_all(&graph_head).map_err(io)?;
     let mut weights = Sha256::new();
     let mut buf = vec![0f32; CHUNK];
-    let mut bytes = vec![0u8; CHUNK * 4];
     for (plan, param) in tensors.iter().zip(&model.params) {
-        write_key_len(&mut out, TAG_GRAPH_INITIALIZER, plan.len).map_err(io)?;
-        out.write_all(&plan.header).map_err(io)?;
+        sink.write_all(&key_len(TAG_GRAPH_INITIALIZER, plan.len)).map_err(io)?;
+        sink.write_all(&plan.header).map_err(io)?;
         if let Some(data_len) = plan.streamed {
-            write_key_len(&mut out, TAG_TENSOR_RAW_DATA, data_len).map_err(io)?;
+            sink.write_all(&key_len(TAG_TENSOR_RAW_DATA, data_len)).map_err(io)?;
             let n = param.numel();
             let mut offset = 0;
             while offset < n {
                 let len = CHUNK.min(n - offset);
                 source.fill(param, offset, &mut buf[..len])?;
-                for (dst, x) in bytes.chunks_exact_mut(4).zip(&buf[..len]) {
-                    dst.copy_from_slice(&x.to_le_bytes());
-                }
-                weights.update(&bytes[..len * 4]);
-                out.write_all(&bytes[..len * 4]).map_err(io)?;
+                sink.write_f32(&buf[..len], &mut weights).map_err(io)?;
                 offset += len;
             }
         }
     }
-    out.write_all(&graph_tail).map_err(io)?;
+    sink.write_all(&graph_tail).map_err(io)?;
 
     let weights_sha256 = hex(&weights.finalize());
     let mut meta = proto.metadata_props.clone();
@@ -117,9 +207,8 @@ pub fn encode<W: Write>(model: &Model, source: &dyn WeightSource, out: W) -> Res
         |(key, value)| StringStringEntryProto { key: Some(key), value: Some(value) },
     ));
     let tail = ModelProto { metadata_props: meta, ..Default::default() }.encode_to_vec();
-    out.write_all(&tail).map_err(io)?;
-    out.flush().map_err(io)?;
-    Ok(Written { bytes: out.bytes, sha256: hex(&out.hasher.finalize()), weights_sha256 })
+    sink.write_all(&tail).map_err(io)?;
+    Ok(weights_sha256)
 }
 
 /// One initializer's encoding: the prost-encoded fields before `raw_data`, and the length of
@@ -147,32 +236,13 @@ impl TensorPlan {
     }
 }
 
-fn write_key_len(out: &mut impl Write, key: u64, len: usize) -> std::io::Result<()> {
+fn key_len(key: u64, len: usize) -> Vec<u8> {
     let mut b = Vec::with_capacity(16);
     encode_varint(key, &mut b);
     encode_varint(len as u64, &mut b);
-    out.write_all(&b)
+    b
 }
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-struct HashingWriter<W> {
-    inner: W,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
 }

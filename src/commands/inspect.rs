@@ -1,0 +1,129 @@
+//! `zoo inspect`: the per-layer table of a zoo model or of any ONNX file.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+use zoo_graph::analysis::{Analysis, analyze};
+use zoo_graph::{Dim, TensorInfo};
+use zoo_proto::{Message, ModelProto};
+
+use crate::cli::InspectArgs;
+use crate::format::{bytes, grouped, table};
+
+pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
+    let path = Path::new(&args.target);
+    let (title, proto) = if path.is_file() || args.target.ends_with(".onnx") {
+        (path.display().to_string(), read_onnx(path)?)
+    } else {
+        let options = args.build.options();
+        let (family, variant) = zoo_models::find(&args.target, args.build.variant.as_deref())?;
+        let model = zoo_models::build(family.name, Some(variant.name), &options)?;
+        (format!("{} --variant {} (opset {})", family.name, variant.name, options.opset), model.proto)
+    };
+    let a = analyze(&proto);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&to_json(&title, &a))?);
+    } else {
+        print!("{}", render(&title, &a));
+    }
+    Ok(())
+}
+
+fn read_onnx(path: &Path) -> anyhow::Result<ModelProto> {
+    let data = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let model = ModelProto::decode(data.as_slice())
+        .map_err(|e| anyhow::anyhow!("{} is not an ONNX model (protobuf decoding failed: {e}); is the file truncated?", path.display()))?;
+    if model.graph.is_none() || model.ir_version.is_none() {
+        bail!("{} is not an ONNX model (it has no graph or IR version)", path.display());
+    }
+    Ok(model)
+}
+
+fn shape_json(info: &Option<TensorInfo>) -> Value {
+    match info {
+        None => Value::Null,
+        Some(t) => json!({
+            "dtype": t.dtype.to_string(),
+            "shape": t.shape.iter().map(|d| match d { Dim::Known(n) => json!(n), Dim::Sym(s) => json!(s) }).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+fn to_json(title: &str, a: &Analysis) -> Value {
+    let io = |v: &[(String, Option<TensorInfo>)]| -> Vec<Value> {
+        v.iter().map(|(n, t)| json!({"name": n, "type": shape_json(t)})).collect()
+    };
+    json!({
+        "source": title,
+        "ir_version": a.ir_version,
+        "opsets": a.opsets.iter().map(|(d, v)| json!({"domain": d, "version": v})).collect::<Vec<_>>(),
+        "producer": a.producer,
+        "inputs": io(&a.inputs),
+        "outputs": io(&a.outputs),
+        "metadata": a.metadata.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+        "layers": a.layers.iter().map(|r| json!({
+            "name": r.name, "op": r.op, "detail": r.detail, "output": shape_json(&r.output),
+            "params": r.params, "buffers": r.buffers, "macs": r.macs,
+            "activation_bytes": r.activation_bytes, "note": r.note,
+        })).collect::<Vec<_>>(),
+        "totals": {
+            "params": a.totals.params, "buffers": a.totals.buffers, "macs": a.totals.macs,
+            "activation_bytes": a.totals.activation_bytes, "unanalysed_nodes": a.totals.unanalysed,
+        },
+    })
+}
+
+fn render(title: &str, a: &Analysis) -> String {
+    let mut out = format!("{title}\n");
+    let opsets: Vec<String> =
+        a.opsets.iter().map(|(d, v)| format!("{}{v}", if d.is_empty() { String::new() } else { format!("{d} ") })).collect();
+    out += &format!("  producer {}  ·  IR {}  ·  opset {}\n", a.producer, a.ir_version, opsets.join(", "));
+    for (label, list) in [("input ", &a.inputs), ("output", &a.outputs)] {
+        for (name, t) in list {
+            let t = t.as_ref().map_or("?".to_string(), ToString::to_string);
+            out += &format!("  {label}   {name}: {t}\n");
+        }
+    }
+    for (k, v) in a.metadata.iter().filter(|(k, _)| ["model", "variant", "source"].contains(&k.as_str())) {
+        out += &format!("  {k}: {v}\n");
+    }
+    out += "\n";
+    let mut rows: Vec<Vec<String>> = a
+        .layers
+        .iter()
+        .map(|r| {
+            let shape = r.output.as_ref().map_or("?".to_string(), |t| t.shape_string());
+            let detail = match &r.note {
+                Some(n) if r.detail.is_empty() => format!("({n})"),
+                Some(n) => format!("{} ({n})", r.detail),
+                None => r.detail.clone(),
+            };
+            vec![
+                r.name.clone(),
+                r.op.clone(),
+                detail,
+                shape,
+                if r.params > 0 { grouped(r.params) } else { String::new() },
+                if r.macs > 0 { format!("{:.1}M", r.macs as f64 / 1e6) } else { String::new() },
+                bytes(r.activation_bytes),
+            ]
+        })
+        .collect();
+    let t = &a.totals;
+    rows.push(vec![
+        "total".into(),
+        format!("{} nodes", a.layers.len()),
+        if t.unanalysed > 0 { format!("{} not analysed", t.unanalysed) } else { String::new() },
+        String::new(),
+        grouped(t.params),
+        format!("{:.3}G", t.macs as f64 / 1e9),
+        bytes(t.activation_bytes),
+    ]);
+    out += &table(&["layer", "op", "kernel/stride/pad", "output", "params", "MACs", "activations"], &rows, &[4, 5, 6]);
+    if t.buffers > 0 {
+        out += &format!("\n  + {} non-trainable buffers (BatchNorm running statistics)\n", grouped(t.buffers));
+    }
+    out += "  per batch item; activations = bytes of each node's outputs\n";
+    out
+}
