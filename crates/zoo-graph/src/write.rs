@@ -1,12 +1,12 @@
 //! Serializing a [`Model`] to an ONNX file, streaming the weights.
 //!
-//! The file is exactly what prost would encode for the complete `ModelProto` (fields in
-//! declaration order), but the initializers' `raw_data` is written chunk by chunk straight
+//! The file is exactly what prost would encode for the complete `ModelProto` (fields in tag
+//! order; a unit test holds the two equal), but the initializers' `raw_data` is written chunk by chunk straight
 //! from the [`WeightSource`], so peak memory stays a few MiB above the graph itself. Lengths
 //! are known up front from the shapes. Two SHA-256 digests are computed on the way: the
 //! file's, and the canonical weight bytes' (every weight and buffer, little-endian f32, in
-//! graph order), which is recorded in `metadata_props` — after the graph, as prost's field
-//! order puts it, so it can be computed while the weights stream past.
+//! graph order), which is recorded in `metadata_props` — after the graph, as the tag order
+//! puts it, so it can be computed while the weights stream past.
 //!
 //! Files are written to a temporary file in the destination folder and renamed into place:
 //! an error or a crash never leaves a partial `.onnx` behind.
@@ -170,7 +170,17 @@ fn produce(model: &Model, source: &dyn WeightSource, sink: &mut ChunkSink) -> Re
         return Err(WriteError::Inconsistent(format!("{} initializers, {} params", graph.initializer.len(), model.params.len())));
     }
 
-    let head = ModelProto { graph: None, metadata_props: vec![], ..proto.clone() }.encode_to_vec();
+    // prost writes fields in tag order: ModelProto's 1–6, then graph (7), then the rest.
+    let head = ModelProto {
+        ir_version: proto.ir_version,
+        producer_name: proto.producer_name.clone(),
+        producer_version: proto.producer_version.clone(),
+        domain: proto.domain.clone(),
+        model_version: proto.model_version,
+        doc_string: proto.doc_string.clone(),
+        ..Default::default()
+    }
+    .encode_to_vec();
     let graph_head = GraphProto { node: graph.node.clone(), name: graph.name.clone(), ..Default::default() }.encode_to_vec();
     let graph_tail = GraphProto { node: vec![], name: None, initializer: vec![], ..graph.clone() }.encode_to_vec();
     let tensors: Vec<TensorPlan> =
@@ -206,7 +216,18 @@ fn produce(model: &Model, source: &dyn WeightSource, sink: &mut ChunkSink) -> Re
     meta.extend(source.describe().into_iter().chain([("weights.sha256".to_string(), weights_sha256.clone())]).map(
         |(key, value)| StringStringEntryProto { key: Some(key), value: Some(value) },
     ));
-    let tail = ModelProto { metadata_props: meta, ..Default::default() }.encode_to_vec();
+    let tail = ModelProto {
+        ir_version: None,
+        producer_name: None,
+        producer_version: None,
+        domain: None,
+        model_version: None,
+        doc_string: None,
+        graph: None,
+        metadata_props: meta,
+        ..proto.clone()
+    }
+    .encode_to_vec();
     sink.write_all(&tail).map_err(io)?;
     Ok(weights_sha256)
 }
@@ -245,4 +266,93 @@ fn key_len(key: u64, len: usize) -> Vec<u8> {
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::{BatchNorm, Conv, Dropout, Flatten, Linear, Relu};
+    use crate::{Batch, Net, Opset, Seeded, WeightError, image};
+
+    fn small_model() -> Model {
+        let mut net = Net::new("small", Opset::DEFAULT);
+        let x = net.input("input", image(Batch::Dynamic, 3, 8, 8)).unwrap();
+        let x = net.layer("conv", x, Conv::new(4, 3).pad(1)).unwrap();
+        let x = net.layer("bn", x, BatchNorm::new(1e-5)).unwrap();
+        let x = net.layer("relu", x, Relu).unwrap();
+        let x = net.layer("flatten", x, Flatten).unwrap();
+        let x = net.layer("drop", x, Dropout(0.5)).unwrap();
+        let x = net.layer("fc", x, Linear::new(3)).unwrap();
+        net.output(x, "logits").unwrap();
+        net.finish("doc", vec![("model".into(), "small".into())])
+    }
+
+    /// The streamed file is byte for byte what prost encodes for the same model held whole.
+    #[test]
+    fn streaming_equals_prost_encoding() {
+        let model = small_model();
+        let source = Seeded { seed: 7 };
+        let mut streamed = Vec::new();
+        let written = encode(&model, &source, &mut streamed).unwrap();
+
+        let mut whole = model.proto.clone();
+        let graph = whole.graph.as_mut().unwrap();
+        let mut canonical = Vec::new();
+        for (t, p) in graph.initializer.iter_mut().zip(&model.params) {
+            if p.kind != ParamKind::Constant {
+                let mut v = vec![0f32; p.numel()];
+                source.fill(p, 0, &mut v).unwrap();
+                let raw: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+                canonical.extend_from_slice(&raw);
+                t.raw_data = Some(raw);
+            }
+        }
+        let weights_sha = hex(&Sha256::digest(&canonical));
+        for (key, value) in source.describe().into_iter().chain([("weights.sha256".into(), weights_sha.clone())]) {
+            whole.metadata_props.push(StringStringEntryProto { key: Some(key), value: Some(value) });
+        }
+        let expected = whole.encode_to_vec();
+        let first_difference = streamed.iter().zip(&expected).position(|(a, b)| a != b);
+        assert_eq!((first_difference, streamed.len()), (None, expected.len()));
+        assert_eq!(written.bytes, expected.len() as u64);
+        assert_eq!(written.sha256, hex(&Sha256::digest(&expected)));
+        assert_eq!(written.weights_sha256, weights_sha);
+        assert_eq!(ModelProto::decode(streamed.as_slice()).unwrap(), whole);
+    }
+
+    struct Failing;
+    impl WeightSource for Failing {
+        fn describe(&self) -> Vec<(String, String)> {
+            vec![]
+        }
+        fn fill(&self, param: &Param, _: usize, _: &mut [f32]) -> Result<(), WeightError> {
+            Err(WeightError::Param { name: param.name.clone(), reason: "broken source".into() })
+        }
+    }
+
+    #[test]
+    fn failures_leave_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.onnx");
+        let err = write_file(&small_model(), &Failing, &path).unwrap_err();
+        assert!(err.to_string().contains("broken source"), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+        let missing = dir.path().join("no/such/dir/m.onnx");
+        let err = write_file(&small_model(), &Seeded { seed: 0 }, &missing).unwrap_err();
+        assert!(err.to_string().contains("cannot write"), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn same_inputs_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.onnx"), dir.path().join("b.onnx"));
+        let wa = write_file(&small_model(), &Seeded { seed: 1 }, &a).unwrap();
+        let wb = write_file(&small_model(), &Seeded { seed: 1 }, &b).unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+        assert_eq!(wa, wb);
+        let wc = write_file(&small_model(), &Seeded { seed: 2 }, &b).unwrap();
+        assert_ne!(wa.weights_sha256, wc.weights_sha256);
+    }
 }
