@@ -6,7 +6,11 @@ use clap::{Args, Parser, Subcommand};
 use zoo_graph::{Batch, Opset};
 
 #[derive(Debug, Parser)]
-#[command(name = "zoo", version, about = "Exact, reproducible ONNX files for the classic CNNs")]
+#[command(
+    name = "zoo",
+    version,
+    about = "Exact, reproducible ONNX files for the classic CNNs"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -104,10 +108,14 @@ fn parse_batch(s: &str) -> Result<Batch, String> {
     if s == "dynamic" {
         return Ok(Batch::Dynamic);
     }
-    positive(s).map(Batch::Fixed).map_err(|e| format!("{e} (or `dynamic`)"))
+    positive(s)
+        .map(Batch::Fixed)
+        .map_err(|e| format!("{e} (or `dynamic`)"))
 }
 
 fn parse_opset(s: &str) -> Result<i64, String> {
     let v: i64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
-    Opset::new(v).map(|o| o.version()).map_err(|e| e.to_string())
+    Opset::new(v)
+        .map(|o| o.version())
+        .map_err(|e| e.to_string())
 }

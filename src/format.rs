@@ -22,7 +22,22 @@ pub fn bytes(n: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// A count with an SI suffix: 105415200 → "105.4M", 252448 → "252.4K".
+pub fn si(n: u64) -> String {
+    let v = n as f64;
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..1_000_000 => format!("{:.1}K", v / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1}M", v / 1e6),
+        _ => format!("{:.3}G", v / 1e9),
+    }
 }
 
 /// Left-aligned columns, except those in `right` (numbers).
@@ -40,13 +55,24 @@ pub fn table(header: &[&str], rows: &[Vec<String>], right: &[usize]) -> String {
             .enumerate()
             .map(|(i, c)| {
                 let pad = " ".repeat(w[i] - width(c));
-                if right.contains(&i) { format!("{pad}{c}") } else { format!("{c}{pad}") }
+                if right.contains(&i) {
+                    format!("{pad}{c}")
+                } else {
+                    format!("{c}{pad}")
+                }
             })
             .collect();
         parts.join("  ").trim_end().to_string() + "\n"
     };
     let mut out = line(header.to_vec());
-    out += &line(w.iter().map(|&n| "-".repeat(n)).collect::<Vec<_>>().iter().map(String::as_str).collect());
+    out += &line(
+        w.iter()
+            .map(|&n| "-".repeat(n))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    );
     for r in rows {
         out += &line(r.iter().map(String::as_str).collect());
     }
@@ -64,5 +90,9 @@ mod tests {
         assert_eq!(grouped(1000), "1,000");
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(si(105_415_200), "105.4M");
+        assert_eq!(si(1_135_256_096), "1.135G");
+        assert_eq!(si(252_448), "252.4K");
+        assert_eq!(si(160), "160");
     }
 }

@@ -1,0 +1,9 @@
+//! zoo's integration tests: one binary (as ripgrep does), one module per concern. They run the
+//! real `zoo` binary and check its files with tools zoo did not write (onnx's checker and
+//! shape inference, ONNX Runtime, numpy), through `tests/python/check_onnx.py` run by the
+//! interpreter in `ZOO_PYTHON` — `scripts/test` installs it.
+
+mod errors;
+mod export;
+mod inspect;
+mod support;

@@ -13,10 +13,12 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     let (family, variant) = zoo_models::find(&args.model, args.build.variant.as_deref())?;
     let options = args.build.options();
     let model = zoo_models::build(family.name, Some(variant.name), &options)?;
-    let path = args
-        .output
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("{}-{}-opset{}.onnx", family.name, variant.name, options.opset)));
+    let path = args.output.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "{}-{}-opset{}.onnx",
+            family.name, variant.name, options.opset
+        ))
+    });
     let written = write_file(&model, &Seeded { seed: args.seed }, &path)?;
     if args.json {
         let out = json!({
@@ -27,9 +29,16 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         println!("{out}");
     } else {
         println!("{}", path.display());
-        println!("  size     {} bytes ({})", written.bytes, bytes(written.bytes));
+        println!(
+            "  size     {} bytes ({})",
+            written.bytes,
+            bytes(written.bytes)
+        );
         println!("  sha256   {}", written.sha256);
-        println!("  weights  seed {}, sha256 {}", args.seed, written.weights_sha256);
+        println!(
+            "  weights  seed {}, sha256 {}",
+            args.seed, written.weights_sha256
+        );
     }
     Ok(())
 }

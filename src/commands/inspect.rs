@@ -9,7 +9,7 @@ use zoo_graph::{Dim, TensorInfo};
 use zoo_proto::{Message, ModelProto};
 
 use crate::cli::InspectArgs;
-use crate::format::{bytes, grouped, table};
+use crate::format::{bytes, grouped, si, table};
 
 pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     let path = Path::new(&args.target);
@@ -19,7 +19,13 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
         let options = args.build.options();
         let (family, variant) = zoo_models::find(&args.target, args.build.variant.as_deref())?;
         let model = zoo_models::build(family.name, Some(variant.name), &options)?;
-        (format!("{} --variant {} (opset {})", family.name, variant.name, options.opset), model.proto)
+        (
+            format!(
+                "{} --variant {} (opset {})",
+                family.name, variant.name, options.opset
+            ),
+            model.proto,
+        )
     };
     let a = analyze(&proto);
     if args.json {
@@ -32,10 +38,17 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
 
 fn read_onnx(path: &Path) -> anyhow::Result<ModelProto> {
     let data = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let model = ModelProto::decode(data.as_slice())
-        .map_err(|e| anyhow::anyhow!("{} is not an ONNX model (protobuf decoding failed: {e}); is the file truncated?", path.display()))?;
+    let model = ModelProto::decode(data.as_slice()).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not an ONNX model (protobuf decoding failed: {e}); is the file truncated?",
+            path.display()
+        )
+    })?;
     if model.graph.is_none() || model.ir_version.is_none() {
-        bail!("{} is not an ONNX model (it has no graph or IR version)", path.display());
+        bail!(
+            "{} is not an ONNX model (it has no graph or IR version)",
+            path.display()
+        );
     }
     Ok(model)
 }
@@ -52,7 +65,9 @@ fn shape_json(info: &Option<TensorInfo>) -> Value {
 
 fn to_json(title: &str, a: &Analysis) -> Value {
     let io = |v: &[(String, Option<TensorInfo>)]| -> Vec<Value> {
-        v.iter().map(|(n, t)| json!({"name": n, "type": shape_json(t)})).collect()
+        v.iter()
+            .map(|(n, t)| json!({"name": n, "type": shape_json(t)}))
+            .collect()
     };
     json!({
         "source": title,
@@ -76,16 +91,37 @@ fn to_json(title: &str, a: &Analysis) -> Value {
 
 fn render(title: &str, a: &Analysis) -> String {
     let mut out = format!("{title}\n");
-    let opsets: Vec<String> =
-        a.opsets.iter().map(|(d, v)| format!("{}{v}", if d.is_empty() { String::new() } else { format!("{d} ") })).collect();
-    out += &format!("  producer {}  ·  IR {}  ·  opset {}\n", a.producer, a.ir_version, opsets.join(", "));
+    let opsets: Vec<String> = a
+        .opsets
+        .iter()
+        .map(|(d, v)| {
+            format!(
+                "{}{v}",
+                if d.is_empty() {
+                    String::new()
+                } else {
+                    format!("{d} ")
+                }
+            )
+        })
+        .collect();
+    out += &format!(
+        "  producer {}  ·  IR {}  ·  opset {}\n",
+        a.producer,
+        a.ir_version,
+        opsets.join(", ")
+    );
     for (label, list) in [("input ", &a.inputs), ("output", &a.outputs)] {
         for (name, t) in list {
             let t = t.as_ref().map_or("?".to_string(), ToString::to_string);
             out += &format!("  {label}   {name}: {t}\n");
         }
     }
-    for (k, v) in a.metadata.iter().filter(|(k, _)| ["model", "variant", "source"].contains(&k.as_str())) {
+    for (k, v) in a
+        .metadata
+        .iter()
+        .filter(|(k, _)| ["model", "variant", "source"].contains(&k.as_str()))
+    {
         out += &format!("  {k}: {v}\n");
     }
     out += "\n";
@@ -93,7 +129,10 @@ fn render(title: &str, a: &Analysis) -> String {
         .layers
         .iter()
         .map(|r| {
-            let shape = r.output.as_ref().map_or("?".to_string(), |t| t.shape_string());
+            let shape = r
+                .output
+                .as_ref()
+                .map_or("?".to_string(), |t| t.shape_string());
             let detail = match &r.note {
                 Some(n) if r.detail.is_empty() => format!("({n})"),
                 Some(n) => format!("{} ({n})", r.detail),
@@ -104,8 +143,16 @@ fn render(title: &str, a: &Analysis) -> String {
                 r.op.clone(),
                 detail,
                 shape,
-                if r.params > 0 { grouped(r.params) } else { String::new() },
-                if r.macs > 0 { format!("{:.1}M", r.macs as f64 / 1e6) } else { String::new() },
+                if r.params > 0 {
+                    grouped(r.params)
+                } else {
+                    String::new()
+                },
+                if r.macs > 0 {
+                    si(r.macs)
+                } else {
+                    String::new()
+                },
                 bytes(r.activation_bytes),
             ]
         })
@@ -114,15 +161,34 @@ fn render(title: &str, a: &Analysis) -> String {
     rows.push(vec![
         "total".into(),
         format!("{} nodes", a.layers.len()),
-        if t.unanalysed > 0 { format!("{} not analysed", t.unanalysed) } else { String::new() },
+        if t.unanalysed > 0 {
+            format!("{} not analysed", t.unanalysed)
+        } else {
+            String::new()
+        },
         String::new(),
         grouped(t.params),
-        format!("{:.3}G", t.macs as f64 / 1e9),
+        si(t.macs),
         bytes(t.activation_bytes),
     ]);
-    out += &table(&["layer", "op", "kernel/stride/pad", "output", "params", "MACs", "activations"], &rows, &[4, 5, 6]);
+    out += &table(
+        &[
+            "layer",
+            "op",
+            "kernel/stride/pad",
+            "output",
+            "params",
+            "MACs",
+            "activations",
+        ],
+        &rows,
+        &[4, 5, 6],
+    );
     if t.buffers > 0 {
-        out += &format!("\n  + {} non-trainable buffers (BatchNorm running statistics)\n", grouped(t.buffers));
+        out += &format!(
+            "\n  + {} non-trainable buffers (BatchNorm running statistics)\n",
+            grouped(t.buffers)
+        );
     }
     out += "  per batch item; activations = bytes of each node's outputs\n";
     out

@@ -71,7 +71,10 @@ impl Net {
         if !self.names.insert(name.to_string()) {
             return Err(GraphError::DuplicateName(name.to_string()));
         }
-        self.values.push(ValueEntry { name: name.to_string(), info });
+        self.values.push(ValueEntry {
+            name: name.to_string(),
+            info,
+        });
         Ok(Value(self.values.len() - 1))
     }
 
@@ -83,11 +86,23 @@ impl Net {
     }
 
     /// A parameter, buffer or constant, stored as an initializer named `name`.
-    pub fn param(&mut self, name: &str, dims: &[usize], kind: ParamKind, init: Init) -> Result<Value, GraphError> {
+    pub fn param(
+        &mut self,
+        name: &str,
+        dims: &[usize],
+        kind: ParamKind,
+        init: Init,
+    ) -> Result<Value, GraphError> {
         let dtype = init.dtype();
         let info = TensorInfo::new(dtype, dims.iter().map(|&d| Dim::Known(d)).collect());
         let v = self.new_value(name, info)?;
-        self.params.push(Param { name: name.to_string(), dtype, dims: dims.to_vec(), kind, init });
+        self.params.push(Param {
+            name: name.to_string(),
+            dtype,
+            dims: dims.to_vec(),
+            kind,
+            init,
+        });
         Ok(v)
     }
 
@@ -103,7 +118,10 @@ impl Net {
         let node = NodeProto {
             name: Some(layer.to_string()),
             op_type: Some(op.to_string()),
-            input: inputs.iter().map(|&v| self.name_of(v).to_string()).collect(),
+            input: inputs
+                .iter()
+                .map(|&v| self.name_of(v).to_string())
+                .collect(),
             output: vec![layer.to_string()],
             attribute: attributes,
             ..Default::default()
@@ -115,13 +133,19 @@ impl Net {
         })?;
         let infos: Vec<TensorInfo> = inputs.iter().map(|&v| self.info(v).clone()).collect();
         let consts = |name: &str| {
-            self.params.iter().find(|p| p.name == name).and_then(|p| match &p.init {
-                Init::I64(v) => Some(v.clone()),
-                _ => None,
-            })
+            self.params
+                .iter()
+                .find(|p| p.name == name)
+                .and_then(|p| match &p.init {
+                    Init::I64(v) => Some(v.clone()),
+                    _ => None,
+                })
         };
-        let mut outs = (def.infer)(&node, &infos, &consts)
-            .map_err(|source| GraphError::Layer { layer: layer.to_string(), op, source })?;
+        let mut outs = (def.infer)(&node, &infos, &consts).map_err(|source| GraphError::Layer {
+            layer: layer.to_string(),
+            op,
+            source,
+        })?;
         let out = self.new_value(layer, outs.swap_remove(0))?;
         self.nodes.push(node);
         Ok(out)
@@ -133,13 +157,22 @@ impl Net {
     }
 
     /// Applies `layer` to several inputs (Concat, Add) under the given name.
-    pub fn layer_n(&mut self, name: &str, xs: &[Value], layer: impl Layer) -> Result<Value, GraphError> {
+    pub fn layer_n(
+        &mut self,
+        name: &str,
+        xs: &[Value],
+        layer: impl Layer,
+    ) -> Result<Value, GraphError> {
         layer.build(self, name, xs)
     }
 
     /// A numbered sequence of layers, named like PyTorch's `nn.Sequential`: `prefix.0`, `prefix.1`, …
     pub fn seq(&mut self, prefix: &str) -> Seq<'_> {
-        Seq { net: self, prefix: prefix.to_string(), next: 0 }
+        Seq {
+            net: self,
+            prefix: prefix.to_string(),
+            next: 0,
+        }
     }
 
     /// Marks `v` as a graph output and renames it to `name`.
@@ -174,7 +207,12 @@ impl Net {
         use crate::proto_util::{tensor_skeleton, value_info};
         use zoo_proto::{GraphProto, ModelProto, OperatorSetIdProto};
 
-        let is_io: HashSet<usize> = self.inputs.iter().chain(&self.outputs).map(|v| v.0).collect();
+        let is_io: HashSet<usize> = self
+            .inputs
+            .iter()
+            .chain(&self.outputs)
+            .map(|v| v.0)
+            .collect();
         let param_names: HashSet<&str> = self.params.iter().map(|p| p.name.as_str()).collect();
         let vi = |v: &Value| value_info(&self.values[v.0].name, &self.values[v.0].info);
         let value_infos = self
@@ -195,18 +233,27 @@ impl Net {
         };
         let proto = ModelProto {
             ir_version: Some(self.opset.ir_version()),
-            opset_import: vec![OperatorSetIdProto { domain: Some(String::new()), version: Some(self.opset.version()) }],
+            opset_import: vec![OperatorSetIdProto {
+                domain: Some(String::new()),
+                version: Some(self.opset.version()),
+            }],
             producer_name: Some("zoo".into()),
             producer_version: Some(env!("CARGO_PKG_VERSION").into()),
             doc_string: Some(doc.to_string()),
             graph: Some(graph),
             metadata_props: metadata
                 .into_iter()
-                .map(|(key, value)| StringStringEntryProto { key: Some(key), value: Some(value) })
+                .map(|(key, value)| StringStringEntryProto {
+                    key: Some(key),
+                    value: Some(value),
+                })
                 .collect(),
             ..Default::default()
         };
-        Model { proto, params: self.params }
+        Model {
+            proto,
+            params: self.params,
+        }
     }
 }
 
@@ -249,5 +296,13 @@ impl Batch {
 
 /// An image input: `[batch, channels, height, width]`, f32.
 pub fn image(batch: Batch, channels: usize, height: usize, width: usize) -> TensorInfo {
-    TensorInfo::new(DType::F32, vec![batch.dim(), Dim::Known(channels), Dim::Known(height), Dim::Known(width)])
+    TensorInfo::new(
+        DType::F32,
+        vec![
+            batch.dim(),
+            Dim::Known(channels),
+            Dim::Known(height),
+            Dim::Known(width),
+        ],
+    )
 }

@@ -17,9 +17,14 @@ pub enum ParamKind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Init {
     /// He/Kaiming uniform for ReLU networks: U(−b, b), b = √(6 / fan_in), so Var = 2 / fan_in.
-    HeUniform { fan_in: usize },
+    HeUniform {
+        fan_in: usize,
+    },
     /// U(low, high).
-    Uniform { low: f32, high: f32 },
+    Uniform {
+        low: f32,
+        high: f32,
+    },
     F32(Vec<f32>),
     I64(Vec<i64>),
 }

@@ -5,7 +5,7 @@
 
 use zoo_proto::NodeProto;
 
-use super::{Consts, OpDef, all_data, arity, no_description, no_macs};
+use super::{Consts, OpDef, Role, all_data, arity, no_description, no_macs};
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
 use crate::tensor::{Dim, TensorInfo};
@@ -24,15 +24,21 @@ pub(crate) fn broadcast(a: &TensorInfo, b: &TensorInfo) -> Result<Vec<Dim>, Shap
     let r = a.rank().max(b.rank());
     let at = |x: &TensorInfo, i: usize| -> Dim {
         let off = r - x.rank();
-        if i < off { Dim::Known(1) } else { x.shape[i - off].clone() }
+        if i < off {
+            Dim::Known(1)
+        } else {
+            x.shape[i - off].clone()
+        }
     };
     (0..r)
         .map(|i| match (at(a, i), at(b, i)) {
             (Dim::Known(1), d) | (d, Dim::Known(1)) => Ok(d),
             (x, y) if x == y => Ok(x),
-            (Dim::Known(x), Dim::Known(y)) => {
-                Err(ShapeError::Mismatch(format!("cannot broadcast {} with {} ({x} vs {y})", a.shape_string(), b.shape_string())))
-            }
+            (Dim::Known(x), Dim::Known(y)) => Err(ShapeError::Mismatch(format!(
+                "cannot broadcast {} with {} ({x} vs {y})",
+                a.shape_string(),
+                b.shape_string()
+            ))),
             (Dim::Known(x), Dim::Sym(_)) | (Dim::Sym(_), Dim::Known(x)) => Ok(Dim::Known(x)),
             (x, Dim::Sym(_)) => Ok(x),
         })
@@ -42,9 +48,33 @@ pub(crate) fn broadcast(a: &TensorInfo, b: &TensorInfo) -> Result<Vec<Dim>, Shap
 fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
     arity(inputs, 2, 2)?;
     if inputs[0].dtype != inputs[1].dtype {
-        return Err(ShapeError::Mismatch(format!("element types differ: {} and {}", inputs[0].dtype, inputs[1].dtype)));
+        return Err(ShapeError::Mismatch(format!(
+            "element types differ: {} and {}",
+            inputs[0].dtype, inputs[1].dtype
+        )));
     }
-    Ok(vec![TensorInfo::new(inputs[0].dtype, broadcast(&inputs[0], &inputs[1])?)])
+    Ok(vec![TensorInfo::new(
+        inputs[0].dtype,
+        broadcast(&inputs[0], &inputs[1])?,
+    )])
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };
+/// An initializer added to activations is a learned bias (exporters write `MatMul` + `Add`).
+fn role(_: usize) -> Role {
+    Role::Weight
+}
+
+pub(super) const DEF: OpDef = OpDef {
+    infer,
+    macs: no_macs,
+    describe: no_description,
+    role,
+};
+
+/// Sub, Mul and Div: their constants (a preprocessing mean or scale, say) are not weights.
+pub(super) const ARITHMETIC: OpDef = OpDef {
+    infer,
+    macs: no_macs,
+    describe: no_description,
+    role: all_data,
+};

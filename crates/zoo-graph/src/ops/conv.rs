@@ -28,27 +28,51 @@ pub struct Conv {
 
 impl Conv {
     pub fn new(out_channels: usize, kernel: usize) -> Self {
-        Conv { out_channels, kernel: [kernel; 2], stride: [1; 2], pads: [0; 4], dilation: [1; 2], groups: 1, bias: true }
+        Conv {
+            out_channels,
+            kernel: [kernel; 2],
+            stride: [1; 2],
+            pads: [0; 4],
+            dilation: [1; 2],
+            groups: 1,
+            bias: true,
+        }
     }
     pub fn stride(self, s: usize) -> Self {
-        Conv { stride: [s; 2], ..self }
+        Conv {
+            stride: [s; 2],
+            ..self
+        }
     }
     pub fn pad(self, p: usize) -> Self {
-        Conv { pads: [p; 4], ..self }
+        Conv {
+            pads: [p; 4],
+            ..self
+        }
     }
     pub fn groups(self, groups: usize) -> Self {
         Conv { groups, ..self }
     }
     pub fn no_bias(self) -> Self {
-        Conv { bias: false, ..self }
+        Conv {
+            bias: false,
+            ..self
+        }
     }
 }
 
 impl Layer for Conv {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        let err = |source| GraphError::Layer { layer: name.to_string(), op: "Conv", source };
+        let err = |source| GraphError::Layer {
+            layer: name.to_string(),
+            op: "Conv",
+            source,
+        };
         let &[x] = inputs else {
-            return Err(err(ShapeError::Arity { expected: "1".into(), got: inputs.len() }));
+            return Err(err(ShapeError::Arity {
+                expected: "1".into(),
+                got: inputs.len(),
+            }));
         };
         let info = net.info(x);
         rank(info, 4).map_err(err)?;
@@ -64,7 +88,12 @@ impl Layer for Conv {
         )?;
         let mut ins = vec![x, w];
         if self.bias {
-            ins.push(net.param(&format!("{name}.bias"), &[self.out_channels], ParamKind::Weight, Init::bias(fan_in))?);
+            ins.push(net.param(
+                &format!("{name}.bias"),
+                &[self.out_channels],
+                ParamKind::Weight,
+                Init::bias(fan_in),
+            )?);
         }
         let i = |v: &[usize]| v.iter().map(|&x| x as i64).collect::<Vec<_>>();
         let attrs = vec![
@@ -80,10 +109,16 @@ impl Layer for Conv {
 
 fn check_groups(cin: usize, cout: usize, groups: usize) -> Result<(), ShapeError> {
     if groups == 0 || cin % groups != 0 {
-        return Err(ShapeError::Groups { channels: cin, groups });
+        return Err(ShapeError::Groups {
+            channels: cin,
+            groups,
+        });
     }
     if cout % groups != 0 {
-        return Err(ShapeError::Groups { channels: cout, groups });
+        return Err(ShapeError::Groups {
+            channels: cout,
+            groups,
+        });
     }
     Ok(())
 }
@@ -95,16 +130,26 @@ fn kernel(node: &NodeProto, w: &TensorInfo) -> Result<Vec<usize>, ShapeError> {
             .shape
             .iter()
             .skip(2)
-            .map(|d| d.known().ok_or_else(|| ShapeError::Mismatch("kernel size unknown".into())))
+            .map(|d| {
+                d.known()
+                    .ok_or_else(|| ShapeError::Mismatch("kernel size unknown".into()))
+            })
             .collect(),
     }
 }
 
-fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
+fn infer(
+    node: &NodeProto,
+    inputs: &[TensorInfo],
+    _: Consts,
+) -> Result<Vec<TensorInfo>, ShapeError> {
     arity(inputs, 2, 3)?;
     let (x, w) = (&inputs[0], &inputs[1]);
     if x.rank() < 3 {
-        return Err(ShapeError::Rank { expected: 4, shape: x.shape_string() });
+        return Err(ShapeError::Rank {
+            expected: 4,
+            shape: x.shape_string(),
+        });
     }
     rank(w, x.rank())?;
     let groups = attr::get_int(node, "group").unwrap_or(1).max(0) as usize;
@@ -121,12 +166,18 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
     }
     let k = kernel(node, w)?;
     if k.len() != x.rank() - 2 {
-        return Err(ShapeError::Attribute { name: "kernel_shape".into(), reason: format!("{k:?} for a rank-{} input", x.rank()) });
+        return Err(ShapeError::Attribute {
+            name: "kernel_shape".into(),
+            reason: format!("{k:?} for a rank-{} input", x.rank()),
+        });
     }
     if let Some(b) = inputs.get(2)
         && b.shape != [Dim::Known(m)]
     {
-        return Err(ShapeError::Mismatch(format!("bias {} does not match {m} output channels", b.shape_string())));
+        return Err(ShapeError::Mismatch(format!(
+            "bias {} does not match {m} output channels",
+            b.shape_string()
+        )));
     }
     let mut shape = vec![x.shape[0].clone(), Dim::Known(m)];
     shape.extend(spatial_output(node, x, &k)?);
@@ -135,16 +186,32 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
 
 fn macs(_: &NodeProto, inputs: &[TensorInfo], outputs: &[TensorInfo]) -> u64 {
     // Each output element is a dot product over C/group × kernel inputs.
-    let per_output: usize = inputs[1].shape.iter().skip(1).filter_map(Dim::known).product();
+    let per_output: usize = inputs[1]
+        .shape
+        .iter()
+        .skip(1)
+        .filter_map(Dim::known)
+        .product();
     per_item(&outputs[0]) * per_output as u64
 }
 
 fn describe(node: &NodeProto) -> String {
-    describe_window(node, &attr::get_usizes(node, "kernel_shape").ok().flatten().unwrap_or_default())
+    describe_window(
+        node,
+        &attr::get_usizes(node, "kernel_shape")
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+    )
 }
 
 fn role(i: usize) -> Role {
     if i == 0 { Role::Data } else { Role::Weight }
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs, describe, role };
+pub(super) const DEF: OpDef = OpDef {
+    infer,
+    macs,
+    describe,
+    role,
+};

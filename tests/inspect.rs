@@ -1,0 +1,130 @@
+//! `zoo inspect` and `zoo list`: the per-layer table, its JSON, and files zoo did not write.
+
+use crate::support::{json, ok, python_check, zoo};
+
+#[test]
+fn table_reads_like_the_lecture_notes() {
+    let t = ok(zoo(&["inspect", "alexnet", "--variant", "lrn"]));
+    let conv1 = t
+        .lines()
+        .find(|l| l.starts_with("conv1 "))
+        .expect("conv1 row");
+    for cell in ["Conv", "11×11/4", "[N, 96, 55, 55]", "34,944", "105.4M"] {
+        assert!(conv1.contains(cell), "{cell} missing from: {conv1}");
+    }
+    let norm1 = t
+        .lines()
+        .find(|l| l.starts_with("norm1 "))
+        .expect("norm1 row");
+    assert!(norm1.contains("n=5 α=0.0005 β=0.75 k=2"), "{norm1}");
+    let total = t.lines().find(|l| l.starts_with("total")).expect("totals");
+    assert!(
+        total.contains("62,378,344") && total.contains("1.135G"),
+        "{total}"
+    );
+}
+
+#[test]
+fn json_totals_match_published_counts() {
+    for (variant, params, gmacs) in [("bvlc", 60_965_224u64, 0.724), ("bn", 63_400_480, 1.136)] {
+        let j = json(zoo(&["inspect", "alexnet", "--variant", variant, "--json"]));
+        assert_eq!(j["totals"]["params"].as_u64(), Some(params));
+        let g = j["totals"]["macs"].as_f64().unwrap() / 1e9;
+        assert!((g - gmacs).abs() < 5e-4, "{variant}: {g}");
+        assert_eq!(j["totals"]["unanalysed_nodes"].as_u64(), Some(0));
+    }
+}
+
+#[test]
+fn a_file_reads_like_the_model_it_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("tv.onnx");
+    let p = f.to_str().unwrap();
+    ok(zoo(&[
+        "export",
+        "alexnet",
+        "--variant",
+        "torchvision",
+        "--batch",
+        "2",
+        "-o",
+        p,
+    ]));
+    let from_file = json(zoo(&["inspect", p, "--json"]));
+    let from_model = json(zoo(&[
+        "inspect",
+        "alexnet",
+        "--variant",
+        "torchvision",
+        "--batch",
+        "2",
+        "--json",
+    ]));
+    assert_eq!(from_file["layers"], from_model["layers"]);
+    assert_eq!(from_file["totals"], from_model["totals"]);
+    assert_eq!(from_file["metadata"]["variant"], "torchvision");
+    assert_eq!(from_file["metadata"]["weights.seed"], "0");
+}
+
+/// Graphs written by onnx's Python helpers the way other exporters write them: no
+/// value_info, MatMul + Add classifiers, Reshape fed by a Constant, dynamic Shape → Gather →
+/// Concat → Reshape chains, ops zoo does not know, a custom domain. `inspect` must read them
+/// and mark what it cannot analyse, never crash.
+#[test]
+fn files_from_other_exporters() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let made = python_check("foreign_models.py", &[d]);
+    let files = made["files"].as_array().expect("files list");
+    assert!(!files.is_empty());
+    for f in files {
+        let path = f["path"].as_str().unwrap();
+        let j = json(zoo(&["inspect", path, "--json"]));
+        let text = ok(zoo(&["inspect", path]));
+        assert!(text.contains("total"), "{text}");
+        if let Some(p) = f["params"].as_u64() {
+            assert_eq!(j["totals"]["params"].as_u64(), Some(p), "{path}");
+        }
+        if let Some(m) = f["macs"].as_u64() {
+            assert_eq!(j["totals"]["macs"].as_u64(), Some(m), "{path}");
+        }
+        let unanalysed = j["totals"]["unanalysed_nodes"].as_u64().unwrap();
+        assert_eq!(
+            unanalysed > 0,
+            f["has_unknown_ops"].as_bool().unwrap(),
+            "{path}: {}",
+            j["layers"]
+        );
+        // Shapes zoo infers agree with onnx's own shape inference wherever both exist.
+        for (name, shape) in f["inferred"].as_object().unwrap() {
+            let row = j["layers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["name"] == *name);
+            if let Some(row) = row
+                && !row["output"].is_null()
+            {
+                assert_eq!(&row["output"]["shape"], shape, "{path}: {name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn list_shows_every_variant() {
+    let t = ok(zoo(&["list"]));
+    for v in [
+        "lrn (default)",
+        "bvlc",
+        "bn",
+        "torchvision",
+        "62,378,344",
+        "61,100,840",
+        "0.714",
+    ] {
+        assert!(t.contains(v), "{v} missing:\n{t}");
+    }
+    let j = json(zoo(&["list", "--json"]));
+    assert_eq!(j.as_array().map(Vec::len), Some(4));
+}
