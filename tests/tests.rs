@@ -3,6 +3,8 @@
 //! shape inference, ONNX Runtime, numpy), through `tests/python/check_onnx.py` run by the
 //! interpreter in `ZOO_PYTHON` — `scripts/test` installs it.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 mod errors;
 mod export;
 mod inspect;

@@ -51,7 +51,7 @@ impl Stream {
     /// Element `i` as a uniform f64 in [0, 1) with 24 random bits.
     pub fn unit_at(self, i: u64) -> f64 {
         let word = self.u64_at(i / 2);
-        let half = if i % 2 == 0 {
+        let half = if i.is_multiple_of(2) {
             word >> 32
         } else {
             word & 0xFFFF_FFFF

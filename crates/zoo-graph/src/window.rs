@@ -42,7 +42,7 @@ impl Window {
         }
         let span = padded - k;
         let mut out = span / self.stride + 1;
-        if self.ceil && span % self.stride != 0 {
+        if self.ceil && !span.is_multiple_of(self.stride) {
             out += 1;
             // The last window must start inside the input or the begin padding.
             if (out - 1) * self.stride >= input + self.pad_begin {
@@ -130,7 +130,7 @@ mod tests {
                 prop_assert!(ceil.output(input).is_err());
             } else {
                 prop_assert_eq!(floor.output(input), Ok(fits));
-                let leftover = (padded - k) % stride != 0;
+                let leftover = !(padded - k).is_multiple_of(stride);
                 let partial = leftover && fits * stride < input + pb;
                 prop_assert_eq!(ceil.output(input), Ok(fits + usize::from(partial)));
             }

@@ -108,13 +108,13 @@ impl Layer for Conv {
 }
 
 fn check_groups(cin: usize, cout: usize, groups: usize) -> Result<(), ShapeError> {
-    if groups == 0 || cin % groups != 0 {
+    if groups == 0 || !cin.is_multiple_of(groups) {
         return Err(ShapeError::Groups {
             channels: cin,
             groups,
         });
     }
-    if cout % groups != 0 {
+    if !cout.is_multiple_of(groups) {
         return Err(ShapeError::Groups {
             channels: cout,
             groups,

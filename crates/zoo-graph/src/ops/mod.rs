@@ -56,9 +56,12 @@ pub enum Role {
     Data,
 }
 
+/// Output types of a node from its input types (and constant inputs).
+pub type InferFn = fn(&NodeProto, &[TensorInfo], Consts) -> Result<Vec<TensorInfo>, ShapeError>;
+
 /// How the analysis and the builder treat one op type.
 pub struct OpDef {
-    pub infer: fn(&NodeProto, &[TensorInfo], Consts) -> Result<Vec<TensorInfo>, ShapeError>,
+    pub infer: InferFn,
     /// Multiply-accumulates per batch item.
     pub macs: fn(&NodeProto, &[TensorInfo], &[TensorInfo]) -> u64,
     /// Kernel / stride / padding, or whatever else characterises the node, for tables.
