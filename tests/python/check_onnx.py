@@ -23,10 +23,20 @@ Checks:
                    BatchNormalization inputs 1-2) are exactly the architecture's, by name,
                    shape and float32 type; their count equals the architecture's and
                    --expect-params; running statistics exist with the right shapes
-  ort              ONNX Runtime (CPU, 2 threads) runs the file on a fixed input; the output
-                   is finite with the declared shape
-  reference        the numpy float64 forward pass agrees with ONNX Runtime's output (and,
-                   for softmax outputs, with its log-probabilities)
+  ort              ONNX Runtime (CPU, 2 threads) runs the file on a fixed input (numpy
+                   default_rng(0) standard normal [B, 3, H, W], B = the file's batch or 2 if
+                   symbolic) and on the same input x 30; the outputs are finite, of the
+                   declared shape
+  reference        the numpy float64 forward pass agrees with ONNX Runtime's output on both
+                   inputs (and, for softmax outputs, with its log-probabilities)
+
+JSON keys: ok, failures, opset, ir_version, producer, op_types, checker, interface,
+shape_inference{compared, value_info_compared, intermediates, mismatches}, params{count,
+architecture, expected, ...}, input, runs[{input_scale, errors, output_spread,
+reference_logits_spread}], and the first (unscaled) run's errors{max_abs, max_abs_tol, rel_l2,
+rel_l2_tol[, logp_max_abs, logp_max_abs_tol]}, output_spread{std_over_classes,
+std_over_batch, min, max, argmax} and reference_logits_spread at the top level; timings_s.
+Non-finite numbers are written as strings ("nan", "inf") so the JSON stays strict.
 
 The numpy building blocks (conv2d, maxpool2d, lrn, batchnorm, ...) are themselves checked
 against ONNX Runtime by tests/python/selftest.py. onnx.reference.ReferenceEvaluator is not
@@ -41,7 +51,6 @@ import json
 import math
 import sys
 import time
-from typing import Callable
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -54,7 +63,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 def conv2d(x, w, b=None, stride=1, pad=0, groups=1):
     """Cross-correlation as in ONNX Conv / torch.nn.Conv2d: x [B,C,H,W], w [O,C/groups,kh,kw],
     symmetric zero padding `pad`, square `stride`."""
-    bsz, c, _, _ = x.shape
+    c = x.shape[1]
     o, cg, kh, kw = w.shape
     if c != cg * groups or o % groups:
         raise ValueError(f"conv2d: input has {c} channels, weight {list(w.shape)}, groups {groups}")
@@ -63,8 +72,7 @@ def conv2d(x, w, b=None, stride=1, pad=0, groups=1):
     win = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]  # B,C,OH,OW,kh,kw
     og = o // groups
     outs = [
-        np.tensordot(win[:, g * cg : (g + 1) * cg], w[g * og : (g + 1) * og], axes=([1, 4, 5], [1, 2, 3]))
-        for g in range(groups)
+        np.tensordot(win[:, g * cg : (g + 1) * cg], w[g * og : (g + 1) * og], axes=([1, 4, 5], [1, 2, 3])) for g in range(groups)
     ]  # each B,OH,OW,og
     y = np.concatenate(outs, axis=3).transpose(0, 3, 1, 2)
     if b is not None:
