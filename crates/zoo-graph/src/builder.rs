@@ -153,17 +153,27 @@ impl Net {
 
     /// Applies `layer` to one input under the given name.
     pub fn layer(&mut self, name: &str, x: Value, layer: impl Layer) -> Result<Value, GraphError> {
-        layer.build(self, name, &[x])
+        self.layer_n(name, &[x], layer)
     }
 
-    /// Applies `layer` to several inputs (Concat, Add) under the given name.
+    /// Applies `layer` to several inputs (Concat, Add) under the given name. A layer that
+    /// fails leaves nothing behind (no parameters, names or nodes).
     pub fn layer_n(
         &mut self,
         name: &str,
         xs: &[Value],
         layer: impl Layer,
     ) -> Result<Value, GraphError> {
-        layer.build(self, name, xs)
+        let (values, params, nodes) = (self.values.len(), self.params.len(), self.nodes.len());
+        let built = layer.build(self, name, xs);
+        if built.is_err() {
+            for v in self.values.drain(values..) {
+                self.names.remove(&v.name);
+            }
+            self.params.truncate(params);
+            self.nodes.truncate(nodes);
+        }
+        built
     }
 
     /// A numbered sequence of layers, named like PyTorch's `nn.Sequential`: `prefix.0`, `prefix.1`, …
@@ -305,4 +315,89 @@ pub fn image(batch: Batch, channels: usize, height: usize, width: usize) -> Tens
             Dim::Known(width),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ShapeError;
+    use crate::ops::{Add, Concat, Conv, MaxPool};
+
+    fn net_with_input(h: usize) -> (Net, Value) {
+        let mut net = Net::new("t", Opset::DEFAULT);
+        let x = net.input("input", image(Batch::Dynamic, 6, h, h)).unwrap();
+        (net, x)
+    }
+
+    #[test]
+    fn impossible_layers_are_rejected_with_their_name() {
+        let (mut net, x) = net_with_input(5);
+        let err = net.layer("conv9", x, Conv::new(8, 7)).unwrap_err();
+        assert!(
+            matches!(&err, GraphError::Layer { layer, op: "Conv", source: ShapeError::KernelTooLarge { kernel: 7, padded: 5, .. } } if layer == "conv9"),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "layer `conv9` (Conv): spatial axis 0: kernel 7 (dilated) is larger than the padded input 5"
+        );
+        let err = net
+            .layer("conv_g", x, Conv::new(8, 3).groups(4))
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                GraphError::Layer {
+                    source: ShapeError::Groups {
+                        channels: 6,
+                        groups: 4
+                    },
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let err = net.layer("pool", x, MaxPool::new(6, 1)).unwrap_err();
+        assert!(
+            err.to_string().starts_with("layer `pool` (MaxPool)"),
+            "{err}"
+        );
+        // Nothing of a rejected layer is left in the graph.
+        assert!(net.params().is_empty());
+    }
+
+    #[test]
+    fn multi_input_ops_check_their_inputs() {
+        let (mut net, x) = net_with_input(8);
+        let a = net.layer("a", x, Conv::new(4, 3).pad(1)).unwrap();
+        let b = net.layer("b", x, Conv::new(4, 3)).unwrap();
+        assert!(net.layer_n("sum", &[a, b], Add).is_err());
+        let c = net.layer_n("cat", &[a, a], Concat { axis: 1 }).unwrap();
+        assert_eq!(net.info(c).shape_string(), "[N, 8, 8, 8]");
+        assert!(net.layer_n("bad", &[a, b], Concat { axis: 1 }).is_err());
+    }
+
+    #[test]
+    fn names_are_unique_and_sequences_count_every_module() {
+        let (mut net, x) = net_with_input(8);
+        let mut f = net.seq("features");
+        let y = f.layer(x, Conv::new(4, 3)).unwrap();
+        let y = f.layer(y, crate::ops::Relu).unwrap();
+        let y = f.layer(y, Conv::new(4, 3)).unwrap();
+        assert_eq!(net.name_of(y), "features.2");
+        assert!(matches!(
+            net.layer("features.0", y, crate::ops::Relu),
+            Err(GraphError::DuplicateName(_))
+        ));
+        let names: Vec<&str> = net.params().iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "features.0.weight",
+                "features.0.bias",
+                "features.2.weight",
+                "features.2.bias"
+            ]
+        );
+    }
 }
