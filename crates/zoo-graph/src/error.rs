@@ -59,6 +59,9 @@ pub enum WriteError {
     },
     #[error(transparent)]
     Weights(#[from] WeightError),
+    /// What was written did not pass the caller's check (e.g. a manifest's checksum).
+    #[error("{0}")]
+    Rejected(String),
     #[error("graph has no parameter list entry for initializer `{0}` (internal inconsistency)")]
     Inconsistent(String),
 }

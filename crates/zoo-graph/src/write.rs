@@ -48,29 +48,49 @@ pub fn write_file(
     source: &dyn WeightSource,
     path: &Path,
 ) -> Result<Written, WriteError> {
+    write_file_checked(model, source, path, &|_| Ok(()))
+}
+
+/// Like [`write_file`], but `accept` sees what was written before the file is put in place;
+/// if it refuses (a checksum that does not match a manifest, say), nothing is left behind.
+pub fn write_file_checked(
+    model: &Model,
+    source: &dyn WeightSource,
+    path: &Path,
+    accept: &dyn Fn(&Written) -> Result<(), String>,
+) -> Result<Written, WriteError> {
     let io = |source| WriteError::Io {
         path: path.to_path_buf(),
         source,
     };
+    let tmp = temp_beside(path, ".onnx.part").map_err(io)?;
+    let written = encode(model, source, tmp.as_file())?;
+    accept(&written).map_err(WriteError::Rejected)?;
+    persist(tmp, path).map_err(io)?;
+    Ok(written)
+}
+
+/// A temporary file in `path`'s folder (so that the final rename stays on one file system).
+pub fn temp_beside(path: &Path, suffix: &str) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let tmp = tempfile::Builder::new()
+    tempfile::Builder::new()
         .prefix(".zoo-")
-        .suffix(".onnx.part")
-        .tempfile_in(&dir)
-        .map_err(io)?;
-    let written = { encode(model, source, tmp.as_file())? };
+        .suffix(suffix)
+        .tempfile_in(dir)
+}
+
+/// Renames a finished temporary file to `path`, readable as an ordinary file would be.
+pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(io)?;
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(written)
+    tmp.persist(path).map(|_| ()).map_err(|e| e.error)
 }
 
 /// Encodes `model` with weights from `source` into `out`.
