@@ -32,11 +32,7 @@ fn children_max_rss() -> u64 {
 }
 
 fn arg(args: &[String], name: &str, default: &str) -> String {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-        .unwrap_or_else(|| default.into())
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| default.into())
 }
 
 fn main() {
@@ -50,9 +46,7 @@ fn main() {
     let copy = dir.path().join("copy.onnx");
     let export = |out: &Path| {
         let mut c = Command::new(zoo);
-        c.args(["export", &model, "--variant", &variant, "-o"])
-            .arg(out)
-            .stdout(std::process::Stdio::null());
+        c.args(["export", &model, "--variant", &variant, "-o"]).arg(out).stdout(std::process::Stdio::null());
         c
     };
 
@@ -70,37 +64,16 @@ fn main() {
     let bytes = std::fs::metadata(&out).expect("exported file").len();
     let (z, c) = (median(zoo_times), median(cp_times));
     let zs = z.as_secs_f64();
-    println!(
-        "export {model} --variant {variant}: {runs} runs, file {:.1} MB",
-        bytes as f64 / 1e6
-    );
-    println!(
-        "  zoo export   median {:7.3} s   {:6.0} MB/s",
-        zs,
-        bytes as f64 / 1e6 / zs
-    );
-    println!(
-        "  cp (peer)    median {:7.3} s   {:6.0} MB/s",
-        c.as_secs_f64(),
-        bytes as f64 / 1e6 / c.as_secs_f64()
-    );
+    println!("export {model} --variant {variant}: {runs} runs, file {:.1} MB", bytes as f64 / 1e6);
+    println!("  zoo export   median {:7.3} s   {:6.0} MB/s", zs, bytes as f64 / 1e6 / zs);
+    println!("  cp (peer)    median {:7.3} s   {:6.0} MB/s", c.as_secs_f64(), bytes as f64 / 1e6 / c.as_secs_f64());
     println!("  ratio zoo / cp          {:7.2}", zs / c.as_secs_f64());
     println!(
         "  peak RSS     {:7.1} MB = {:.3} × the file ({})",
         rss as f64 / 1e6,
         rss as f64 / bytes as f64,
-        if rss as f64 <= 1.2 * bytes as f64 {
-            "target ≤ 1.2× met"
-        } else {
-            "target ≤ 1.2× MISSED"
-        }
+        if rss as f64 <= 1.2 * bytes as f64 { "target ≤ 1.2× met" } else { "target ≤ 1.2× MISSED" }
     );
-    println!(
-        "  wall target ≤ 0.5 s:    {}",
-        if zs <= 0.5 { "met" } else { "MISSED" }
-    );
-    println!(
-        "  Python route (reference, same machine kind): 8.1 s, 1.65 GB → zoo is {:.0}× faster",
-        8.1 / zs
-    );
+    println!("  wall target ≤ 0.5 s:    {}", if zs <= 0.5 { "met" } else { "MISSED" });
+    println!("  Python route (reference, same machine kind): 8.1 s, 1.65 GB → zoo is {:.0}× faster", 8.1 / zs);
 }

@@ -7,24 +7,15 @@ fn empty_dir() -> tempfile::TempDir {
 }
 
 fn assert_empty(dir: &tempfile::TempDir) {
-    let left: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
 #[test]
 fn unknown_model_lists_the_valid_ones() {
     let d = empty_dir();
-    fails_with(
-        zoo_in(d.path(), &["export", "lenet"]),
-        "unknown model `lenet`: zoo has alexnet",
-    );
-    fails_with(
-        zoo_in(d.path(), &["inspect", "lenet"]),
-        "unknown model `lenet`",
-    );
+    fails_with(zoo_in(d.path(), &["export", "lenet"]), "unknown model `lenet`: zoo has alexnet");
+    fails_with(zoo_in(d.path(), &["inspect", "lenet"]), "unknown model `lenet`");
     assert_empty(&d);
 }
 
@@ -42,10 +33,7 @@ fn unknown_variant_lists_the_valid_ones() {
 fn invalid_option_values() {
     let d = empty_dir();
     for (args, needle) in [
-        (
-            &["--opset", "12"][..],
-            "opset 12 is not supported: zoo emits opsets 13 through 21",
-        ),
+        (&["--opset", "12"][..], "opset 12 is not supported: zoo emits opsets 13 through 21"),
         (&["--opset", "22"], "opset 22 is not supported"),
         (&["--opset", "x"], "`x` is not a number"),
         (&["--num-classes", "0"], "must be at least 1"),
@@ -65,22 +53,13 @@ fn invalid_option_values() {
 fn unwritable_output_path() {
     let d = empty_dir();
     let missing = d.path().join("no/such/folder/a.onnx");
-    fails_with(
-        zoo(&["export", "alexnet", "-o", missing.to_str().unwrap()]),
-        "cannot write",
-    );
+    fails_with(zoo(&["export", "alexnet", "-o", missing.to_str().unwrap()]), "cannot write");
     // A regular file where a folder should be.
     std::fs::write(d.path().join("file"), b"x").unwrap();
     let under_file = d.path().join("file/a.onnx");
-    fails_with(
-        zoo(&["export", "alexnet", "-o", under_file.to_str().unwrap()]),
-        "cannot write",
-    );
+    fails_with(zoo(&["export", "alexnet", "-o", under_file.to_str().unwrap()]), "cannot write");
     // The output is an existing folder.
-    fails_with(
-        zoo(&["export", "alexnet", "-o", d.path().to_str().unwrap()]),
-        "cannot write",
-    );
+    fails_with(zoo(&["export", "alexnet", "-o", d.path().to_str().unwrap()]), "cannot write");
     std::fs::remove_file(d.path().join("file")).unwrap();
     assert_empty(&d);
 }
@@ -90,41 +69,22 @@ fn inspect_rejects_what_is_not_onnx() {
     let d = empty_dir();
     let text = d.path().join("notes.onnx");
     std::fs::write(&text, "this is not a protobuf\n").unwrap();
-    fails_with(
-        zoo(&["inspect", text.to_str().unwrap()]),
-        "is not an ONNX model",
-    );
+    fails_with(zoo(&["inspect", text.to_str().unwrap()]), "is not an ONNX model");
     let empty = d.path().join("empty.onnx");
     std::fs::write(&empty, b"").unwrap();
-    fails_with(
-        zoo(&["inspect", empty.to_str().unwrap()]),
-        "is not an ONNX model",
-    );
-    fails_with(
-        zoo(&["inspect", d.path().join("missing.onnx").to_str().unwrap()]),
-        "cannot read",
-    );
+    fails_with(zoo(&["inspect", empty.to_str().unwrap()]), "is not an ONNX model");
+    fails_with(zoo(&["inspect", d.path().join("missing.onnx").to_str().unwrap()]), "cannot read");
 }
 
 #[test]
 fn inspect_rejects_a_truncated_file() {
     let d = empty_dir();
     let full = d.path().join("full.onnx");
-    crate::support::ok(zoo(&[
-        "export",
-        "alexnet",
-        "--variant",
-        "torchvision",
-        "-o",
-        full.to_str().unwrap(),
-    ]));
+    crate::support::ok(zoo(&["export", "alexnet", "--variant", "torchvision", "-o", full.to_str().unwrap()]));
     let bytes = std::fs::read(&full).unwrap();
     for cut in [bytes.len() / 2, bytes.len() - 1, 1000] {
         let t = d.path().join(format!("cut{cut}.onnx"));
         std::fs::write(&t, &bytes[..cut]).unwrap();
-        fails_with(
-            zoo(&["inspect", t.to_str().unwrap()]),
-            "is not an ONNX model",
-        );
+        fails_with(zoo(&["inspect", t.to_str().unwrap()]), "is not an ONNX model");
     }
 }

@@ -4,19 +4,11 @@
 use crate::support::{json, ok, python_check, zoo, zoo_in};
 
 /// Published trainable-parameter counts at 1000 classes.
-const VARIANTS: [(&str, u64); 4] = [
-    ("lrn", 62_378_344),
-    ("bvlc", 60_965_224),
-    ("bn", 63_400_480),
-    ("torchvision", 61_100_840),
-];
+const VARIANTS: [(&str, u64); 4] =
+    [("lrn", 62_378_344), ("bvlc", 60_965_224), ("bn", 63_400_480), ("torchvision", 61_100_840)];
 
 fn params(variant: &str) -> u64 {
-    VARIANTS
-        .iter()
-        .find(|(v, _)| *v == variant)
-        .map(|(_, p)| *p)
-        .expect("known variant")
+    VARIANTS.iter().find(|(v, _)| *v == variant).map(|(_, p)| *p).expect("known variant")
 }
 
 /// Exports `variant` at opsets 13, 17 and 21 and runs the independent checker on each:
@@ -29,30 +21,10 @@ fn check_variant(variant: &str) {
     for opset in ["13", "17", "21"] {
         let path = dir.path().join(format!("{variant}-{opset}.onnx"));
         let p = path.to_str().unwrap();
-        let e = json(zoo(&[
-            "export",
-            "alexnet",
-            "--variant",
-            variant,
-            "--opset",
-            opset,
-            "-o",
-            p,
-            "--json",
-        ]));
+        let e = json(zoo(&["export", "alexnet", "--variant", variant, "--opset", opset, "-o", p, "--json"]));
         assert_eq!(e["params"].as_u64(), Some(params(variant)));
-        let r = python_check(
-            "check_onnx.py",
-            &[
-                p,
-                "--model",
-                "alexnet",
-                "--variant",
-                variant,
-                "--expect-params",
-                &expect,
-            ],
-        );
+        let r =
+            python_check("check_onnx.py", &[p, "--model", "alexnet", "--variant", variant, "--expect-params", &expect]);
         assert_eq!(r["opset"].as_i64(), Some(opset.parse().unwrap()), "{r}");
         outputs.push(e["weights_sha256"].clone());
         std::fs::remove_file(&path).unwrap();
@@ -85,21 +57,9 @@ fn torchvision_is_checked_by_onnx_ort_and_numpy() {
 fn options_fixed_batch_classes_and_softmax() {
     let dir = tempfile::tempdir().unwrap();
     for (variant, extra, classes) in [
-        (
-            "torchvision",
-            &["--batch", "3", "--num-classes", "10", "--softmax"][..],
-            10u64,
-        ),
-        (
-            "lrn",
-            &["--num-classes", "7", "--no-softmax", "--opset", "21"],
-            7,
-        ),
-        (
-            "bn",
-            &["--batch", "1", "--num-classes", "5", "--opset", "13"],
-            5,
-        ),
+        ("torchvision", &["--batch", "3", "--num-classes", "10", "--softmax"][..], 10u64),
+        ("lrn", &["--num-classes", "7", "--no-softmax", "--opset", "21"], 7),
+        ("bn", &["--batch", "1", "--num-classes", "5", "--opset", "13"], 5),
     ] {
         let path = dir.path().join(format!("{variant}.onnx"));
         let p = path.to_str().unwrap();
@@ -121,24 +81,11 @@ fn same_inputs_give_identical_bytes_and_the_seed_matters() {
     let dir = tempfile::tempdir().unwrap();
     let path = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
     let run = |name: &str, seed: &str| {
-        json(zoo(&[
-            "export",
-            "alexnet",
-            "--variant",
-            "bvlc",
-            "--seed",
-            seed,
-            "-o",
-            &path(name),
-            "--json",
-        ]))
+        json(zoo(&["export", "alexnet", "--variant", "bvlc", "--seed", seed, "-o", &path(name), "--json"]))
     };
     let (a, b, c) = (run("a.onnx", "5"), run("b.onnx", "5"), run("c.onnx", "6"));
     assert_eq!(a["sha256"], b["sha256"]);
-    assert_eq!(
-        std::fs::read(path("a.onnx")).unwrap(),
-        std::fs::read(path("b.onnx")).unwrap()
-    );
+    assert_eq!(std::fs::read(path("a.onnx")).unwrap(), std::fs::read(path("b.onnx")).unwrap());
     assert_ne!(a["weights_sha256"], c["weights_sha256"]);
     // The printed digest is the file's.
     let bytes = std::fs::read(path("a.onnx")).unwrap();
@@ -153,9 +100,6 @@ fn default_file_name_and_report() {
     assert!(file.exists(), "{out}");
     assert!(out.starts_with("alexnet-lrn-opset19.onnx\n"), "{out}");
     assert!(out.contains("sha256"), "{out}");
-    let left: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left.len(), 1, "temporary files left behind: {left:?}");
 }

@@ -5,23 +5,14 @@ use crate::support::{json, ok, python_check, zoo};
 #[test]
 fn table_reads_like_the_lecture_notes() {
     let t = ok(zoo(&["inspect", "alexnet", "--variant", "lrn"]));
-    let conv1 = t
-        .lines()
-        .find(|l| l.starts_with("conv1 "))
-        .expect("conv1 row");
+    let conv1 = t.lines().find(|l| l.starts_with("conv1 ")).expect("conv1 row");
     for cell in ["Conv", "11×11/4", "[N, 96, 55, 55]", "34,944", "105.4M"] {
         assert!(conv1.contains(cell), "{cell} missing from: {conv1}");
     }
-    let norm1 = t
-        .lines()
-        .find(|l| l.starts_with("norm1 "))
-        .expect("norm1 row");
+    let norm1 = t.lines().find(|l| l.starts_with("norm1 ")).expect("norm1 row");
     assert!(norm1.contains("n=5 α=0.0005 β=0.75 k=2"), "{norm1}");
     let total = t.lines().find(|l| l.starts_with("total")).expect("totals");
-    assert!(
-        total.contains("62,378,344") && total.contains("1.135G"),
-        "{total}"
-    );
+    assert!(total.contains("62,378,344") && total.contains("1.135G"), "{total}");
 }
 
 #[test]
@@ -40,26 +31,9 @@ fn a_file_reads_like_the_model_it_came_from() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("tv.onnx");
     let p = f.to_str().unwrap();
-    ok(zoo(&[
-        "export",
-        "alexnet",
-        "--variant",
-        "torchvision",
-        "--batch",
-        "2",
-        "-o",
-        p,
-    ]));
+    ok(zoo(&["export", "alexnet", "--variant", "torchvision", "--batch", "2", "-o", p]));
     let from_file = json(zoo(&["inspect", p, "--json"]));
-    let from_model = json(zoo(&[
-        "inspect",
-        "alexnet",
-        "--variant",
-        "torchvision",
-        "--batch",
-        "2",
-        "--json",
-    ]));
+    let from_model = json(zoo(&["inspect", "alexnet", "--variant", "torchvision", "--batch", "2", "--json"]));
     assert_eq!(from_file["layers"], from_model["layers"]);
     assert_eq!(from_file["totals"], from_model["totals"]);
     assert_eq!(from_file["metadata"]["variant"], "torchvision");
@@ -89,19 +63,10 @@ fn files_from_other_exporters() {
             assert_eq!(j["totals"]["macs"].as_u64(), Some(m), "{path}");
         }
         let unanalysed = j["totals"]["unanalysed_nodes"].as_u64().unwrap();
-        assert_eq!(
-            unanalysed > 0,
-            f["has_unknown_ops"].as_bool().unwrap(),
-            "{path}: {}",
-            j["layers"]
-        );
+        assert_eq!(unanalysed > 0, f["has_unknown_ops"].as_bool().unwrap(), "{path}: {}", j["layers"]);
         // Shapes zoo infers agree with onnx's own shape inference wherever both exist.
         for (name, shape) in f["inferred"].as_object().unwrap() {
-            let row = j["layers"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|r| r["name"] == *name);
+            let row = j["layers"].as_array().unwrap().iter().find(|r| r["name"] == *name);
             if let Some(row) = row
                 && !row["output"].is_null()
             {
@@ -114,15 +79,7 @@ fn files_from_other_exporters() {
 #[test]
 fn list_shows_every_variant() {
     let t = ok(zoo(&["list"]));
-    for v in [
-        "lrn (default)",
-        "bvlc",
-        "bn",
-        "torchvision",
-        "62,378,344",
-        "61,100,840",
-        "0.714",
-    ] {
+    for v in ["lrn (default)", "bvlc", "bn", "torchvision", "62,378,344", "61,100,840", "0.714"] {
         assert!(t.contains(v), "{v} missing:\n{t}");
     }
     let j = json(zoo(&["list", "--json"]));

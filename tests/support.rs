@@ -12,11 +12,7 @@ pub fn zoo(args: &[&str]) -> Output {
 }
 
 pub fn zoo_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zoo"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("running zoo")
+    Command::new(env!("CARGO_BIN_EXE_zoo")).args(args).current_dir(dir).output().expect("running zoo")
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -29,37 +25,23 @@ pub fn stderr(o: &Output) -> String {
 
 /// Asserts success and returns stdout.
 pub fn ok(o: Output) -> String {
-    assert!(
-        o.status.success(),
-        "zoo failed: {}\n{}",
-        stderr(&o),
-        stdout(&o)
-    );
+    assert!(o.status.success(), "zoo failed: {}\n{}", stderr(&o), stdout(&o));
     stdout(&o)
 }
 
 /// Asserts a clean failure: non-zero exit, one line on stderr that contains `needle`, no panic.
 pub fn fails_with(o: Output, needle: &str) {
     let err = stderr(&o);
-    assert!(
-        !o.status.success(),
-        "expected failure, got success: {}",
-        stdout(&o)
-    );
+    assert!(!o.status.success(), "expected failure, got success: {}", stdout(&o));
     assert!(err.contains(needle), "stderr lacks {needle:?}: {err}");
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "not a one-line error: {err}"
-    );
+    assert_eq!(err.trim_end().lines().count(), 1, "not a one-line error: {err}");
     assert!(!err.contains("panicked"), "{err}");
 }
 
 /// The interpreter with onnx, onnxruntime and numpy: `ZOO_PYTHON`, or the `.venv` that
 /// `scripts/test` makes.
 pub fn python() -> PathBuf {
-    let p = std::env::var_os("ZOO_PYTHON")
-        .map_or_else(|| root().join(".venv/bin/python"), PathBuf::from);
+    let p = std::env::var_os("ZOO_PYTHON").map_or_else(|| root().join(".venv/bin/python"), PathBuf::from);
     assert!(
         p.exists(),
         "{} not found: run `scripts/test` (it installs the Python checkers) or set ZOO_PYTHON",
@@ -71,19 +53,9 @@ pub fn python() -> PathBuf {
 /// Runs `tests/python/<script>` with `args`; returns its parsed JSON stdout, or panics with
 /// its stderr when it reports a failed check.
 pub fn python_check(script: &str, args: &[&str]) -> serde_json::Value {
-    let out = Command::new(python())
-        .arg(root().join("tests/python").join(script))
-        .args(args)
-        .output()
-        .expect("python");
-    assert!(
-        out.status.success(),
-        "{script} {args:?} failed:\n{}\n{}",
-        stderr(&out),
-        stdout(&out)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{script}: bad JSON ({e}): {}", stdout(&out)))
+    let out = Command::new(python()).arg(root().join("tests/python").join(script)).args(args).output().expect("python");
+    assert!(out.status.success(), "{script} {args:?} failed:\n{}\n{}", stderr(&out), stdout(&out));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{script}: bad JSON ({e}): {}", stdout(&out)))
 }
 
 pub fn json(o: Output) -> serde_json::Value {

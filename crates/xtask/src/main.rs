@@ -10,12 +10,7 @@ const GENERATED: &str = "crates/zoo-proto/src/onnx.rs";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["proto"] => proto(false),
         ["proto", "--check"] => proto(true),
         _ => Err("usage: cargo run -p xtask -- proto [--check]".to_string()),
@@ -40,15 +35,13 @@ fn proto(check: bool) -> Result<String, String> {
     let root = workspace_root();
     let out = std::env::temp_dir().join(format!("zoo-xtask-proto-{}", std::process::id()));
     std::fs::create_dir_all(&out).map_err(|e| format!("creating {}: {e}", out.display()))?;
-    let protoc =
-        protoc_bin_vendored::protoc_bin_path().map_err(|e| format!("vendored protoc: {e}"))?;
+    let protoc = protoc_bin_vendored::protoc_bin_path().map_err(|e| format!("vendored protoc: {e}"))?;
     let mut config = prost_build::Config::new();
     config.protoc_executable(protoc).out_dir(&out);
     config
         .compile_protos(&[root.join("proto/onnx.proto")], &[root.join("proto")])
         .map_err(|e| format!("generating from proto/onnx.proto: {e}"))?;
-    let fresh = std::fs::read_to_string(out.join("onnx.rs"))
-        .map_err(|e| format!("reading generated code: {e}"))?;
+    let fresh = std::fs::read_to_string(out.join("onnx.rs")).map_err(|e| format!("reading generated code: {e}"))?;
     let _ = std::fs::remove_dir_all(&out);
     let target = root.join(GENERATED);
     let committed = std::fs::read_to_string(&target).unwrap_or_default();
@@ -56,9 +49,7 @@ fn proto(check: bool) -> Result<String, String> {
         if committed == fresh {
             Ok(format!("{GENERATED} is current"))
         } else {
-            Err(format!(
-                "{GENERATED} is stale: run `cargo run -p xtask -- proto` and commit the result"
-            ))
+            Err(format!("{GENERATED} is stale: run `cargo run -p xtask -- proto` and commit the result"))
         }
     } else {
         std::fs::write(&target, fresh).map_err(|e| format!("writing {}: {e}", target.display()))?;

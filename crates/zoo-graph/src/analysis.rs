@@ -63,11 +63,7 @@ pub fn analyze(model: &ModelProto) -> Analysis {
     let mut initializers: HashMap<&str, u64> = HashMap::new();
     for t in &graph.initializer {
         let name = t.name.clone().unwrap_or_default();
-        let dims: Vec<Dim> = t
-            .dims
-            .iter()
-            .map(|&d| Dim::Known(d.max(0) as usize))
-            .collect();
+        let dims: Vec<Dim> = t.dims.iter().map(|&d| Dim::Known(d.max(0) as usize)).collect();
         let n: u64 = t.dims.iter().map(|&d| d.max(0) as u64).product();
         if let Some(dtype) = t.data_type.and_then(DType::from_onnx) {
             known.insert(name.clone(), TensorInfo::new(dtype, dims));
@@ -99,14 +95,7 @@ pub fn analyze(model: &ModelProto) -> Analysis {
     let mut counted: HashSet<&str> = HashSet::new();
     let mut layers = Vec::with_capacity(graph.node.len());
     for node in &graph.node {
-        layers.push(analyze_node(
-            node,
-            &mut known,
-            &mut consts,
-            &from_file,
-            &initializers,
-            &mut counted,
-        ));
+        layers.push(analyze_node(node, &mut known, &mut consts, &from_file, &initializers, &mut counted));
     }
 
     let totals = layers.iter().fold(Totals::default(), |t, r| Totals {
@@ -144,12 +133,7 @@ pub fn analyze(model: &ModelProto) -> Analysis {
         metadata: model
             .metadata_props
             .iter()
-            .map(|e| {
-                (
-                    e.key.clone().unwrap_or_default(),
-                    e.value.clone().unwrap_or_default(),
-                )
-            })
+            .map(|e| (e.key.clone().unwrap_or_default(), e.value.clone().unwrap_or_default()))
             .collect(),
         layers,
         totals,
@@ -165,12 +149,7 @@ fn analyze_node<'a>(
     counted: &mut HashSet<&'a str>,
 ) -> LayerRow {
     let op = node.op_type.clone().unwrap_or_default();
-    let name = node
-        .name
-        .clone()
-        .filter(|n| !n.is_empty())
-        .or_else(|| node.output.first().cloned())
-        .unwrap_or_default();
+    let name = node.name.clone().filter(|n| !n.is_empty()).or_else(|| node.output.first().cloned()).unwrap_or_default();
     let mut row = LayerRow {
         name,
         op: op.clone(),
@@ -183,11 +162,7 @@ fn analyze_node<'a>(
         note: None,
     };
     let domain = node.domain.as_deref().unwrap_or("");
-    let def = if domain.is_empty() || domain == "ai.onnx" {
-        ops::lookup(&op)
-    } else {
-        None
-    };
+    let def = if domain.is_empty() || domain == "ai.onnx" { ops::lookup(&op) } else { None };
 
     // Parameters count once, at the first node that reads them.
     for (i, input) in node.input.iter().enumerate() {
@@ -203,10 +178,7 @@ fn analyze_node<'a>(
     }
 
     let present: Vec<&String> = node.input.iter().filter(|n| !n.is_empty()).collect();
-    let infos: Option<Vec<TensorInfo>> = present
-        .iter()
-        .map(|n| known.get(n.as_str()).cloned())
-        .collect();
+    let infos: Option<Vec<TensorInfo>> = present.iter().map(|n| known.get(n.as_str()).cloned()).collect();
     let inferred = if op == "Constant" {
         constant_output(node, consts)
     } else {
@@ -225,12 +197,7 @@ fn analyze_node<'a>(
         .output
         .iter()
         .enumerate()
-        .map(|(i, o)| {
-            from_file
-                .get(o)
-                .cloned()
-                .or_else(|| inferred.as_ref().ok().and_then(|v| v.get(i).cloned()))
-        })
+        .map(|(i, o)| from_file.get(o).cloned().or_else(|| inferred.as_ref().ok().and_then(|v| v.get(i).cloned())))
         .collect();
     if let Err(e) = &inferred {
         row.note = Some(e.clone());
@@ -252,35 +219,21 @@ fn analyze_node<'a>(
     }
     // A row whose output shape came from the file is complete even if zoo cannot infer it.
     if row.note.is_some() && row.output.is_some() && def.is_none() {
-        row.note = Some(format!(
-            "op {op} is not analysed by zoo (shape from the file)"
-        ));
+        row.note = Some(format!("op {op} is not analysed by zoo (shape from the file)"));
     }
     row
 }
 
-fn constant_output(
-    node: &NodeProto,
-    consts: &mut HashMap<String, Vec<i64>>,
-) -> Result<Vec<TensorInfo>, String> {
+fn constant_output(node: &NodeProto, consts: &mut HashMap<String, Vec<i64>>) -> Result<Vec<TensorInfo>, String> {
     let t = node
         .attribute
         .iter()
         .find(|a| a.name.as_deref() == Some("value"))
         .and_then(|a| a.t.as_ref())
         .ok_or("Constant without a tensor `value`")?;
-    let dtype = t
-        .data_type
-        .and_then(DType::from_onnx)
-        .ok_or("Constant of an element type zoo does not read")?;
+    let dtype = t.data_type.and_then(DType::from_onnx).ok_or("Constant of an element type zoo does not read")?;
     if let (Some(v), Some(out)) = (tensor_i64(t), node.output.first()) {
         consts.insert(out.clone(), v);
     }
-    Ok(vec![TensorInfo::new(
-        dtype,
-        t.dims
-            .iter()
-            .map(|&d| Dim::Known(d.max(0) as usize))
-            .collect(),
-    )])
+    Ok(vec![TensorInfo::new(dtype, t.dims.iter().map(|&d| Dim::Known(d.max(0) as usize)).collect())])
 }

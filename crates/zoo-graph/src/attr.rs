@@ -32,9 +32,7 @@ pub fn float(name: &str, value: f32) -> AttributeProto {
 }
 
 fn find<'a>(node: &'a NodeProto, name: &str) -> Option<&'a AttributeProto> {
-    node.attribute
-        .iter()
-        .find(|a| a.name.as_deref() == Some(name))
+    node.attribute.iter().find(|a| a.name.as_deref() == Some(name))
 }
 
 pub fn get_int(node: &NodeProto, name: &str) -> Option<i64> {
@@ -50,22 +48,16 @@ pub fn get_float(node: &NodeProto, name: &str) -> Option<f32> {
 }
 
 pub fn get_string(node: &NodeProto, name: &str) -> Option<String> {
-    find(node, name)
-        .and_then(|a| a.s.as_ref())
-        .map(|s| String::from_utf8_lossy(s).into_owned())
+    find(node, name).and_then(|a| a.s.as_ref()).map(|s| String::from_utf8_lossy(s).into_owned())
 }
 
 /// A list of non-negative integers, converted to `usize`.
 pub fn get_usizes(node: &NodeProto, name: &str) -> Result<Option<Vec<usize>>, crate::ShapeError> {
     get_ints(node, name)
         .map(|v| {
-            v.iter()
-                .map(|&x| usize::try_from(x))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|_| crate::ShapeError::Attribute {
-                    name: name.into(),
-                    reason: format!("negative value in {v:?}"),
-                })
+            v.iter().map(|&x| usize::try_from(x)).collect::<Result<Vec<_>, _>>().map_err(|_| {
+                crate::ShapeError::Attribute { name: name.into(), reason: format!("negative value in {v:?}") }
+            })
         })
         .transpose()
 }

@@ -71,10 +71,7 @@ impl Net {
         if !self.names.insert(name.to_string()) {
             return Err(GraphError::DuplicateName(name.to_string()));
         }
-        self.values.push(ValueEntry {
-            name: name.to_string(),
-            info,
-        });
+        self.values.push(ValueEntry { name: name.to_string(), info });
         Ok(Value(self.values.len() - 1))
     }
 
@@ -86,23 +83,11 @@ impl Net {
     }
 
     /// A parameter, buffer or constant, stored as an initializer named `name`.
-    pub fn param(
-        &mut self,
-        name: &str,
-        dims: &[usize],
-        kind: ParamKind,
-        init: Init,
-    ) -> Result<Value, GraphError> {
+    pub fn param(&mut self, name: &str, dims: &[usize], kind: ParamKind, init: Init) -> Result<Value, GraphError> {
         let dtype = init.dtype();
         let info = TensorInfo::new(dtype, dims.iter().map(|&d| Dim::Known(d)).collect());
         let v = self.new_value(name, info)?;
-        self.params.push(Param {
-            name: name.to_string(),
-            dtype,
-            dims: dims.to_vec(),
-            kind,
-            init,
-        });
+        self.params.push(Param { name: name.to_string(), dtype, dims: dims.to_vec(), kind, init });
         Ok(v)
     }
 
@@ -118,10 +103,7 @@ impl Net {
         let node = NodeProto {
             name: Some(layer.to_string()),
             op_type: Some(op.to_string()),
-            input: inputs
-                .iter()
-                .map(|&v| self.name_of(v).to_string())
-                .collect(),
+            input: inputs.iter().map(|&v| self.name_of(v).to_string()).collect(),
             output: vec![layer.to_string()],
             attribute: attributes,
             ..Default::default()
@@ -133,13 +115,10 @@ impl Net {
         })?;
         let infos: Vec<TensorInfo> = inputs.iter().map(|&v| self.info(v).clone()).collect();
         let consts = |name: &str| {
-            self.params
-                .iter()
-                .find(|p| p.name == name)
-                .and_then(|p| match &p.init {
-                    Init::I64(v) => Some(v.clone()),
-                    _ => None,
-                })
+            self.params.iter().find(|p| p.name == name).and_then(|p| match &p.init {
+                Init::I64(v) => Some(v.clone()),
+                _ => None,
+            })
         };
         let mut outs = (def.infer)(&node, &infos, &consts).map_err(|source| GraphError::Layer {
             layer: layer.to_string(),
@@ -158,12 +137,7 @@ impl Net {
 
     /// Applies `layer` to several inputs (Concat, Add) under the given name. A layer that
     /// fails leaves nothing behind (no parameters, names or nodes).
-    pub fn layer_n(
-        &mut self,
-        name: &str,
-        xs: &[Value],
-        layer: impl Layer,
-    ) -> Result<Value, GraphError> {
+    pub fn layer_n(&mut self, name: &str, xs: &[Value], layer: impl Layer) -> Result<Value, GraphError> {
         let (values, params, nodes) = (self.values.len(), self.params.len(), self.nodes.len());
         let built = layer.build(self, name, xs);
         if built.is_err() {
@@ -178,11 +152,7 @@ impl Net {
 
     /// A numbered sequence of layers, named like PyTorch's `nn.Sequential`: `prefix.0`, `prefix.1`, …
     pub fn seq(&mut self, prefix: &str) -> Seq<'_> {
-        Seq {
-            net: self,
-            prefix: prefix.to_string(),
-            next: 0,
-        }
+        Seq { net: self, prefix: prefix.to_string(), next: 0 }
     }
 
     /// Marks `v` as a graph output and renames it to `name`.
@@ -217,12 +187,7 @@ impl Net {
         use crate::proto_util::{tensor_skeleton, value_info};
         use zoo_proto::{GraphProto, ModelProto, OperatorSetIdProto};
 
-        let is_io: HashSet<usize> = self
-            .inputs
-            .iter()
-            .chain(&self.outputs)
-            .map(|v| v.0)
-            .collect();
+        let is_io: HashSet<usize> = self.inputs.iter().chain(&self.outputs).map(|v| v.0).collect();
         let param_names: HashSet<&str> = self.params.iter().map(|p| p.name.as_str()).collect();
         let vi = |v: &Value| value_info(&self.values[v.0].name, &self.values[v.0].info);
         let value_infos = self
@@ -243,27 +208,18 @@ impl Net {
         };
         let proto = ModelProto {
             ir_version: Some(self.opset.ir_version()),
-            opset_import: vec![OperatorSetIdProto {
-                domain: Some(String::new()),
-                version: Some(self.opset.version()),
-            }],
+            opset_import: vec![OperatorSetIdProto { domain: Some(String::new()), version: Some(self.opset.version()) }],
             producer_name: Some("zoo".into()),
             producer_version: Some(env!("CARGO_PKG_VERSION").into()),
             doc_string: Some(doc.to_string()),
             graph: Some(graph),
             metadata_props: metadata
                 .into_iter()
-                .map(|(key, value)| StringStringEntryProto {
-                    key: Some(key),
-                    value: Some(value),
-                })
+                .map(|(key, value)| StringStringEntryProto { key: Some(key), value: Some(value) })
                 .collect(),
             ..Default::default()
         };
-        Model {
-            proto,
-            params: self.params,
-        }
+        Model { proto, params: self.params }
     }
 }
 
@@ -306,15 +262,7 @@ impl Batch {
 
 /// An image input: `[batch, channels, height, width]`, f32.
 pub fn image(batch: Batch, channels: usize, height: usize, width: usize) -> TensorInfo {
-    TensorInfo::new(
-        DType::F32,
-        vec![
-            batch.dim(),
-            Dim::Known(channels),
-            Dim::Known(height),
-            Dim::Known(width),
-        ],
-    )
+    TensorInfo::new(DType::F32, vec![batch.dim(), Dim::Known(channels), Dim::Known(height), Dim::Known(width)])
 }
 
 #[cfg(test)]
@@ -341,27 +289,13 @@ mod tests {
             err.to_string(),
             "layer `conv9` (Conv): spatial axis 0: kernel 7 (dilated) is larger than the padded input 5"
         );
-        let err = net
-            .layer("conv_g", x, Conv::new(8, 3).groups(4))
-            .unwrap_err();
+        let err = net.layer("conv_g", x, Conv::new(8, 3).groups(4)).unwrap_err();
         assert!(
-            matches!(
-                err,
-                GraphError::Layer {
-                    source: ShapeError::Groups {
-                        channels: 6,
-                        groups: 4
-                    },
-                    ..
-                }
-            ),
+            matches!(err, GraphError::Layer { source: ShapeError::Groups { channels: 6, groups: 4 }, .. }),
             "{err}"
         );
         let err = net.layer("pool", x, MaxPool::new(6, 1)).unwrap_err();
-        assert!(
-            err.to_string().starts_with("layer `pool` (MaxPool)"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("layer `pool` (MaxPool)"), "{err}");
         // Nothing of a rejected layer is left in the graph.
         assert!(net.params().is_empty());
     }
@@ -385,19 +319,8 @@ mod tests {
         let y = f.layer(y, crate::ops::Relu).unwrap();
         let y = f.layer(y, Conv::new(4, 3)).unwrap();
         assert_eq!(net.name_of(y), "features.2");
-        assert!(matches!(
-            net.layer("features.0", y, crate::ops::Relu),
-            Err(GraphError::DuplicateName(_))
-        ));
+        assert!(matches!(net.layer("features.0", y, crate::ops::Relu), Err(GraphError::DuplicateName(_))));
         let names: Vec<&str> = net.params().iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "features.0.weight",
-                "features.0.bias",
-                "features.2.weight",
-                "features.2.bias"
-            ]
-        );
+        assert_eq!(names, ["features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias"]);
     }
 }

@@ -10,11 +10,7 @@ pub enum ShapeError {
     #[error("expects a rank-{expected} input, got shape {shape}")]
     Rank { expected: usize, shape: String },
     #[error("{what}: kernel {kernel} (dilated) is larger than the padded input {padded}")]
-    KernelTooLarge {
-        what: String,
-        kernel: usize,
-        padded: usize,
-    },
+    KernelTooLarge { what: String, kernel: usize, padded: usize },
     #[error("{channels} channels are not divisible by {groups} groups")]
     Groups { channels: usize, groups: usize },
     #[error("{0}")]

@@ -15,19 +15,11 @@ pub struct Model {
 impl Model {
     /// Trainable parameters (BatchNorm running statistics and helper constants excluded).
     pub fn trainable_count(&self) -> usize {
-        self.params
-            .iter()
-            .filter(|p| p.kind == ParamKind::Weight)
-            .map(Param::numel)
-            .sum()
+        self.params.iter().filter(|p| p.kind == ParamKind::Weight).map(Param::numel).sum()
     }
 
     /// Bytes of weights and buffers as stored in the file.
     pub fn weight_bytes(&self) -> usize {
-        self.params
-            .iter()
-            .filter(|p| p.kind != ParamKind::Constant)
-            .map(|p| p.numel() * p.dtype.size())
-            .sum()
+        self.params.iter().filter(|p| p.kind != ParamKind::Constant).map(|p| p.numel() * p.dtype.size()).sum()
     }
 }

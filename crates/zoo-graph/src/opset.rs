@@ -57,9 +57,7 @@ mod tests {
     fn range_and_ir_versions() {
         assert!(Opset::new(12).is_err());
         assert!(Opset::new(22).is_err());
-        let ir: Vec<i64> = (13..=21)
-            .map(|v| Opset::new(v).unwrap().ir_version())
-            .collect();
+        let ir: Vec<i64> = (13..=21).map(|v| Opset::new(v).unwrap().ir_version()).collect();
         assert_eq!(ir, [7, 7, 8, 8, 8, 8, 9, 9, 10]);
     }
 }

@@ -25,9 +25,7 @@ pub fn mix(mut z: u64) -> u64 {
 
 /// FNV-1a, 64 bit, over the UTF-8 bytes of `s`.
 pub fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3)
-    })
+    s.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3))
 }
 
 /// The stream of one named tensor under one seed.
@@ -38,9 +36,7 @@ pub struct Stream {
 
 impl Stream {
     pub fn new(seed: u64, name: &str) -> Self {
-        Stream {
-            key: mix(seed ^ fnv1a(name)),
-        }
+        Stream { key: mix(seed ^ fnv1a(name)) }
     }
 
     /// The `i`-th 64-bit output.
@@ -51,11 +47,7 @@ impl Stream {
     /// Element `i` as a uniform f64 in [0, 1) with 24 random bits.
     pub fn unit_at(self, i: u64) -> f64 {
         let word = self.u64_at(i / 2);
-        let half = if i.is_multiple_of(2) {
-            word >> 32
-        } else {
-            word & 0xFFFF_FFFF
-        };
+        let half = if i.is_multiple_of(2) { word >> 32 } else { word & 0xFFFF_FFFF };
         (half >> 8) as f64 * UNIT
     }
 

@@ -75,11 +75,7 @@ pub fn tensor_i64(t: &TensorProto) -> Option<Vec<i64>> {
         return None;
     }
     if let Some(raw) = &t.raw_data {
-        return Some(
-            raw.chunks_exact(8)
-                .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-                .collect(),
-        );
+        return Some(raw.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect());
     }
     Some(t.int64_data.clone())
 }

@@ -42,17 +42,12 @@ impl WeightSource for Seeded {
                 let bound = (6.0 / *fan_in as f64).sqrt();
                 stream.fill_uniform(offset, -bound, bound, out);
             }
-            Init::Uniform { low, high } => {
-                stream.fill_uniform(offset, f64::from(*low), f64::from(*high), out)
-            }
+            Init::Uniform { low, high } => stream.fill_uniform(offset, f64::from(*low), f64::from(*high), out),
             Init::F32(values) => {
-                let src =
-                    values
-                        .get(offset..offset + out.len())
-                        .ok_or_else(|| WeightError::Param {
-                            name: param.name.clone(),
-                            reason: "constant is shorter than its shape".into(),
-                        })?;
+                let src = values.get(offset..offset + out.len()).ok_or_else(|| WeightError::Param {
+                    name: param.name.clone(),
+                    reason: "constant is shorter than its shape".into(),
+                })?;
                 out.copy_from_slice(src);
             }
             Init::I64(_) => {

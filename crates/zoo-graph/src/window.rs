@@ -59,14 +59,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn w(kernel: usize, stride: usize, pad: usize, ceil: bool) -> Window {
-        Window {
-            kernel,
-            stride,
-            pad_begin: pad,
-            pad_end: pad,
-            dilation: 1,
-            ceil,
-        }
+        Window { kernel, stride, pad_begin: pad, pad_end: pad, dilation: 1, ceil }
     }
 
     #[test]
@@ -92,25 +85,10 @@ mod tests {
 
     #[test]
     fn rejects_impossible_windows() {
-        assert_eq!(
-            w(5, 1, 0, false).output(4),
-            Err(WindowError::TooLarge {
-                kernel: 5,
-                padded: 4
-            })
-        );
+        assert_eq!(w(5, 1, 0, false).output(4), Err(WindowError::TooLarge { kernel: 5, padded: 4 }));
         assert_eq!(w(3, 0, 0, false).output(4), Err(WindowError::Zero));
-        let dil = Window {
-            dilation: 3,
-            ..w(3, 1, 0, false)
-        };
-        assert_eq!(
-            dil.output(6),
-            Err(WindowError::TooLarge {
-                kernel: 7,
-                padded: 6
-            })
-        );
+        let dil = Window { dilation: 3, ..w(3, 1, 0, false) };
+        assert_eq!(dil.output(6), Err(WindowError::TooLarge { kernel: 7, padded: 6 }));
     }
 
     proptest! {

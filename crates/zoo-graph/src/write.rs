@@ -43,11 +43,7 @@ pub struct Written {
 }
 
 /// Writes `model` with weights from `source` to `path`, atomically.
-pub fn write_file(
-    model: &Model,
-    source: &dyn WeightSource,
-    path: &Path,
-) -> Result<Written, WriteError> {
+pub fn write_file(model: &Model, source: &dyn WeightSource, path: &Path) -> Result<Written, WriteError> {
     write_file_checked(model, source, path, &|_| Ok(()))
 }
 
@@ -59,10 +55,7 @@ pub fn write_file_checked(
     path: &Path,
     accept: &dyn Fn(&Written) -> Result<(), String>,
 ) -> Result<Written, WriteError> {
-    let io = |source| WriteError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io = |source| WriteError::Io { path: path.to_path_buf(), source };
     let tmp = temp_beside(path, ".onnx.part").map_err(io)?;
     let written = encode(model, source, tmp.as_file())?;
     accept(&written).map_err(WriteError::Rejected)?;
@@ -76,10 +69,7 @@ pub fn temp_beside(path: &Path, suffix: &str) -> std::io::Result<tempfile::Named
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    tempfile::Builder::new()
-        .prefix(".zoo-")
-        .suffix(suffix)
-        .tempfile_in(dir)
+    tempfile::Builder::new().prefix(".zoo-").suffix(suffix).tempfile_in(dir)
 }
 
 /// Renames a finished temporary file to `path`, readable as an ordinary file would be.
@@ -87,8 +77,7 @@ pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> std::io::Result<()>
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
     tmp.persist(path).map(|_| ()).map_err(|e| e.error)
 }
@@ -98,11 +87,7 @@ pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> std::io::Result<()>
 /// Two threads share the work, which is bound by memory bandwidth and SHA-256: this one makes
 /// the bytes (weights drawn or read, converted, hashed as canonical weights), the other hashes
 /// the file bytes and writes them. Buffers go round between them, so memory stays bounded.
-pub fn encode<W: Write + Send>(
-    model: &Model,
-    source: &dyn WeightSource,
-    out: W,
-) -> Result<Written, WriteError> {
+pub fn encode<W: Write + Send>(model: &Model, source: &dyn WeightSource, out: W) -> Result<Written, WriteError> {
     let (to_writer, from_producer) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
     let (to_producer, recycled) = mpsc::sync_channel::<Vec<u8>>(BUFFERS + 1);
     for _ in 0..BUFFERS {
@@ -124,30 +109,17 @@ pub fn encode<W: Write + Send>(
             out.flush()?;
             Ok((total, hex(&hasher.finalize())))
         });
-        let mut sink = ChunkSink {
-            current: Vec::with_capacity(CHUNK_BYTES),
-            to_writer,
-            recycled,
-        };
+        let mut sink = ChunkSink { current: Vec::with_capacity(CHUNK_BYTES), to_writer, recycled };
         let produced = produce(model, source, &mut sink);
         let sent = produced.is_ok() && sink.flush().is_ok();
         drop(sink);
-        let written = writer
-            .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("writer thread panicked")));
-        let io = |source| WriteError::Io {
-            path: PathBuf::from("<stream>"),
-            source,
-        };
+        let written = writer.join().unwrap_or_else(|_| Err(std::io::Error::other("writer thread panicked")));
+        let io = |source| WriteError::Io { path: PathBuf::from("<stream>"), source };
         match (produced, written) {
             (Err(e), _) => Err(e),
             (Ok(_), Err(e)) => Err(io(e)),
             (Ok(_), Ok(_)) if !sent => Err(io(std::io::Error::other("writer stopped early"))),
-            (Ok(weights_sha256), Ok((bytes, sha256))) => Ok(Written {
-                bytes,
-                sha256,
-                weights_sha256,
-            }),
+            (Ok(weights_sha256), Ok((bytes, sha256))) => Ok(Written { bytes, sha256, weights_sha256 }),
         }
     })
 }
@@ -168,14 +140,9 @@ impl ChunkSink {
         if self.current.is_empty() {
             return Ok(());
         }
-        let next = self
-            .recycled
-            .recv()
-            .unwrap_or_else(|_| Vec::with_capacity(CHUNK_BYTES));
+        let next = self.recycled.recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK_BYTES));
         let full = std::mem::replace(&mut self.current, next);
-        self.to_writer
-            .send(full)
-            .map_err(|_| std::io::Error::other("writer stopped"))
+        self.to_writer.send(full).map_err(|_| std::io::Error::other("writer stopped"))
     }
 
     fn write_all(&mut self, mut data: &[u8]) -> std::io::Result<()> {
@@ -202,8 +169,7 @@ impl ChunkSink {
             }
             let n = room.min(values.len());
             let start = self.current.len();
-            self.current
-                .extend(values[..n].iter().flat_map(|x| x.to_le_bytes()));
+            self.current.extend(values[..n].iter().flat_map(|x| x.to_le_bytes()));
             hasher.update(&self.current[start..]);
             values = &values[n..];
             if self.current.len() + 4 > CHUNK_BYTES {
@@ -215,15 +181,8 @@ impl ChunkSink {
 }
 
 /// Produces the whole file's bytes into `sink`; returns the canonical weights' SHA-256.
-fn produce(
-    model: &Model,
-    source: &dyn WeightSource,
-    sink: &mut ChunkSink,
-) -> Result<String, WriteError> {
-    let io = |source| WriteError::Io {
-        path: PathBuf::from("<stream>"),
-        source,
-    };
+fn produce(model: &Model, source: &dyn WeightSource, sink: &mut ChunkSink) -> Result<String, WriteError> {
+    let io = |source| WriteError::Io { path: PathBuf::from("<stream>"), source };
     let proto = &model.proto;
     let empty = GraphProto::default();
     let graph = proto.graph.as_ref().unwrap_or(&empty);
@@ -246,45 +205,25 @@ fn produce(
         ..Default::default()
     }
     .encode_to_vec();
-    let graph_head = GraphProto {
-        node: graph.node.clone(),
-        name: graph.name.clone(),
-        ..Default::default()
-    }
-    .encode_to_vec();
-    let graph_tail = GraphProto {
-        node: vec![],
-        name: None,
-        initializer: vec![],
-        ..graph.clone()
-    }
-    .encode_to_vec();
-    let tensors: Vec<TensorPlan> = graph
-        .initializer
-        .iter()
-        .zip(&model.params)
-        .map(|(t, p)| TensorPlan::new(t, p))
-        .collect::<Result<_, _>>()?;
+    let graph_head =
+        GraphProto { node: graph.node.clone(), name: graph.name.clone(), ..Default::default() }.encode_to_vec();
+    let graph_tail = GraphProto { node: vec![], name: None, initializer: vec![], ..graph.clone() }.encode_to_vec();
+    let tensors: Vec<TensorPlan> =
+        graph.initializer.iter().zip(&model.params).map(|(t, p)| TensorPlan::new(t, p)).collect::<Result<_, _>>()?;
     let graph_len = graph_head.len()
-        + tensors
-            .iter()
-            .map(|t| 1 + encoded_len_varint(t.len as u64) + t.len)
-            .sum::<usize>()
+        + tensors.iter().map(|t| 1 + encoded_len_varint(t.len as u64) + t.len).sum::<usize>()
         + graph_tail.len();
 
     sink.write_all(&head).map_err(io)?;
-    sink.write_all(&key_len(TAG_MODEL_GRAPH, graph_len))
-        .map_err(io)?;
+    sink.write_all(&key_len(TAG_MODEL_GRAPH, graph_len)).map_err(io)?;
     sink.write_all(&graph_head).map_err(io)?;
     let mut weights = Sha256::new();
     let mut buf = vec![0f32; CHUNK];
     for (plan, param) in tensors.iter().zip(&model.params) {
-        sink.write_all(&key_len(TAG_GRAPH_INITIALIZER, plan.len))
-            .map_err(io)?;
+        sink.write_all(&key_len(TAG_GRAPH_INITIALIZER, plan.len)).map_err(io)?;
         sink.write_all(&plan.header).map_err(io)?;
         if let Some(data_len) = plan.streamed {
-            sink.write_all(&key_len(TAG_TENSOR_RAW_DATA, data_len))
-                .map_err(io)?;
+            sink.write_all(&key_len(TAG_TENSOR_RAW_DATA, data_len)).map_err(io)?;
             let n = param.numel();
             let mut offset = 0;
             while offset < n {
@@ -304,10 +243,7 @@ fn produce(
             .describe()
             .into_iter()
             .chain([("weights.sha256".to_string(), weights_sha256.clone())])
-            .map(|(key, value)| StringStringEntryProto {
-                key: Some(key),
-                value: Some(value),
-            }),
+            .map(|(key, value)| StringStringEntryProto { key: Some(key), value: Some(value) }),
     );
     let tail = ModelProto {
         ir_version: None,
@@ -341,24 +277,12 @@ impl TensorPlan {
         if p.kind == ParamKind::Constant {
             let header = t.encode_to_vec();
             let len = header.len();
-            return Ok(TensorPlan {
-                header,
-                streamed: None,
-                len,
-            });
+            return Ok(TensorPlan { header, streamed: None, len });
         }
-        let header = TensorProto {
-            raw_data: None,
-            ..t.clone()
-        }
-        .encode_to_vec();
+        let header = TensorProto { raw_data: None, ..t.clone() }.encode_to_vec();
         let data = p.numel() * 4;
         let len = header.len() + 1 + encoded_len_varint(data as u64) + data;
-        Ok(TensorPlan {
-            header,
-            streamed: Some(data),
-            len,
-        })
+        Ok(TensorPlan { header, streamed: Some(data), len })
     }
 }
 
@@ -413,15 +337,8 @@ mod tests {
             }
         }
         let weights_sha = hex(&Sha256::digest(&canonical));
-        for (key, value) in source
-            .describe()
-            .into_iter()
-            .chain([("weights.sha256".into(), weights_sha.clone())])
-        {
-            whole.metadata_props.push(StringStringEntryProto {
-                key: Some(key),
-                value: Some(value),
-            });
+        for (key, value) in source.describe().into_iter().chain([("weights.sha256".into(), weights_sha.clone())]) {
+            whole.metadata_props.push(StringStringEntryProto { key: Some(key), value: Some(value) });
         }
         let expected = whole.encode_to_vec();
         let first_difference = streamed.iter().zip(&expected).position(|(a, b)| a != b);
@@ -438,10 +355,7 @@ mod tests {
             vec![]
         }
         fn fill(&self, param: &Param, _: usize, _: &mut [f32]) -> Result<(), WeightError> {
-            Err(WeightError::Param {
-                name: param.name.clone(),
-                reason: "broken source".into(),
-            })
+            Err(WeightError::Param { name: param.name.clone(), reason: "broken source".into() })
         }
     }
 

@@ -105,13 +105,7 @@ fn bvlc(net: &mut Net, x: Value, o: &Options) -> Result<Value, GraphError> {
 }
 
 /// The shared layout of `lrn` and `bvlc`; `groups` are those of conv2, conv4 and conv5.
-fn paper_layout(
-    net: &mut Net,
-    x: Value,
-    o: &Options,
-    groups: [usize; 3],
-    norm: Lrn,
-) -> Result<Value, GraphError> {
+fn paper_layout(net: &mut Net, x: Value, o: &Options, groups: [usize; 3], norm: Lrn) -> Result<Value, GraphError> {
     let [g2, g4, g5] = groups;
     //                            layer    op
     let x = net.layer("conv1", x, Conv::new(96, 11).stride(4))?; // 227 → 55
@@ -189,10 +183,7 @@ fn torchvision(net: &mut Net, x: Value, o: &Options) -> Result<Value, GraphError
     // avgpool (AdaptiveAvgPool2d((6, 6))) is the identity here: see the module docs.
     let x = net.layer("flatten", x, Flatten)?;
     if net.info(x).dim(1) != Some(256 * 6 * 6) {
-        return Err(GraphError::Option(format!(
-            "torchvision AlexNet needs 256×6×6 features, got {}",
-            net.info(x)
-        )));
+        return Err(GraphError::Option(format!("torchvision AlexNet needs 256×6×6 features, got {}", net.info(x))));
     }
     let mut c = net.seq("classifier");
     let x = c.layer(x, Dropout(0.5))?;
@@ -231,12 +222,8 @@ mod tests {
     #[test]
     fn torchvision_names() {
         let m = build("alexnet", Some("torchvision"), &Options::default()).unwrap();
-        let names: Vec<&str> = m
-            .params
-            .iter()
-            .filter(|p| p.kind == zoo_graph::ParamKind::Weight)
-            .map(|p| p.name.as_str())
-            .collect();
+        let names: Vec<&str> =
+            m.params.iter().filter(|p| p.kind == zoo_graph::ParamKind::Weight).map(|p| p.name.as_str()).collect();
         assert_eq!(
             names,
             [
@@ -262,14 +249,8 @@ mod tests {
 
     #[test]
     fn num_classes_changes_only_the_last_layer() {
-        let o = Options {
-            num_classes: 10,
-            ..Options::default()
-        };
+        let o = Options { num_classes: 10, ..Options::default() };
         let m = build("alexnet", Some("bn"), &o).unwrap();
-        assert_eq!(
-            m.trainable_count(),
-            63_400_480 - 1000 * 1000 - 1000 + 1000 * 10 + 10
-        );
+        assert_eq!(m.trainable_count(), 63_400_480 - 1000 * 1000 - 1000 + 1000 * 10 + 10);
     }
 }

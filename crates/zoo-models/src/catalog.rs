@@ -52,12 +52,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            num_classes: 1000,
-            batch: Batch::Dynamic,
-            opset: Opset::DEFAULT,
-            softmax: None,
-        }
+        Options { num_classes: 1000, batch: Batch::Dynamic, opset: Opset::DEFAULT, softmax: None }
     }
 }
 
@@ -66,11 +61,7 @@ pub enum ModelError {
     #[error("unknown model `{name}`: zoo has {valid}")]
     UnknownModel { name: String, valid: String },
     #[error("unknown variant `{variant}` of {model}: choose one of {valid}")]
-    UnknownVariant {
-        model: String,
-        variant: String,
-        valid: String,
-    },
+    UnknownVariant { model: String, variant: String, valid: String },
     #[error("invalid option: {0}")]
     Option(String),
     #[error(transparent)]
@@ -82,38 +73,18 @@ pub fn families() -> &'static [Family] {
 }
 
 /// Finds a family and variant by name (`None`: the family's default variant).
-pub fn find(
-    model: &str,
-    variant: Option<&str>,
-) -> Result<(&'static Family, &'static Variant), ModelError> {
-    let family =
-        families()
-            .iter()
-            .find(|f| f.name == model)
-            .ok_or_else(|| ModelError::UnknownModel {
-                name: model.to_string(),
-                valid: families()
-                    .iter()
-                    .map(|f| f.name)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })?;
+pub fn find(model: &str, variant: Option<&str>) -> Result<(&'static Family, &'static Variant), ModelError> {
+    let family = families().iter().find(|f| f.name == model).ok_or_else(|| ModelError::UnknownModel {
+        name: model.to_string(),
+        valid: families().iter().map(|f| f.name).collect::<Vec<_>>().join(", "),
+    })?;
     let v = match variant {
         None => family.default_variant(),
-        Some(v) => family
-            .variants
-            .iter()
-            .find(|x| x.name == v)
-            .ok_or_else(|| ModelError::UnknownVariant {
-                model: model.to_string(),
-                variant: v.to_string(),
-                valid: family
-                    .variants
-                    .iter()
-                    .map(|x| x.name)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })?,
+        Some(v) => family.variants.iter().find(|x| x.name == v).ok_or_else(|| ModelError::UnknownVariant {
+            model: model.to_string(),
+            variant: v.to_string(),
+            valid: family.variants.iter().map(|x| x.name).collect::<Vec<_>>().join(", "),
+        })?,
     };
     Ok((family, v))
 }
@@ -123,14 +94,10 @@ pub fn find(
 pub fn build(model: &str, variant: Option<&str>, options: &Options) -> Result<Model, ModelError> {
     let (family, v) = find(model, variant)?;
     if options.num_classes == 0 {
-        return Err(ModelError::Option(
-            "--num-classes must be at least 1".into(),
-        ));
+        return Err(ModelError::Option("--num-classes must be at least 1".into()));
     }
     if options.batch == Batch::Fixed(0) {
-        return Err(ModelError::Option(
-            "--batch must be at least 1 (or `dynamic`)".into(),
-        ));
+        return Err(ModelError::Option("--batch must be at least 1 (or `dynamic`)".into()));
     }
     let softmax = options.softmax.unwrap_or(v.softmax);
     let mut net = Net::new(format!("{}-{}", family.name, v.name), options.opset);
@@ -151,15 +118,7 @@ pub fn build(model: &str, variant: Option<&str>, options: &Options) -> Result<Mo
         ("variant".into(), v.name.into()),
         ("source".into(), v.source.into()),
         ("num_classes".into(), options.num_classes.to_string()),
-        (
-            "output".into(),
-            if softmax {
-                "probabilities (softmax)"
-            } else {
-                "logits (no softmax)"
-            }
-            .into(),
-        ),
+        ("output".into(), if softmax { "probabilities (softmax)" } else { "logits (no softmax)" }.into()),
         ("preprocess.input_size".into(), format!("{c}x{h}x{w}")),
         ("preprocess.channel_order".into(), p.channel_order.into()),
         ("preprocess.pixel_scale".into(), format!("0-{}", p.scale)),
@@ -167,9 +126,6 @@ pub fn build(model: &str, variant: Option<&str>, options: &Options) -> Result<Mo
         ("preprocess.std".into(), list(p.std)),
         ("preprocess.note".into(), p.note.into()),
     ];
-    let doc = format!(
-        "{} {}: {}. Source: {}.",
-        family.name, v.name, v.summary, v.source
-    );
+    let doc = format!("{} {}: {}. Source: {}.", family.name, v.name, v.summary, v.source);
     Ok(net.finish(&doc, metadata))
 }

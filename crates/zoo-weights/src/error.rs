@@ -13,32 +13,13 @@ pub enum LoadError {
     #[error("{path} is not a valid safetensors file: {reason}")]
     Format { path: PathBuf, reason: String },
     #[error("{path} lacks {count} tensor(s) the model needs: {names}")]
-    Missing {
-        path: PathBuf,
-        count: usize,
-        names: String,
-    },
-    #[error(
-        "{path} has {count} tensor(s) the model does not use: {names} (is it for another model or variant?)"
-    )]
-    Extra {
-        path: PathBuf,
-        count: usize,
-        names: String,
-    },
+    Missing { path: PathBuf, count: usize, names: String },
+    #[error("{path} has {count} tensor(s) the model does not use: {names} (is it for another model or variant?)")]
+    Extra { path: PathBuf, count: usize, names: String },
     #[error("{path}: tensor `{name}` has shape {got:?}, the model needs {expected:?}")]
-    Shape {
-        path: PathBuf,
-        name: String,
-        expected: Vec<usize>,
-        got: Vec<usize>,
-    },
+    Shape { path: PathBuf, name: String, expected: Vec<usize>, got: Vec<usize> },
     #[error("{path}: tensor `{name}` is {dtype}; zoo reads F32, F16 and BF16")]
-    Dtype {
-        path: PathBuf,
-        name: String,
-        dtype: String,
-    },
+    Dtype { path: PathBuf, name: String, dtype: String },
     #[error("cannot write {path}: {reason}")]
     Write { path: PathBuf, reason: String },
 }

@@ -31,30 +31,13 @@ pub struct SafetensorsFile {
 
 impl SafetensorsFile {
     pub fn open(path: &Path) -> Result<Self, LoadError> {
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
         let (header_len, meta): (usize, Metadata) = safetensors::SafeTensors::read_metadata(&bytes)
-            .map_err(|e| LoadError::Format {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| LoadError::Format { path: path.to_path_buf(), reason: e.to_string() })?;
         let sha256 = zoo_graph::write::hex(&Sha256::digest(&bytes));
-        let tensors = meta
-            .tensors()
-            .into_iter()
-            .map(|(k, v)| (k, v.clone()))
-            .collect();
+        let tensors = meta.tensors().into_iter().map(|(k, v)| (k, v.clone())).collect();
         let metadata = meta.metadata().clone().unwrap_or_default();
-        Ok(SafetensorsFile {
-            path: path.to_path_buf(),
-            bytes,
-            data_start: 8 + header_len,
-            tensors,
-            metadata,
-            sha256,
-        })
+        Ok(SafetensorsFile { path: path.to_path_buf(), bytes, data_start: 8 + header_len, tensors, metadata, sha256 })
     }
 
     /// SHA-256 of the whole file.
@@ -71,21 +54,11 @@ impl SafetensorsFile {
     /// shapes; PyTorch's `num_batches_tracked` is ignored) in a dtype zoo reads.
     pub fn bind(self, params: &[Param]) -> Result<Bound, LoadError> {
         let path = self.path.clone();
-        let wanted: Vec<&Param> = params
-            .iter()
-            .filter(|p| p.kind != ParamKind::Constant)
-            .collect();
-        let missing: Vec<&str> = wanted
-            .iter()
-            .filter(|p| !self.tensors.contains_key(&p.name))
-            .map(|p| p.name.as_str())
-            .collect();
+        let wanted: Vec<&Param> = params.iter().filter(|p| p.kind != ParamKind::Constant).collect();
+        let missing: Vec<&str> =
+            wanted.iter().filter(|p| !self.tensors.contains_key(&p.name)).map(|p| p.name.as_str()).collect();
         if !missing.is_empty() {
-            return Err(LoadError::Missing {
-                path,
-                count: missing.len(),
-                names: list(&missing),
-            });
+            return Err(LoadError::Missing { path, count: missing.len(), names: list(&missing) });
         }
         let mut extra: Vec<&str> = self
             .tensors
@@ -95,11 +68,7 @@ impl SafetensorsFile {
             .collect();
         extra.sort_unstable();
         if !extra.is_empty() {
-            return Err(LoadError::Extra {
-                path,
-                count: extra.len(),
-                names: list(&extra),
-            });
+            return Err(LoadError::Extra { path, count: extra.len(), names: list(&extra) });
         }
         for p in &wanted {
             let t = &self.tensors[&p.name];
@@ -112,11 +81,7 @@ impl SafetensorsFile {
                 });
             }
             if !matches!(t.dtype, Dtype::F32 | Dtype::F16 | Dtype::BF16) {
-                return Err(LoadError::Dtype {
-                    path,
-                    name: p.name.clone(),
-                    dtype: format!("{:?}", t.dtype),
-                });
+                return Err(LoadError::Dtype { path, name: p.name.clone(), dtype: format!("{:?}", t.dtype) });
             }
         }
         Ok(Bound { file: self })
@@ -125,12 +90,7 @@ impl SafetensorsFile {
 
 fn list(names: &[&str]) -> String {
     const SHOWN: usize = 6;
-    let mut s = names
-        .iter()
-        .take(SHOWN)
-        .copied()
-        .collect::<Vec<_>>()
-        .join(", ");
+    let mut s = names.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ");
     if names.len() > SHOWN {
         s += &format!(", … ({} more)", names.len() - SHOWN);
     }
@@ -145,10 +105,7 @@ pub struct Bound {
 impl Bound {
     /// The canonical-weights SHA-256 the file claims (files zoo saved carry one).
     pub fn claimed_sha256(&self) -> Option<&str> {
-        self.file
-            .metadata
-            .get(CLAIMED_SHA256_KEY)
-            .map(String::as_str)
+        self.file.metadata.get(CLAIMED_SHA256_KEY).map(String::as_str)
     }
 
     pub fn file_sha256(&self) -> &str {
@@ -158,12 +115,7 @@ impl Bound {
 
 impl WeightSource for Bound {
     fn describe(&self) -> Vec<(String, String)> {
-        let name = self
-            .file
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = self.file.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         vec![
             ("weights.source".into(), "file".into()),
             ("weights.file".into(), name),
@@ -172,26 +124,15 @@ impl WeightSource for Bound {
     }
 
     fn fill(&self, param: &Param, offset: usize, out: &mut [f32]) -> Result<(), WeightError> {
-        let err = |reason: &str| WeightError::Param {
-            name: param.name.clone(),
-            reason: reason.into(),
-        };
-        let t = self
-            .file
-            .tensors
-            .get(&param.name)
-            .ok_or_else(|| err("not in the weights file"))?;
+        let err = |reason: &str| WeightError::Param { name: param.name.clone(), reason: reason.into() };
+        let t = self.file.tensors.get(&param.name).ok_or_else(|| err("not in the weights file"))?;
         let size = match t.dtype {
             Dtype::F32 => 4,
             Dtype::F16 | Dtype::BF16 => 2,
             _ => return Err(err("unsupported dtype")),
         };
         let start = self.file.data_start + t.data_offsets.0 + offset * size;
-        let bytes = self
-            .file
-            .bytes
-            .get(start..start + out.len() * size)
-            .ok_or_else(|| err("data out of range"))?;
+        let bytes = self.file.bytes.get(start..start + out.len() * size).ok_or_else(|| err("data out of range"))?;
         match t.dtype {
             Dtype::F32 => {
                 for (o, c) in out.iter_mut().zip(bytes.chunks_exact(4)) {
@@ -242,38 +183,22 @@ pub fn save_safetensors(
     source: &dyn WeightSource,
     metadata: BTreeMap<String, String>,
 ) -> Result<String, LoadError> {
-    let write_err = |reason: String| LoadError::Write {
-        path: path.to_path_buf(),
-        reason,
-    };
+    let write_err = |reason: String| LoadError::Write { path: path.to_path_buf(), reason };
     let mut hasher = Sha256::new();
     let mut tensors = Vec::new();
     for p in params.iter().filter(|p| p.kind != ParamKind::Constant) {
         let mut v = vec![0f32; p.numel()];
-        source
-            .fill(p, 0, &mut v)
-            .map_err(|e| write_err(e.to_string()))?;
+        source.fill(p, 0, &mut v).map_err(|e| write_err(e.to_string()))?;
         let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
         hasher.update(&bytes);
-        tensors.push((
-            p.name.clone(),
-            Owned {
-                shape: p.dims.clone(),
-                bytes,
-            },
-        ));
+        tensors.push((p.name.clone(), Owned { shape: p.dims.clone(), bytes }));
     }
     let sha = zoo_graph::write::hex(&hasher.finalize());
     let mut info: HashMap<String, String> = metadata.into_iter().collect();
     info.insert(CLAIMED_SHA256_KEY.into(), sha.clone());
-    let tmp = zoo_graph::write::temp_beside(path, ".safetensors.part")
+    let tmp = zoo_graph::write::temp_beside(path, ".safetensors.part").map_err(|e| write_err(e.to_string()))?;
+    safetensors::serialize_to_file(tensors.iter().map(|(n, t)| (n.as_str(), t)), Some(info), tmp.path())
         .map_err(|e| write_err(e.to_string()))?;
-    safetensors::serialize_to_file(
-        tensors.iter().map(|(n, t)| (n.as_str(), t)),
-        Some(info),
-        tmp.path(),
-    )
-    .map_err(|e| write_err(e.to_string()))?;
     zoo_graph::write::persist(tmp, path).map_err(|e| write_err(e.to_string()))?;
     Ok(sha)
 }
@@ -352,18 +277,11 @@ mod tests {
             .iter()
             .filter(|p| p.kind != ParamKind::Constant)
             .map(|p| {
-                let b = (0..p.numel())
-                    .flat_map(|i| half::f16::from_f32(i as f32 * 0.5).to_le_bytes())
-                    .collect();
+                let b = (0..p.numel()).flat_map(|i| half::f16::from_f32(i as f32 * 0.5).to_le_bytes()).collect();
                 (p.name.as_str(), Dtype::F16, p.dims.clone(), b)
             })
             .collect();
-        ts.push((
-            "bn.num_batches_tracked",
-            Dtype::I64,
-            vec![],
-            7i64.to_le_bytes().to_vec(),
-        ));
+        ts.push(("bn.num_batches_tracked", Dtype::I64, vec![], 7i64.to_le_bytes().to_vec()));
         write_raw(&path, &ts);
         let bound = SafetensorsFile::open(&path).unwrap().bind(&ps).unwrap();
         assert_eq!(values(&bound, &ps[1]), [0.0, 0.5]);
@@ -377,39 +295,21 @@ mod tests {
         let all: Vec<(&str, Dtype, Vec<usize>, Vec<u8>)> = ps
             .iter()
             .filter(|p| p.kind != ParamKind::Constant)
-            .map(|p| {
-                (
-                    p.name.as_str(),
-                    Dtype::F32,
-                    p.dims.clone(),
-                    f32_bytes(p.numel()),
-                )
-            })
+            .map(|p| (p.name.as_str(), Dtype::F32, p.dims.clone(), f32_bytes(p.numel())))
             .collect();
         let check = |name: &str, ts: Vec<(&str, Dtype, Vec<usize>, Vec<u8>)>, needle: &str| {
             let path = dir.path().join(name);
             write_raw(&path, &ts);
-            let err = SafetensorsFile::open(&path)
-                .and_then(|f| f.bind(&ps))
-                .err()
-                .expect("must fail");
+            let err = SafetensorsFile::open(&path).and_then(|f| f.bind(&ps)).err().expect("must fail");
             assert!(err.to_string().contains(needle), "{err}");
         };
-        check(
-            "missing",
-            all[1..].to_vec(),
-            "lacks 1 tensor(s) the model needs: conv.weight",
-        );
+        check("missing", all[1..].to_vec(), "lacks 1 tensor(s) the model needs: conv.weight");
         let mut extra = all.clone();
         extra.push(("head.weight", Dtype::F32, vec![1], f32_bytes(1)));
         check("extra", extra, "does not use: head.weight");
         let mut shaped = all.clone();
         shaped[0] = ("conv.weight", Dtype::F32, vec![2, 3, 9], f32_bytes(54));
-        check(
-            "shape",
-            shaped,
-            "`conv.weight` has shape [2, 3, 9], the model needs [2, 3, 3, 3]",
-        );
+        check("shape", shaped, "`conv.weight` has shape [2, 3, 9], the model needs [2, 3, 3, 3]");
         let mut typed = all.clone();
         typed[1] = ("conv.bias", Dtype::I32, vec![2], vec![0; 8]);
         check("dtype", typed, "`conv.bias` is I32");
@@ -417,10 +317,7 @@ mod tests {
         let junk = dir.path().join("junk.safetensors");
         std::fs::write(&junk, b"\x10\x00\x00\x00\x00\x00\x00\x00{not json").unwrap();
         let err = SafetensorsFile::open(&junk).err().unwrap();
-        assert!(
-            err.to_string().contains("is not a valid safetensors file"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("is not a valid safetensors file"), "{err}");
         let truncated = dir.path().join("t.safetensors");
         save_safetensors(&truncated, &ps, &Seeded { seed: 0 }, BTreeMap::new()).unwrap();
         let bytes = std::fs::read(&truncated).unwrap();

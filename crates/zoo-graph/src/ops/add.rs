@@ -24,11 +24,7 @@ pub(crate) fn broadcast(a: &TensorInfo, b: &TensorInfo) -> Result<Vec<Dim>, Shap
     let r = a.rank().max(b.rank());
     let at = |x: &TensorInfo, i: usize| -> Dim {
         let off = r - x.rank();
-        if i < off {
-            Dim::Known(1)
-        } else {
-            x.shape[i - off].clone()
-        }
+        if i < off { Dim::Known(1) } else { x.shape[i - off].clone() }
     };
     (0..r)
         .map(|i| match (at(a, i), at(b, i)) {
@@ -48,15 +44,9 @@ pub(crate) fn broadcast(a: &TensorInfo, b: &TensorInfo) -> Result<Vec<Dim>, Shap
 fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
     arity(inputs, 2, 2)?;
     if inputs[0].dtype != inputs[1].dtype {
-        return Err(ShapeError::Mismatch(format!(
-            "element types differ: {} and {}",
-            inputs[0].dtype, inputs[1].dtype
-        )));
+        return Err(ShapeError::Mismatch(format!("element types differ: {} and {}", inputs[0].dtype, inputs[1].dtype)));
     }
-    Ok(vec![TensorInfo::new(
-        inputs[0].dtype,
-        broadcast(&inputs[0], &inputs[1])?,
-    )])
+    Ok(vec![TensorInfo::new(inputs[0].dtype, broadcast(&inputs[0], &inputs[1])?)])
 }
 
 /// An initializer added to activations is a learned bias (exporters write `MatMul` + `Add`).
@@ -64,17 +54,7 @@ fn role(_: usize) -> Role {
     Role::Weight
 }
 
-pub(super) const DEF: OpDef = OpDef {
-    infer,
-    macs: no_macs,
-    describe: no_description,
-    role,
-};
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role };
 
 /// Sub, Mul and Div: their constants (a preprocessing mean or scale, say) are not weights.
-pub(super) const ARITHMETIC: OpDef = OpDef {
-    infer,
-    macs: no_macs,
-    describe: no_description,
-    role: all_data,
-};
+pub(super) const ARITHMETIC: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };

@@ -20,59 +20,29 @@ pub struct AveragePool {
 
 impl AveragePool {
     pub fn new(kernel: usize, stride: usize) -> Self {
-        AveragePool {
-            window: Pool2d::new(kernel, stride),
-            count_include_pad: false,
-        }
+        AveragePool { window: Pool2d::new(kernel, stride), count_include_pad: false }
     }
     pub fn pad(self, p: usize) -> Self {
-        AveragePool {
-            window: Pool2d {
-                pads: [p; 4],
-                ..self.window
-            },
-            ..self
-        }
+        AveragePool { window: Pool2d { pads: [p; 4], ..self.window }, ..self }
     }
     pub fn ceil(self) -> Self {
-        AveragePool {
-            window: Pool2d {
-                ceil: true,
-                ..self.window
-            },
-            ..self
-        }
+        AveragePool { window: Pool2d { ceil: true, ..self.window }, ..self }
     }
     pub fn count_include_pad(self) -> Self {
-        AveragePool {
-            count_include_pad: true,
-            ..self
-        }
+        AveragePool { count_include_pad: true, ..self }
     }
 }
 
 impl Layer for AveragePool {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
         let mut attrs = self.window.attributes();
-        attrs.insert(
-            0,
-            attr::int("count_include_pad", i64::from(self.count_include_pad)),
-        );
+        attrs.insert(0, attr::int("count_include_pad", i64::from(self.count_include_pad)));
         net.node(name, "AveragePool", inputs, attrs)
     }
 }
 
-fn infer(
-    node: &NodeProto,
-    inputs: &[TensorInfo],
-    _: Consts,
-) -> Result<Vec<TensorInfo>, ShapeError> {
+fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
     pool_infer(node, inputs)
 }
 
-pub(super) const DEF: OpDef = OpDef {
-    infer,
-    macs: no_macs,
-    describe: pool_describe,
-    role: all_data,
-};
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: pool_describe, role: all_data };

@@ -35,64 +35,24 @@ impl BatchNorm {
 
 impl Layer for BatchNorm {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        let err = |source| GraphError::Layer {
-            layer: name.to_string(),
-            op: "BatchNormalization",
-            source,
-        };
+        let err = |source| GraphError::Layer { layer: name.to_string(), op: "BatchNormalization", source };
         let &[x] = inputs else {
-            return Err(err(ShapeError::Arity {
-                expected: "1".into(),
-                got: inputs.len(),
-            }));
+            return Err(err(ShapeError::Arity { expected: "1".into(), got: inputs.len() }));
         };
         let c = known(net.info(x), 1, "channels").map_err(err)?;
         // Reference statistics in the range a trained network shows: scale near 1, small
         // shifts and means, variances around 1, so every channel still carries signal.
         let recipes = [
-            (
-                "weight",
-                ParamKind::Weight,
-                Init::Uniform {
-                    low: 0.5,
-                    high: 1.5,
-                },
-            ),
-            (
-                "bias",
-                ParamKind::Weight,
-                Init::Uniform {
-                    low: -0.25,
-                    high: 0.25,
-                },
-            ),
-            (
-                "running_mean",
-                ParamKind::Buffer,
-                Init::Uniform {
-                    low: -0.25,
-                    high: 0.25,
-                },
-            ),
-            (
-                "running_var",
-                ParamKind::Buffer,
-                Init::Uniform {
-                    low: 0.5,
-                    high: 1.5,
-                },
-            ),
+            ("weight", ParamKind::Weight, Init::Uniform { low: 0.5, high: 1.5 }),
+            ("bias", ParamKind::Weight, Init::Uniform { low: -0.25, high: 0.25 }),
+            ("running_mean", ParamKind::Buffer, Init::Uniform { low: -0.25, high: 0.25 }),
+            ("running_var", ParamKind::Buffer, Init::Uniform { low: 0.5, high: 1.5 }),
         ];
         let mut ins = vec![x];
         for (suffix, kind, init) in recipes {
             ins.push(net.param(&format!("{name}.{suffix}"), &[c], kind, init)?);
         }
-        net.node(
-            name,
-            "BatchNormalization",
-            &ins,
-            vec![attr::float("epsilon", self.epsilon)],
-        )
+        net.node(name, "BatchNormalization", &ins, vec![attr::float("epsilon", self.epsilon)])
     }
 }
 
@@ -100,18 +60,12 @@ fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorIn
     arity(inputs, 5, 5)?;
     let x = &inputs[0];
     if x.rank() < 2 {
-        return Err(ShapeError::Rank {
-            expected: 4,
-            shape: x.shape_string(),
-        });
+        return Err(ShapeError::Rank { expected: 4, shape: x.shape_string() });
     }
     if let Some(c) = x.dim(1) {
         for p in &inputs[1..] {
             if p.shape != [Dim::Known(c)] {
-                return Err(ShapeError::Mismatch(format!(
-                    "statistics {} do not match {c} channels",
-                    p.shape_string()
-                )));
+                return Err(ShapeError::Mismatch(format!("statistics {} do not match {c} channels", p.shape_string())));
             }
         }
     }
@@ -130,9 +84,4 @@ fn role(i: usize) -> Role {
     }
 }
 
-pub(super) const DEF: OpDef = OpDef {
-    infer,
-    macs: no_macs,
-    describe,
-    role,
-};
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe, role };

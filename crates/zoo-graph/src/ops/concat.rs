@@ -22,28 +22,16 @@ impl Layer for Concat {
     }
 }
 
-fn infer(
-    node: &NodeProto,
-    inputs: &[TensorInfo],
-    _: Consts,
-) -> Result<Vec<TensorInfo>, ShapeError> {
-    let first = inputs.first().ok_or(ShapeError::Arity {
-        expected: "at least 1".into(),
-        got: 0,
-    })?;
+fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
+    let first = inputs.first().ok_or(ShapeError::Arity { expected: "at least 1".into(), got: 0 })?;
     let r = first.rank() as i64;
-    let mut axis = attr::get_int(node, "axis").ok_or(ShapeError::Attribute {
-        name: "axis".into(),
-        reason: "required".into(),
-    })?;
+    let mut axis =
+        attr::get_int(node, "axis").ok_or(ShapeError::Attribute { name: "axis".into(), reason: "required".into() })?;
     if axis < 0 {
         axis += r;
     }
     if !(0..r).contains(&axis) {
-        return Err(ShapeError::Attribute {
-            name: "axis".into(),
-            reason: format!("out of range for rank {r}"),
-        });
+        return Err(ShapeError::Attribute { name: "axis".into(), reason: format!("out of range for rank {r}") });
     }
     let axis = axis as usize;
     let mut shape = first.shape.clone();
@@ -71,9 +59,4 @@ fn infer(
     Ok(vec![TensorInfo::new(first.dtype, shape)])
 }
 
-pub(super) const DEF: OpDef = OpDef {
-    infer,
-    macs: no_macs,
-    describe: no_description,
-    role: all_data,
-};
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };

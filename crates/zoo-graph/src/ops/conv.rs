@@ -39,40 +39,24 @@ impl Conv {
         }
     }
     pub fn stride(self, s: usize) -> Self {
-        Conv {
-            stride: [s; 2],
-            ..self
-        }
+        Conv { stride: [s; 2], ..self }
     }
     pub fn pad(self, p: usize) -> Self {
-        Conv {
-            pads: [p; 4],
-            ..self
-        }
+        Conv { pads: [p; 4], ..self }
     }
     pub fn groups(self, groups: usize) -> Self {
         Conv { groups, ..self }
     }
     pub fn no_bias(self) -> Self {
-        Conv {
-            bias: false,
-            ..self
-        }
+        Conv { bias: false, ..self }
     }
 }
 
 impl Layer for Conv {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        let err = |source| GraphError::Layer {
-            layer: name.to_string(),
-            op: "Conv",
-            source,
-        };
+        let err = |source| GraphError::Layer { layer: name.to_string(), op: "Conv", source };
         let &[x] = inputs else {
-            return Err(err(ShapeError::Arity {
-                expected: "1".into(),
-                got: inputs.len(),
-            }));
+            return Err(err(ShapeError::Arity { expected: "1".into(), got: inputs.len() }));
         };
         let info = net.info(x);
         rank(info, 4).map_err(err)?;
@@ -109,16 +93,10 @@ impl Layer for Conv {
 
 fn check_groups(cin: usize, cout: usize, groups: usize) -> Result<(), ShapeError> {
     if groups == 0 || !cin.is_multiple_of(groups) {
-        return Err(ShapeError::Groups {
-            channels: cin,
-            groups,
-        });
+        return Err(ShapeError::Groups { channels: cin, groups });
     }
     if !cout.is_multiple_of(groups) {
-        return Err(ShapeError::Groups {
-            channels: cout,
-            groups,
-        });
+        return Err(ShapeError::Groups { channels: cout, groups });
     }
     Ok(())
 }
@@ -130,26 +108,16 @@ fn kernel(node: &NodeProto, w: &TensorInfo) -> Result<Vec<usize>, ShapeError> {
             .shape
             .iter()
             .skip(2)
-            .map(|d| {
-                d.known()
-                    .ok_or_else(|| ShapeError::Mismatch("kernel size unknown".into()))
-            })
+            .map(|d| d.known().ok_or_else(|| ShapeError::Mismatch("kernel size unknown".into())))
             .collect(),
     }
 }
 
-fn infer(
-    node: &NodeProto,
-    inputs: &[TensorInfo],
-    _: Consts,
-) -> Result<Vec<TensorInfo>, ShapeError> {
+fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
     arity(inputs, 2, 3)?;
     let (x, w) = (&inputs[0], &inputs[1]);
     if x.rank() < 3 {
-        return Err(ShapeError::Rank {
-            expected: 4,
-            shape: x.shape_string(),
-        });
+        return Err(ShapeError::Rank { expected: 4, shape: x.shape_string() });
     }
     rank(w, x.rank())?;
     let groups = attr::get_int(node, "group").unwrap_or(1).max(0) as usize;
@@ -174,10 +142,7 @@ fn infer(
     if let Some(b) = inputs.get(2)
         && b.shape != [Dim::Known(m)]
     {
-        return Err(ShapeError::Mismatch(format!(
-            "bias {} does not match {m} output channels",
-            b.shape_string()
-        )));
+        return Err(ShapeError::Mismatch(format!("bias {} does not match {m} output channels", b.shape_string())));
     }
     let mut shape = vec![x.shape[0].clone(), Dim::Known(m)];
     shape.extend(spatial_output(node, x, &k)?);
@@ -186,32 +151,16 @@ fn infer(
 
 fn macs(_: &NodeProto, inputs: &[TensorInfo], outputs: &[TensorInfo]) -> u64 {
     // Each output element is a dot product over C/group × kernel inputs.
-    let per_output: usize = inputs[1]
-        .shape
-        .iter()
-        .skip(1)
-        .filter_map(Dim::known)
-        .product();
+    let per_output: usize = inputs[1].shape.iter().skip(1).filter_map(Dim::known).product();
     per_item(&outputs[0]) * per_output as u64
 }
 
 fn describe(node: &NodeProto) -> String {
-    describe_window(
-        node,
-        &attr::get_usizes(node, "kernel_shape")
-            .ok()
-            .flatten()
-            .unwrap_or_default(),
-    )
+    describe_window(node, &attr::get_usizes(node, "kernel_shape").ok().flatten().unwrap_or_default())
 }
 
 fn role(i: usize) -> Role {
     if i == 0 { Role::Data } else { Role::Weight }
 }
 
-pub(super) const DEF: OpDef = OpDef {
-    infer,
-    macs,
-    describe,
-    role,
-};
+pub(super) const DEF: OpDef = OpDef { infer, macs, describe, role };

@@ -22,18 +22,10 @@ impl Layer for Dropout {
             return Err(GraphError::Layer {
                 layer: name.to_string(),
                 op: "Dropout",
-                source: ShapeError::Attribute {
-                    name: "ratio".into(),
-                    reason: format!("{} is not in [0, 1)", self.0),
-                },
+                source: ShapeError::Attribute { name: "ratio".into(), reason: format!("{} is not in [0, 1)", self.0) },
             });
         }
-        let ratio = net.param(
-            &format!("{name}.ratio"),
-            &[],
-            ParamKind::Constant,
-            Init::F32(vec![self.0]),
-        )?;
+        let ratio = net.param(&format!("{name}.ratio"), &[], ParamKind::Constant, Init::F32(vec![self.0]))?;
         let mut ins = inputs.to_vec();
         ins.push(ratio);
         net.node(name, "Dropout", &ins, vec![])
@@ -45,9 +37,4 @@ fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorIn
     Ok(vec![inputs[0].clone()])
 }
 
-pub(super) const DEF: OpDef = OpDef {
-    infer,
-    macs: no_macs,
-    describe: no_description,
-    role: all_data,
-};
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };

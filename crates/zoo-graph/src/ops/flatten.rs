@@ -32,11 +32,7 @@ pub(crate) fn product(dims: &[Dim]) -> Dim {
     }
 }
 
-fn infer(
-    node: &NodeProto,
-    inputs: &[TensorInfo],
-    _: Consts,
-) -> Result<Vec<TensorInfo>, ShapeError> {
+fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
     arity(inputs, 1, 1)?;
     let x = &inputs[0];
     let r = x.rank() as i64;
@@ -45,21 +41,10 @@ fn infer(
         axis += r;
     }
     if !(0..=r).contains(&axis) {
-        return Err(ShapeError::Attribute {
-            name: "axis".into(),
-            reason: format!("{axis} out of range for rank {r}"),
-        });
+        return Err(ShapeError::Attribute { name: "axis".into(), reason: format!("{axis} out of range for rank {r}") });
     }
     let (head, tail) = x.shape.split_at(axis as usize);
-    Ok(vec![TensorInfo::new(
-        x.dtype,
-        vec![product(head), product(tail)],
-    )])
+    Ok(vec![TensorInfo::new(x.dtype, vec![product(head), product(tail)])])
 }
 
-pub(super) const DEF: OpDef = OpDef {
-    infer,
-    macs: no_macs,
-    describe: no_description,
-    role: all_data,
-};
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };

@@ -22,25 +22,15 @@ pub struct Linear {
 
 impl Linear {
     pub fn new(out_features: usize) -> Self {
-        Linear {
-            out_features,
-            bias: true,
-        }
+        Linear { out_features, bias: true }
     }
 }
 
 impl Layer for Linear {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        let err = |source| GraphError::Layer {
-            layer: name.to_string(),
-            op: "Gemm",
-            source,
-        };
+        let err = |source| GraphError::Layer { layer: name.to_string(), op: "Gemm", source };
         let &[x] = inputs else {
-            return Err(err(ShapeError::Arity {
-                expected: "1".into(),
-                got: inputs.len(),
-            }));
+            return Err(err(ShapeError::Arity { expected: "1".into(), got: inputs.len() }));
         };
         rank(net.info(x), 2).map_err(err)?;
         let k = known(net.info(x), 1, "input features").map_err(err)?;
@@ -52,47 +42,21 @@ impl Layer for Linear {
         )?;
         let mut ins = vec![x, w];
         if self.bias {
-            ins.push(net.param(
-                &format!("{name}.bias"),
-                &[self.out_features],
-                ParamKind::Weight,
-                Init::bias(k),
-            )?);
+            ins.push(net.param(&format!("{name}.bias"), &[self.out_features], ParamKind::Weight, Init::bias(k))?);
         }
-        net.node(
-            name,
-            "Gemm",
-            &ins,
-            vec![
-                attr::float("alpha", 1.0),
-                attr::float("beta", 1.0),
-                attr::int("transB", 1),
-            ],
-        )
+        net.node(name, "Gemm", &ins, vec![attr::float("alpha", 1.0), attr::float("beta", 1.0), attr::int("transB", 1)])
     }
 }
 
-fn infer(
-    node: &NodeProto,
-    inputs: &[TensorInfo],
-    _: Consts,
-) -> Result<Vec<TensorInfo>, ShapeError> {
+fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
     arity(inputs, 2, 3)?;
     let (a, b) = (&inputs[0], &inputs[1]);
     rank(a, 2)?;
     rank(b, 2)?;
     let ta = attr::get_int(node, "transA").unwrap_or(0) != 0;
     let tb = attr::get_int(node, "transB").unwrap_or(0) != 0;
-    let (m, ka) = if ta {
-        (&a.shape[1], &a.shape[0])
-    } else {
-        (&a.shape[0], &a.shape[1])
-    };
-    let (kb, n) = if tb {
-        (&b.shape[1], &b.shape[0])
-    } else {
-        (&b.shape[0], &b.shape[1])
-    };
+    let (m, ka) = if ta { (&a.shape[1], &a.shape[0]) } else { (&a.shape[0], &a.shape[1]) };
+    let (kb, n) = if tb { (&b.shape[1], &b.shape[0]) } else { (&b.shape[0], &b.shape[1]) };
     if let (Dim::Known(x), Dim::Known(y)) = (ka, kb)
         && x != y
     {
@@ -115,9 +79,4 @@ fn role(i: usize) -> Role {
     if i == 0 { Role::Data } else { Role::Weight }
 }
 
-pub(super) const DEF: OpDef = OpDef {
-    infer,
-    macs,
-    describe: no_description,
-    role,
-};
+pub(super) const DEF: OpDef = OpDef { infer, macs, describe: no_description, role };

@@ -23,19 +23,11 @@ fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorIn
     arity(inputs, 1, 1)?;
     let x = &inputs[0];
     if x.rank() < 3 {
-        return Err(ShapeError::Rank {
-            expected: 4,
-            shape: x.shape_string(),
-        });
+        return Err(ShapeError::Rank { expected: 4, shape: x.shape_string() });
     }
     let mut shape = x.shape[..2].to_vec();
     shape.extend(std::iter::repeat_n(Dim::Known(1), x.rank() - 2));
     Ok(vec![TensorInfo::new(x.dtype, shape)])
 }
 
-pub(super) const DEF: OpDef = OpDef {
-    infer,
-    macs: no_macs,
-    describe: no_description,
-    role: all_data,
-};
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };

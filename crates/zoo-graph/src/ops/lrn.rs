@@ -30,22 +30,12 @@ impl Lrn {
     /// The paper's formula with its constants `k, n, α, β`: ONNX alpha = α · n (computed in
     /// f64, so that 1e-4 · 5 lands on the f32 nearest to 5e-4).
     pub fn paper(k: f32, n: usize, alpha: f64, beta: f32) -> Self {
-        Lrn {
-            size: n,
-            alpha: (alpha * n as f64) as f32,
-            beta,
-            bias: k,
-        }
+        Lrn { size: n, alpha: (alpha * n as f64) as f32, beta, bias: k }
     }
 
     /// Caffe's `LRNParameter` (`local_size`, `alpha`, `beta`, `k`): Caffe already divides α by n.
     pub fn caffe(local_size: usize, alpha: f32, beta: f32, k: f32) -> Self {
-        Lrn {
-            size: local_size,
-            alpha,
-            beta,
-            bias: k,
-        }
+        Lrn { size: local_size, alpha, beta, bias: k }
     }
 }
 
@@ -65,19 +55,12 @@ impl Layer for Lrn {
     }
 }
 
-fn infer(
-    node: &NodeProto,
-    inputs: &[TensorInfo],
-    _: Consts,
-) -> Result<Vec<TensorInfo>, ShapeError> {
+fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
     arity(inputs, 1, 1)?;
     rank(&inputs[0], 4)?;
     match attr::get_int(node, "size") {
         Some(s) if s > 0 => Ok(vec![inputs[0].clone()]),
-        _ => Err(ShapeError::Attribute {
-            name: "size".into(),
-            reason: "required and positive".into(),
-        }),
+        _ => Err(ShapeError::Attribute { name: "size".into(), reason: "required and positive".into() }),
     }
 }
 
@@ -91,12 +74,7 @@ fn describe(node: &NodeProto) -> String {
     )
 }
 
-pub(super) const DEF: OpDef = OpDef {
-    infer,
-    macs: no_macs,
-    describe,
-    role: all_data,
-};
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe, role: all_data };
 
 #[cfg(test)]
 mod tests {

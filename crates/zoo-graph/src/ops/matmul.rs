@@ -14,18 +14,10 @@ fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorIn
     arity(inputs, 2, 2)?;
     let (a, b) = (&inputs[0], &inputs[1]);
     if a.rank() < 2 || b.rank() < 1 {
-        return Err(ShapeError::Mismatch(format!(
-            "MatMul of {} and {}",
-            a.shape_string(),
-            b.shape_string()
-        )));
+        return Err(ShapeError::Mismatch(format!("MatMul of {} and {}", a.shape_string(), b.shape_string())));
     }
     let k_a = &a.shape[a.rank() - 1];
-    let k_b = if b.rank() == 1 {
-        &b.shape[0]
-    } else {
-        &b.shape[b.rank() - 2]
-    };
+    let k_b = if b.rank() == 1 { &b.shape[0] } else { &b.shape[b.rank() - 2] };
     if let (Dim::Known(x), Dim::Known(y)) = (k_a, k_b)
         && x != y
     {
@@ -52,9 +44,4 @@ fn role(i: usize) -> Role {
     if i == 1 { Role::Weight } else { Role::Data }
 }
 
-pub(super) const DEF: OpDef = OpDef {
-    infer,
-    macs,
-    describe: no_description,
-    role,
-};
+pub(super) const DEF: OpDef = OpDef { infer, macs, describe: no_description, role };

@@ -20,16 +20,10 @@ impl MaxPool {
         MaxPool(Pool2d::new(kernel, stride))
     }
     pub fn pad(self, p: usize) -> Self {
-        MaxPool(Pool2d {
-            pads: [p; 4],
-            ..self.0
-        })
+        MaxPool(Pool2d { pads: [p; 4], ..self.0 })
     }
     pub fn ceil(self) -> Self {
-        MaxPool(Pool2d {
-            ceil: true,
-            ..self.0
-        })
+        MaxPool(Pool2d { ceil: true, ..self.0 })
     }
 }
 
@@ -39,17 +33,8 @@ impl Layer for MaxPool {
     }
 }
 
-fn infer(
-    node: &NodeProto,
-    inputs: &[TensorInfo],
-    _: Consts,
-) -> Result<Vec<TensorInfo>, ShapeError> {
+fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
     pool_infer(node, inputs)
 }
 
-pub(super) const DEF: OpDef = OpDef {
-    infer,
-    macs: no_macs,
-    describe: pool_describe,
-    role: all_data,
-};
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: pool_describe, role: all_data };

@@ -107,46 +107,28 @@ pub(crate) fn all_data(_: usize) -> Role {
 
 pub(crate) fn arity(inputs: &[TensorInfo], min: usize, max: usize) -> Result<(), ShapeError> {
     if inputs.len() < min || inputs.len() > max {
-        let expected = if min == max {
-            min.to_string()
-        } else {
-            format!("{min} to {max}")
-        };
-        return Err(ShapeError::Arity {
-            expected,
-            got: inputs.len(),
-        });
+        let expected = if min == max { min.to_string() } else { format!("{min} to {max}") };
+        return Err(ShapeError::Arity { expected, got: inputs.len() });
     }
     Ok(())
 }
 
 pub(crate) fn rank(x: &TensorInfo, expected: usize) -> Result<(), ShapeError> {
     if x.rank() != expected {
-        return Err(ShapeError::Rank {
-            expected,
-            shape: x.shape_string(),
-        });
+        return Err(ShapeError::Rank { expected, shape: x.shape_string() });
     }
     Ok(())
 }
 
 /// A dimension that must be known (channels, features), or an error naming it.
 pub(crate) fn known(x: &TensorInfo, axis: usize, what: &str) -> Result<usize, ShapeError> {
-    x.dim(axis).ok_or_else(|| {
-        ShapeError::Mismatch(format!(
-            "{what} (axis {axis} of {}) must be known",
-            x.shape_string()
-        ))
-    })
+    x.dim(axis)
+        .ok_or_else(|| ShapeError::Mismatch(format!("{what} (axis {axis} of {}) must be known", x.shape_string())))
 }
 
 /// Output size of every spatial axis of a Conv or pooling node, from its attributes
 /// (`strides`, `pads`, `dilations`, `ceil_mode`, `auto_pad`) and its kernel.
-pub(crate) fn spatial_output(
-    node: &NodeProto,
-    x: &TensorInfo,
-    kernel: &[usize],
-) -> Result<Vec<Dim>, ShapeError> {
+pub(crate) fn spatial_output(node: &NodeProto, x: &TensorInfo, kernel: &[usize]) -> Result<Vec<Dim>, ShapeError> {
     let n = kernel.len();
     let strides = attr::get_usizes(node, "strides")?.unwrap_or_else(|| vec![1; n]);
     let dilations = attr::get_usizes(node, "dilations")?.unwrap_or_else(|| vec![1; n]);
@@ -168,11 +150,7 @@ pub(crate) fn spatial_output(
         let size = match auto_pad.as_str() {
             "SAME_UPPER" | "SAME_LOWER" => input.div_ceil(strides[axis].max(1)),
             "NOTSET" | "VALID" => {
-                let (pad_begin, pad_end) = if auto_pad == "VALID" {
-                    (0, 0)
-                } else {
-                    (pads[axis], pads[axis + n])
-                };
+                let (pad_begin, pad_end) = if auto_pad == "VALID" { (0, 0) } else { (pads[axis], pads[axis + n]) };
                 let w = Window {
                     kernel: kernel[axis],
                     stride: strides[axis],
@@ -186,11 +164,9 @@ pub(crate) fn spatial_output(
                         name: "kernel/strides/dilations".into(),
                         reason: "must be positive".into(),
                     },
-                    WindowError::TooLarge { kernel, padded } => ShapeError::KernelTooLarge {
-                        what: format!("spatial axis {axis}"),
-                        kernel,
-                        padded,
-                    },
+                    WindowError::TooLarge { kernel, padded } => {
+                        ShapeError::KernelTooLarge { what: format!("spatial axis {axis}"), kernel, padded }
+                    }
                 })?
             }
             other => {
@@ -214,11 +190,7 @@ pub(crate) fn describe_window(node: &NodeProto, kernel: &[usize]) -> String {
             v.iter().map(usize::to_string).collect::<Vec<_>>().join("×")
         }
     };
-    let k = kernel
-        .iter()
-        .map(usize::to_string)
-        .collect::<Vec<_>>()
-        .join("×");
+    let k = kernel.iter().map(usize::to_string).collect::<Vec<_>>().join("×");
     let mut s = k;
     if let Ok(Some(st)) = attr::get_usizes(node, "strides")
         && !st.is_empty()
@@ -262,12 +234,7 @@ pub struct Pool2d {
 
 impl Pool2d {
     pub fn new(kernel: usize, stride: usize) -> Self {
-        Pool2d {
-            kernel: [kernel; 2],
-            stride: [stride; 2],
-            pads: [0; 4],
-            ceil: false,
-        }
+        Pool2d { kernel: [kernel; 2], stride: [stride; 2], pads: [0; 4], ceil: false }
     }
 
     pub(crate) fn attributes(&self) -> Vec<zoo_proto::AttributeProto> {
@@ -284,21 +251,13 @@ impl Pool2d {
 }
 
 /// Output shape of a pooling node over an `[N, C, spatial…]` input.
-pub(crate) fn pool_infer(
-    node: &NodeProto,
-    inputs: &[TensorInfo],
-) -> Result<Vec<TensorInfo>, ShapeError> {
+pub(crate) fn pool_infer(node: &NodeProto, inputs: &[TensorInfo]) -> Result<Vec<TensorInfo>, ShapeError> {
     arity(inputs, 1, 1)?;
     let x = &inputs[0];
-    let kernel = attr::get_usizes(node, "kernel_shape")?.ok_or_else(|| ShapeError::Attribute {
-        name: "kernel_shape".into(),
-        reason: "required".into(),
-    })?;
+    let kernel = attr::get_usizes(node, "kernel_shape")?
+        .ok_or_else(|| ShapeError::Attribute { name: "kernel_shape".into(), reason: "required".into() })?;
     if x.rank() != kernel.len() + 2 {
-        return Err(ShapeError::Rank {
-            expected: kernel.len() + 2,
-            shape: x.shape_string(),
-        });
+        return Err(ShapeError::Rank { expected: kernel.len() + 2, shape: x.shape_string() });
     }
     let mut shape = x.shape[..2].to_vec();
     shape.extend(spatial_output(node, x, &kernel)?);
@@ -306,11 +265,5 @@ pub(crate) fn pool_infer(
 }
 
 pub(crate) fn pool_describe(node: &NodeProto) -> String {
-    describe_window(
-        node,
-        &attr::get_usizes(node, "kernel_shape")
-            .ok()
-            .flatten()
-            .unwrap_or_default(),
-    )
+    describe_window(node, &attr::get_usizes(node, "kernel_shape").ok().flatten().unwrap_or_default())
 }

@@ -20,24 +20,11 @@ impl Layer for Relu {
     }
 }
 
-fn infer(
-    node: &NodeProto,
-    inputs: &[TensorInfo],
-    _: Consts,
-) -> Result<Vec<TensorInfo>, ShapeError> {
+fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
     // Clip carries min/max as optional inputs.
-    let max = if node.op_type.as_deref() == Some("Clip") {
-        3
-    } else {
-        1
-    };
+    let max = if node.op_type.as_deref() == Some("Clip") { 3 } else { 1 };
     arity(inputs, 1, max)?;
     Ok(vec![inputs[0].clone()])
 }
 
-pub(super) const DEF: OpDef = OpDef {
-    infer,
-    macs: no_macs,
-    describe: no_description,
-    role: all_data,
-};
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };

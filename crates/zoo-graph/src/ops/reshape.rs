@@ -10,64 +10,43 @@ use crate::attr;
 use crate::error::ShapeError;
 use crate::tensor::{Dim, TensorInfo};
 
-fn infer(
-    node: &NodeProto,
-    inputs: &[TensorInfo],
-    consts: Consts,
-) -> Result<Vec<TensorInfo>, ShapeError> {
+fn infer(node: &NodeProto, inputs: &[TensorInfo], consts: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
     arity(inputs, 2, 2)?;
     let x = &inputs[0];
     let target_name = node.input.get(1).map(String::as_str).unwrap_or_default();
-    let target = consts(target_name).ok_or_else(|| {
-        ShapeError::Mismatch(format!("target shape `{target_name}` is not a constant"))
-    })?;
+    let target = consts(target_name)
+        .ok_or_else(|| ShapeError::Mismatch(format!("target shape `{target_name}` is not a constant")))?;
     let allow_zero = attr::get_int(node, "allowzero").unwrap_or(0) != 0;
     let mut shape = Vec::with_capacity(target.len());
     let mut infer_at = None;
     for (i, &t) in target.iter().enumerate() {
         shape.push(match t {
-            0 if !allow_zero => x
-                .shape
-                .get(i)
-                .cloned()
-                .ok_or_else(|| ShapeError::Mismatch("0 copies a missing axis".into()))?,
+            0 if !allow_zero => {
+                x.shape.get(i).cloned().ok_or_else(|| ShapeError::Mismatch("0 copies a missing axis".into()))?
+            }
             -1 => {
                 if infer_at.replace(i).is_some() {
-                    return Err(ShapeError::Mismatch(
-                        "more than one -1 in target shape".into(),
-                    ));
+                    return Err(ShapeError::Mismatch("more than one -1 in target shape".into()));
                 }
                 Dim::Known(0)
             }
             t if t >= 0 => Dim::Known(t as usize),
             t => {
-                return Err(ShapeError::Mismatch(format!(
-                    "invalid target dimension {t}"
-                )));
+                return Err(ShapeError::Mismatch(format!("invalid target dimension {t}")));
             }
         });
     }
     if let Some(i) = infer_at {
         let total = x.numel();
-        let rest: Option<usize> = shape
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .map(|(_, d)| d.known())
-            .product();
+        let rest: Option<usize> = shape.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, d)| d.known()).product();
         shape[i] = match (total, rest) {
             (Some(t), Some(r)) if r > 0 && t % r == 0 => Dim::Known(t / r),
             (Some(t), Some(r)) => {
-                return Err(ShapeError::Mismatch(format!(
-                    "cannot reshape {} elements into {target:?} ({r})",
-                    t
-                )));
+                return Err(ShapeError::Mismatch(format!("cannot reshape {} elements into {target:?} ({r})", t)));
             }
             _ => match (x.per_item(), &x.shape[0], &shape[0]) {
                 // [N, …] → [N, -1]: the symbolic batch carries over.
-                (Some(p), b, Dim::Sym(_) | Dim::Known(0))
-                    if i == 1 && shape.len() == 2 && b == &shape[0] =>
-                {
+                (Some(p), b, Dim::Sym(_) | Dim::Known(0)) if i == 1 && shape.len() == 2 && b == &shape[0] => {
                     Dim::Known(p)
                 }
                 _ => Dim::Sym(format!("reshape{i}")),
@@ -77,9 +56,4 @@ fn infer(
     Ok(vec![TensorInfo::new(x.dtype, shape)])
 }
 
-pub(super) const DEF: OpDef = OpDef {
-    infer,
-    macs: no_macs,
-    describe: no_description,
-    role: all_data,
-};
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };

@@ -22,26 +22,14 @@ impl Layer for Softmax {
     }
 }
 
-fn infer(
-    node: &NodeProto,
-    inputs: &[TensorInfo],
-    _: Consts,
-) -> Result<Vec<TensorInfo>, ShapeError> {
+fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
     arity(inputs, 1, 1)?;
     let r = inputs[0].rank() as i64;
     let axis = attr::get_int(node, "axis").unwrap_or(-1);
     if !(-r..r).contains(&axis) {
-        return Err(ShapeError::Attribute {
-            name: "axis".into(),
-            reason: format!("{axis} out of range for rank {r}"),
-        });
+        return Err(ShapeError::Attribute { name: "axis".into(), reason: format!("{axis} out of range for rank {r}") });
     }
     Ok(vec![inputs[0].clone()])
 }
 
-pub(super) const DEF: OpDef = OpDef {
-    infer,
-    macs: no_macs,
-    describe: no_description,
-    role: all_data,
-};
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };
