@@ -1,1 +1,413 @@
-//! TODO
+//! The tract runner: zoo's pure-Rust CPU cross-check of ONNX Runtime, on `tract-onnx`
+//! (<https://docs.rs/tract-onnx>, <https://github.com/sonos/tract>).
+//!
+//! tract follows the usual recipe: `onnx().model_for_path()` gives an `InferenceModel` (a
+//! graph with partial type/shape facts), the input facts are made concrete, and
+//! `into_optimized()?.into_runnable()?` analyses, declutters and compiles it into a plan.
+//!
+//! Two things need care with zoo's files:
+//! - **Symbolic batch.** zoo declares the batch as a symbol `N`, on the input and in every
+//!   `value_info`, which tract loads as facts too. Pinning only the input fails analysis
+//!   ("Unifying shapes N,8,12,12 and 1,8,12,12: Impossible to unify Sym(N) with Val(1)"), so
+//!   each symbol of an input's declared shape is bound to the given size and substituted in
+//!   *all* declared facts (`InferenceModelExt::set_symbols`) before the inputs are pinned: the
+//!   plan is then fully concrete, and tract optimises for the actual batch.
+//! - **Output names.** tract names nodes after ONNX nodes (`prob`, `classifier.6`), but the
+//!   graph's outputs are values (`prob`, `logits`). tract-onnx's parser labels every outlet
+//!   with its ONNX value name and keeps `output_outlets()` in the graph's output order; the
+//!   labels are read from the `InferenceModel` before optimisation (which may rename nodes),
+//!   so the `.onnx` file is decoded only once, by tract.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use tract_onnx::prelude::{
+    Datum, Framework, InferenceFact, InferenceModelExt, IntoRunnable, IntoTValue, TDim, TVec, Tensor as TractTensor,
+    TractError, TypedRunnableModel,
+};
+use tract_onnx::tract_hir::infer::GenericFactoid;
+
+use crate::error::RuntimeError;
+use crate::tensor::Tensor;
+use crate::{RunOutput, Runner};
+
+/// A model loaded into tract and compiled for fixed input shapes.
+pub struct TractRunner {
+    plan: std::sync::Arc<TypedRunnableModel>,
+    /// Graph inputs in graph order, with the shapes the plan was compiled for.
+    inputs: Vec<(String, Vec<usize>)>,
+    /// Graph output names (ONNX value names), in graph order.
+    outputs: Vec<String>,
+}
+
+/// tract's errors are `anyhow` chains; `{:#}` joins the causes with `: `, and some messages
+/// embed debug dumps with newlines, which a one-line report cannot carry.
+fn tract_error(e: TractError) -> RuntimeError {
+    let msg = format!("{e:#}");
+    RuntimeError::Tract(msg.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+impl TractRunner {
+    /// Loads `model`, fixes every graph input to the given concrete shape (batch included:
+    /// zoo's files may have a symbolic batch `N`), then optimises it into a runnable plan.
+    ///
+    /// Every graph input needs a shape, and only graph inputs may be named. A given size that
+    /// contradicts a fixed dimension of the file, or two sizes for one symbol, is an error.
+    pub fn new(model: &Path, input_shapes: &[(String, Vec<usize>)]) -> Result<TractRunner, RuntimeError> {
+        let mut m = tract_onnx::onnx().model_for_path(model).map_err(tract_error)?;
+        let input_names: Vec<String> =
+            m.input_outlets().map_err(tract_error)?.iter().map(|o| m.node(o.node).name.clone()).collect();
+        for (name, _) in input_shapes {
+            if !input_names.contains(name) {
+                return Err(RuntimeError::Mismatch(format!(
+                    "{} has no input `{name}` (its inputs: {})",
+                    model.display(),
+                    input_names.join(", ")
+                )));
+            }
+        }
+
+        let mut inputs = Vec::with_capacity(input_names.len());
+        let mut symbols = HashMap::new();
+        for name in &input_names {
+            let shape = input_shapes.iter().find(|(n, _)| n == name).map(|(_, s)| s.clone()).ok_or_else(|| {
+                RuntimeError::Mismatch(format!("no shape given for input `{name}` of {}", model.display()))
+            })?;
+            let ix = inputs.len();
+            let fact = m.input_fact(ix).map_err(tract_error)?;
+            bind_symbols(name, fact, &shape, &mut symbols)?;
+            inputs.push((name.clone(), shape));
+        }
+        let outputs = m
+            .output_outlets()
+            .map_err(tract_error)?
+            .iter()
+            .map(|&o| {
+                m.outlet_label(o)
+                    .map(str::to_string)
+                    // tract-onnx labels every ONNX output; a node name is the best fallback.
+                    .unwrap_or_else(|| m.node(o.node).name.clone())
+            })
+            .collect();
+
+        m.set_symbols(&symbols).map_err(tract_error)?;
+        for (ix, (_, shape)) in inputs.iter().enumerate() {
+            m.set_input_fact(ix, InferenceFact::dt_shape(f32::datum_type(), shape.clone())).map_err(tract_error)?;
+        }
+        let plan = m.into_optimized().and_then(|typed| typed.into_runnable()).map_err(tract_error)?;
+        Ok(TractRunner { plan, inputs, outputs })
+    }
+
+    /// Graph inputs with the shapes the plan was compiled for, in graph order.
+    pub fn inputs(&self) -> &[(String, Vec<usize>)] {
+        &self.inputs
+    }
+
+    /// Graph output names, in graph order.
+    pub fn output_names(&self) -> &[String] {
+        &self.outputs
+    }
+}
+
+/// Checks `shape` against the declared fact of input `name` and records what each of its
+/// symbols stands for.
+fn bind_symbols(
+    name: &str,
+    fact: &InferenceFact,
+    shape: &[usize],
+    symbols: &mut HashMap<tract_onnx::prelude::Symbol, TDim>,
+) -> Result<(), RuntimeError> {
+    if let GenericFactoid::Only(dt) = fact.datum_type
+        && dt != f32::datum_type()
+    {
+        return Err(RuntimeError::Mismatch(format!("input `{name}` is {dt:?}; zoo feeds f32 only")));
+    }
+    let declared: Vec<_> = fact.shape.dims().cloned().collect();
+    if !fact.shape.is_open() && declared.len() != shape.len() {
+        return Err(RuntimeError::Mismatch(format!(
+            "input `{name}` has rank {}, given shape {shape:?}",
+            declared.len()
+        )));
+    }
+    for (axis, (dim, &size)) in declared.iter().zip(shape).enumerate() {
+        let GenericFactoid::Only(dim) = dim else {
+            continue;
+        };
+        match dim {
+            TDim::Val(v) if *v != size as i64 => {
+                return Err(RuntimeError::Mismatch(format!(
+                    "input `{name}` has size {v} on axis {axis}, given shape {shape:?}"
+                )));
+            }
+            TDim::Sym(s) => {
+                let size = TDim::Val(size as i64);
+                match symbols.get(s) {
+                    Some(bound) if *bound != size => {
+                        return Err(RuntimeError::Mismatch(format!(
+                            "symbol `{s}` (axis {axis} of input `{name}`) given both {bound} and {size}"
+                        )));
+                    }
+                    _ => {
+                        symbols.insert(s.clone(), size);
+                    }
+                }
+            }
+            // Fixed sizes that agree, and expressions, which tract checks itself.
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+impl Runner for TractRunner {
+    fn label(&self) -> String {
+        "tract".into()
+    }
+
+    fn run(&mut self, inputs: &[Tensor]) -> Result<RunOutput, RuntimeError> {
+        for t in inputs {
+            if !self.inputs.iter().any(|(n, _)| *n == t.name) {
+                return Err(RuntimeError::Mismatch(format!(
+                    "the model has no input `{}` (its inputs: {})",
+                    t.name,
+                    self.inputs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+        let mut feed = TVec::new();
+        for (name, shape) in &self.inputs {
+            let t = inputs
+                .iter()
+                .find(|t| t.name == *name)
+                .ok_or_else(|| RuntimeError::Mismatch(format!("no value given for input `{name}`")))?;
+            // The plan was compiled for this shape; another one would fail deep inside tract.
+            if t.shape != *shape {
+                return Err(RuntimeError::Mismatch(format!(
+                    "input `{name}` has shape {:?}, but the tract plan was built for {shape:?}",
+                    t.shape
+                )));
+            }
+            let tensor = TractTensor::from_shape(&t.shape, &t.data).map_err(tract_error)?;
+            feed.push(tensor.into_tvalue());
+        }
+        let results = self.plan.run(feed).map_err(tract_error)?;
+        let outputs = results
+            .into_iter()
+            .zip(&self.outputs)
+            .map(|(value, name)| {
+                let view = value.to_plain_array_view::<f32>().map_err(|_| {
+                    RuntimeError::Mismatch(format!(
+                        "output `{name}` is {:?}; zoo compares f32 only",
+                        value.datum_type()
+                    ))
+                })?;
+                Ok(Tensor {
+                    name: name.clone(),
+                    shape: view.shape().to_vec(),
+                    // Logical (row-major) order, whatever the strides.
+                    data: view.iter().copied().collect(),
+                })
+            })
+            .collect::<Result<Vec<_>, RuntimeError>>()?;
+        Ok(RunOutput { outputs, providers: vec!["tract".into()] })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zoo_graph::ops::{BatchNorm, Conv, Dropout, Flatten, Linear, Lrn, MaxPool, Relu, Softmax};
+    use zoo_graph::{Batch, Net, Opset, image};
+
+    /// Deterministic inputs in `[-scale, scale)` (SplitMix64), so failures reproduce.
+    fn values(n: usize, seed: u64, scale: f32) -> Vec<f32> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let mut z = s;
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                z ^= z >> 31;
+                ((z >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * scale
+            })
+            .collect()
+    }
+
+    /// A small AlexNet-shaped network with every op zoo's AlexNets use. Its output value is
+    /// `scores` while the node that makes it is `prob`, as in zoo's torchvision files
+    /// (node `classifier.6`, value `logits`).
+    fn small_net(dir: &Path, opset: i64, batch: Batch) -> std::path::PathBuf {
+        let mut net = Net::new("small", Opset::new(opset).unwrap());
+        let x = net.input("input", image(batch, 3, 12, 12)).unwrap();
+        let x = net.layer("conv1", x, Conv::new(8, 3).pad(1)).unwrap();
+        let x = net.layer("relu1", x, Relu).unwrap();
+        let x = net.layer("norm1", x, Lrn::paper(2.0, 5, 1e-4, 0.75)).unwrap();
+        let x = net.layer("pool1", x, MaxPool::new(3, 2)).unwrap();
+        let x = net.layer("bn1", x, BatchNorm::new(BatchNorm::KERAS_EPS)).unwrap();
+        let x = net.layer("flatten", x, Flatten).unwrap();
+        let x = net.layer("fc1", x, Linear::new(16)).unwrap();
+        let x = net.layer("drop1", x, Dropout(0.5)).unwrap();
+        let x = net.layer("fc2", x, Linear::new(10)).unwrap();
+        let x = net.layer("prob", x, Softmax { axis: 1 }).unwrap();
+        net.output(x, "scores").unwrap();
+        let path = dir.join(format!("small-{opset}.onnx"));
+        let model = net.finish("test", vec![]);
+        zoo_graph::write::write_file(&model, &zoo_graph::Seeded { seed: 0 }, &path).unwrap();
+        path
+    }
+
+    fn run1(path: &Path, x: Tensor) -> Tensor {
+        let mut r = TractRunner::new(path, &[(x.name.clone(), x.shape.clone())]).unwrap();
+        let mut out = r.run(&[x]).unwrap();
+        assert_eq!(out.providers, ["tract"]);
+        assert_eq!(out.outputs.len(), 1);
+        out.outputs.remove(0)
+    }
+
+    fn assert_close(a: &[f32], b: &[f32], rel: f32) {
+        assert_eq!(a.len(), b.len());
+        let scale = b.iter().fold(0f32, |m, x| m.max(x.abs()));
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!((x - y).abs() <= rel * scale.max(f32::MIN_POSITIVE), "element {i}: {x} vs {y} (scale {scale})");
+        }
+    }
+
+    #[test]
+    fn symbolic_batch_runs_at_any_size_with_graph_output_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = small_net(dir.path(), 17, Batch::Dynamic);
+        let x3 = Tensor::new("input", vec![3, 3, 12, 12], values(3 * 432, 1, 2.0));
+        let mut r3 = TractRunner::new(&path, &[("input".into(), vec![3, 3, 12, 12])]).unwrap();
+        assert_eq!(r3.label(), "tract");
+        assert_eq!(r3.output_names(), ["scores"]);
+        let y3 = r3.run(std::slice::from_ref(&x3)).unwrap().outputs.remove(0);
+        assert_eq!(y3.name, "scores");
+        assert_eq!(y3.shape, [3, 10]);
+        // Softmax rows sum to one: the whole graph ran, not a stub.
+        for b in 0..3 {
+            let s: f32 = y3.item(b).iter().sum();
+            assert!((s - 1.0).abs() < 1e-5, "{s}");
+        }
+        // Batch items are independent. Within one plan, bit for bit: an item gives the same
+        // row whatever the other items are.
+        for b in 0..3 {
+            let mut other = values(3 * 432, 9, 2.0);
+            other[b * 432..(b + 1) * 432].copy_from_slice(x3.item(b));
+            let yo = r3.run(&[Tensor::new("input", vec![3, 3, 12, 12], other)]);
+            assert_eq!(yo.unwrap().outputs[0].item(b), y3.item(b));
+        }
+        // Across plans for different batch sizes tract picks other kernels (matrix-vector for
+        // batch 1), so the sums run in another order: measured 4e-6 relative, not 1e-6.
+        for b in 0..3 {
+            let xb = Tensor::new("input", vec![1, 3, 12, 12], x3.item(b).to_vec());
+            let yb = run1(&path, xb);
+            assert_eq!(yb.shape, [1, 10]);
+            assert_close(&yb.data, y3.item(b), 1e-5);
+        }
+        // The same runner runs again with new values.
+        let again = r3.run(&[Tensor::new("input", vec![3, 3, 12, 12], values(3 * 432, 2, 2.0))]);
+        assert_ne!(again.unwrap().outputs[0].data, y3.data);
+    }
+
+    #[test]
+    fn every_opset_zoo_writes_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let x = Tensor::new("input", vec![2, 3, 12, 12], values(2 * 432, 3, 1.0));
+        let reference = run1(&small_net(dir.path(), 17, Batch::Dynamic), x.clone());
+        for opset in [13, 21] {
+            let y = run1(&small_net(dir.path(), opset, Batch::Dynamic), x.clone());
+            assert_eq!(y.shape, [2, 10]);
+            // Same weights (keyed by name, not opset), same ops: same numbers.
+            assert_close(&y.data, &reference.data, 1e-6);
+        }
+    }
+
+    /// Krizhevsky et al. 2012, §3.3, in f64: `b_c = a_c / (k + α Σ_{j=c−n/2}^{c+n/2} a_j²)^β`.
+    fn paper_lrn(x: &[f32], channels: usize, hw: usize, k: f64, n: usize, alpha: f64, beta: f64) -> Vec<f64> {
+        let mut out = vec![0.0; x.len()];
+        for item in 0..x.len() / (channels * hw) {
+            for c in 0..channels {
+                for p in 0..hw {
+                    let at = |j: usize| f64::from(x[(item * channels + j) * hw + p]);
+                    let lo = c.saturating_sub(n / 2);
+                    let hi = (c + n / 2).min(channels - 1);
+                    let sum: f64 = (lo..=hi).map(|j| at(j) * at(j)).sum();
+                    out[(item * channels + c) * hw + p] = at(c) / (k + alpha * sum).powf(beta);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn lrn_matches_the_paper_formula() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut net = Net::new("lrn", Opset::DEFAULT);
+        let x = net.input("input", image(Batch::Dynamic, 7, 3, 3)).unwrap();
+        let lrn = Lrn { size: 5, alpha: 5e-4, beta: 0.75, bias: 2.0 };
+        let y = net.layer("norm", x, lrn).unwrap();
+        net.output(y, "y").unwrap();
+        let path = dir.path().join("lrn.onnx");
+        zoo_graph::write::write_file(&net.finish("", vec![]), &zoo_graph::Seeded { seed: 0 }, &path).unwrap();
+        // Values up to 100, so that α·Σa² (up to ~5) is comparable to k and the test sees α.
+        let x = Tensor::new("input", vec![2, 7, 3, 3], values(126, 4, 100.0));
+        let y = run1(&path, x.clone());
+        let want = paper_lrn(&x.data, 7, 9, 2.0, 5, 1e-4, 0.75);
+        // If the test could not tell ONNX's alpha from the paper's, it would prove nothing.
+        let wrong = paper_lrn(&x.data, 7, 9, 2.0, 5, 5e-4, 0.75);
+        let rel = |a: f64, b: f64| (a - b).abs() / b.abs().max(1e-30);
+        let worst_wrong = want.iter().zip(&wrong).map(|(a, b)| rel(*b, *a)).fold(0.0, f64::max);
+        assert!(worst_wrong > 0.1, "{worst_wrong}");
+        for (i, (got, want)) in y.data.iter().zip(&want).enumerate() {
+            assert!(rel(f64::from(*got), *want) <= 1e-5, "element {i}: {got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn bad_shapes_and_names_are_mismatches() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = small_net(dir.path(), 17, Batch::Dynamic);
+        let err = |r: Result<TractRunner, RuntimeError>| match r {
+            Err(e) => e,
+            Ok(_) => panic!("accepted"),
+        };
+        let e = err(TractRunner::new(&path, &[]));
+        assert!(matches!(&e, RuntimeError::Mismatch(m) if m.starts_with("no shape given for input `input`")), "{e}");
+        let e = err(TractRunner::new(&path, &[("image".into(), vec![1, 3, 12, 12])]));
+        assert!(e.to_string().contains("has no input `image` (its inputs: input)"), "{e}");
+        let e = err(TractRunner::new(&path, &[("input".into(), vec![1, 3, 12])]));
+        assert!(e.to_string().contains("rank 4"), "{e}");
+        let e = err(TractRunner::new(&path, &[("input".into(), vec![1, 3, 13, 12])]));
+        assert_eq!(e.to_string(), "input `input` has size 12 on axis 2, given shape [1, 3, 13, 12]");
+
+        let fixed = small_net(dir.path(), 13, Batch::Fixed(2));
+        assert!(TractRunner::new(&fixed, &[("input".into(), vec![3, 3, 12, 12])]).is_err());
+        assert!(TractRunner::new(&fixed, &[("input".into(), vec![2, 3, 12, 12])]).is_ok());
+
+        let mut r = TractRunner::new(&path, &[("input".into(), vec![1, 3, 12, 12])]).unwrap();
+        let e = r.run(&[Tensor::new("input", vec![2, 3, 12, 12], vec![0.0; 864])]).unwrap_err();
+        assert!(e.to_string().contains("built for [1, 3, 12, 12]"), "{e}");
+        let e = r.run(&[]).unwrap_err();
+        assert_eq!(e.to_string(), "no value given for input `input`");
+        let e = r.run(&[Tensor::new("x", vec![1], vec![0.0])]).unwrap_err();
+        assert!(e.to_string().contains("no input `x`"), "{e}");
+    }
+
+    #[test]
+    fn tract_errors_are_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.onnx");
+        let e = match TractRunner::new(&missing, &[]) {
+            Err(e) => e,
+            Ok(_) => panic!("loaded a missing file"),
+        };
+        assert!(matches!(e, RuntimeError::Tract(_)));
+        let msg = e.to_string();
+        assert!(msg.starts_with("tract: ") && !msg.contains('\n'), "{msg}");
+        let garbage = dir.path().join("garbage.onnx");
+        std::fs::write(&garbage, b"\x0a\xff\xff\xff\xff\x0f not onnx").unwrap();
+        let e = TractRunner::new(&garbage, &[]).err().unwrap();
+        assert!(matches!(e, RuntimeError::Tract(_)) && !e.to_string().contains('\n'), "{e}");
+    }
+}

@@ -1,0 +1,382 @@
+//! ONNX Runtime through the `ort` crate (2.0.0-rc.15): CPU, CUDA and TensorRT.
+//!
+//! References: ort 2.0 docs <https://ort.pyke.io/> and <https://docs.rs/ort/2.0.0-rc.15>
+//! (`load-dynamic`, `SessionBuilder`, execution providers); ONNX Runtime docs
+//! <https://onnxruntime.ai/docs/> ("Execution Providers", "Thread management",
+//! "Profiling tools", the C API `OrtApi`).
+//!
+//! - `library`: where `libonnxruntime` is and loading it once per process ([`init`]);
+//! - `provider`: `--ep` names, availability, ort's provider objects;
+//! - `profile`: which provider really ran the nodes;
+//! - here: [`OrtRunner`], a session for one model implementing [`Runner`].
+//!
+//! Requested providers that the library lacks, or that fail to register (CUDA libraries
+//! missing), are skipped with a reason, or are an error with `strict`. ONNX Runtime then
+//! places nodes itself and falls back to the CPU silently, so the first run is profiled and
+//! [`RunOutput::providers`] / [`Runner::label`] report what the profile showed.
+
+mod library;
+mod profile;
+mod provider;
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use ort::session::builder::{AutoDevicePolicy, SessionBuilder};
+use ort::session::{Session, SessionInputValue, SessionInputs};
+use ort::value::{TensorElementType, TensorRef, ValueType};
+
+pub use library::{LibraryInfo, ORT_VERSION, find_library, init};
+pub use provider::{Provider, Skipped};
+
+use crate::{RunOutput, Runner, RuntimeError, Tensor};
+use provider::TrtSettings;
+
+/// How to run a model on ONNX Runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrtOptions {
+    /// `--ort-lib`: the ONNX Runtime library; `None` searches ([`find_library`]).
+    pub library: Option<PathBuf>,
+    /// Execution providers in priority order (`--ep tensorrt,cuda,cpu`).
+    pub providers: Vec<Provider>,
+    /// `--strict-ep`: a requested provider that cannot be used is an error, and without `Cpu`
+    /// in the list nodes may not fall back to the CPU.
+    pub strict: bool,
+    /// Intra-op threads; `None` is the machine's parallelism, at most 8. Inter-op is always 1
+    /// (sequential execution: the CNNs here are chains).
+    pub threads: Option<usize>,
+    pub trt_fp16: bool,
+    /// Directory for TensorRT's serialized engines.
+    pub trt_engine_cache: Option<PathBuf>,
+    /// Profile the first run to learn which providers ran the nodes (ONNX Runtime's
+    /// profiler; only the first run, as placement is fixed when the session is created).
+    /// Benchmarks may turn it off; then [`RunOutput::providers`] is empty (unverified).
+    pub profile: bool,
+}
+
+impl Default for OrtOptions {
+    fn default() -> Self {
+        OrtOptions {
+            library: None,
+            providers: vec![Provider::Cpu],
+            strict: false,
+            threads: None,
+            trt_fp16: false,
+            trt_engine_cache: None,
+            profile: true,
+        }
+    }
+}
+
+impl OrtOptions {
+    /// The intra-op thread count used for `threads: None`.
+    pub fn default_threads() -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    }
+
+    fn trt(&self) -> TrtSettings<'_> {
+        TrtSettings { fp16: self.trt_fp16, engine_cache: self.trt_engine_cache.as_deref() }
+    }
+}
+
+/// One ONNX Runtime session for one model.
+#[derive(Debug)]
+pub struct OrtRunner {
+    // Field order matters: the session (which may still write a profile when dropped) goes
+    // before the temporary directory that holds the profile.
+    session: Session,
+    inputs: Vec<String>,
+    outputs: Vec<String>,
+    /// The providers registered, in priority order, `Cpu` last when allowed.
+    registered: Vec<Provider>,
+    /// ONNX Runtime's names of the providers the profile showed; `None` until profiled.
+    used: Option<Vec<String>>,
+    /// Set while the first run's profile is still to be read.
+    profiling: bool,
+    library: LibraryInfo,
+    /// Held only so that the directory (and any profile ONNX Runtime writes when the session
+    /// is dropped) is removed with the runner.
+    _profile_dir: Option<tempfile::TempDir>,
+}
+
+impl OrtRunner {
+    /// Creates a session for `model` with the first usable providers of `opts.providers`.
+    /// Returns the runner and the providers that were skipped, with reasons (warnings for the
+    /// caller to print).
+    pub fn new(model: &Path, opts: &OrtOptions) -> Result<(OrtRunner, Vec<Skipped>), RuntimeError> {
+        if !model.is_file() {
+            return Err(RuntimeError::Read { path: model.to_path_buf(), reason: "no such file".to_string() });
+        }
+        let mut requested: Vec<Provider> = Vec::new();
+        for &p in &opts.providers {
+            if !requested.contains(&p) {
+                requested.push(p);
+            }
+        }
+        if requested.is_empty() {
+            return Err(RuntimeError::Provider("no execution provider given; valid: cpu, cuda, tensorrt".to_string()));
+        }
+        // Without strict the CPU is always allowed, last: that is what ONNX Runtime does for
+        // nodes no other provider takes anyway, and what lets a missing GPU degrade to CPU.
+        let cpu_allowed = !opts.strict || requested.contains(&Provider::Cpu);
+
+        let (library, env) = library::environment(opts.library.as_deref())?;
+        let mut skipped = Vec::new();
+        let mut accelerators = Vec::new();
+        for &p in requested.iter().filter(|&&p| p != Provider::Cpu) {
+            // GetAvailableProviders only lists what the library was built with; it answers at
+            // once, so `--strict-ep cuda` on a CPU build fails fast.
+            if p.is_available()? {
+                accelerators.push(p);
+            } else {
+                let reason = p.missing_reason(&library.path);
+                if opts.strict {
+                    return Err(RuntimeError::Provider(reason));
+                }
+                skipped.push(Skipped { provider: p, reason });
+            }
+        }
+        if accelerators.is_empty() && !cpu_allowed {
+            // Only reachable with strict, which returned above; kept as a guard.
+            return Err(RuntimeError::Provider("no usable execution provider left".to_string()));
+        }
+
+        let profile_dir = if opts.profile {
+            Some(
+                tempfile::Builder::new()
+                    .prefix("zoo-ort-profile-")
+                    .tempdir()
+                    .map_err(|e| RuntimeError::Write { path: std::env::temp_dir(), reason: e.to_string() })?,
+            )
+        } else {
+            None
+        };
+
+        // Each attempt is a fresh builder. A provider that fails to register, or whose session
+        // fails to initialise (present in the build, but e.g. no CUDA device), is dropped and
+        // the next attempt goes on without it: the highest-priority one first, since it is the
+        // only one we cannot tell apart from the others in ONNX Runtime's error.
+        let session = loop {
+            let mut builder = base_builder(&env, opts, cpu_allowed, profile_dir.as_ref())?;
+            let mut registered = Vec::new();
+            for &p in &accelerators {
+                let Some(d) = provider::dispatch(p, &opts.trt()) else {
+                    continue;
+                };
+                builder = match builder.with_execution_providers([d]) {
+                    Ok(b) => {
+                        registered.push(p);
+                        b
+                    }
+                    Err(e) => {
+                        let reason = format!("{} could not be registered ({e}); {}", p.ort_name(), p.requirements());
+                        if opts.strict {
+                            return Err(RuntimeError::Provider(reason));
+                        }
+                        skipped.push(Skipped { provider: p, reason });
+                        e.recover()
+                    }
+                };
+            }
+            accelerators = registered;
+            match builder.commit_from_file(model) {
+                Ok(s) => break s,
+                Err(e) if accelerators.is_empty() => {
+                    return Err(RuntimeError::Ort(format!("cannot create a session for {}: {e}", model.display())));
+                }
+                Err(e) => {
+                    let names: Vec<&str> = accelerators.iter().map(|p| p.ort_name()).collect();
+                    let reason = format!(
+                        "creating the session with {} failed ({e}); {}",
+                        names.join(", "),
+                        accelerators[0].requirements()
+                    );
+                    if opts.strict {
+                        return Err(RuntimeError::Provider(reason));
+                    }
+                    let first = accelerators.remove(0);
+                    skipped.push(Skipped { provider: first, reason });
+                }
+            }
+        };
+
+        let inputs = io_names(session.inputs(), "input")?;
+        let outputs = io_names(session.outputs(), "output")?;
+        let mut registered = accelerators;
+        if cpu_allowed {
+            registered.push(Provider::Cpu);
+        }
+        let runner = OrtRunner {
+            session,
+            inputs,
+            outputs,
+            registered,
+            used: None,
+            profiling: opts.profile,
+            library,
+            _profile_dir: profile_dir,
+        };
+        Ok((runner, skipped))
+    }
+
+    /// The ONNX Runtime library in use.
+    pub fn library(&self) -> &LibraryInfo {
+        &self.library
+    }
+
+    /// The providers registered for the session, in priority order (`Cpu` last when allowed).
+    pub fn registered(&self) -> &[Provider] {
+        &self.registered
+    }
+
+    /// ONNX Runtime's names of the providers that ran nodes, once a profiled run has shown
+    /// them; `None` before the first run or with profiling off.
+    pub fn providers_used(&self) -> Option<&[String]> {
+        self.used.as_deref()
+    }
+
+    /// The graph's input names, in order.
+    pub fn input_names(&self) -> &[String] {
+        &self.inputs
+    }
+
+    /// The graph's output names, in order.
+    pub fn output_names(&self) -> &[String] {
+        &self.outputs
+    }
+
+    fn feed<'a>(&self, inputs: &'a [Tensor]) -> Result<SessionInputs<'a, 'a>, RuntimeError> {
+        for t in inputs {
+            if !self.inputs.contains(&t.name) {
+                return Err(RuntimeError::Ort(format!(
+                    "`{}` is not an input of this model (its inputs: {})",
+                    t.name,
+                    self.inputs.join(", ")
+                )));
+            }
+            if t.shape.iter().product::<usize>() != t.data.len() {
+                return Err(RuntimeError::Ort(format!(
+                    "input `{}`: shape {:?} needs {} values, got {}",
+                    t.name,
+                    t.shape,
+                    t.shape.iter().product::<usize>(),
+                    t.data.len()
+                )));
+            }
+        }
+        if let Some(missing) = self.inputs.iter().find(|n| !inputs.iter().any(|t| &t.name == *n)) {
+            return Err(RuntimeError::Ort(format!("input `{missing}` was not given")));
+        }
+        let mut values: Vec<(Cow<'a, str>, SessionInputValue<'a>)> = Vec::new();
+        for t in inputs {
+            // A view of the caller's data: no copy into ONNX Runtime.
+            let v = TensorRef::from_array_view((t.shape.clone(), t.data.as_slice()))
+                .map_err(|e| RuntimeError::Ort(format!("input `{}`: {e}", t.name)))?;
+            values.push((Cow::Borrowed(t.name.as_str()), v.into()));
+        }
+        Ok(SessionInputs::ValueMap(values))
+    }
+}
+
+/// Session options shared by every attempt.
+fn base_builder(
+    env: &ort::environment::Environment,
+    opts: &OrtOptions,
+    cpu_allowed: bool,
+    profile_dir: Option<&tempfile::TempDir>,
+) -> Result<SessionBuilder, RuntimeError> {
+    fn err<R>(what: &str) -> impl Fn(ort::Error<R>) -> RuntimeError + '_ {
+        move |e| RuntimeError::Ort(format!("{what}: {e}"))
+    }
+    let threads = opts.threads.unwrap_or_else(OrtOptions::default_threads);
+    let mut b = Session::builder(env)
+        .map_err(err("session options"))?
+        // ort turns on ONNX Runtime's automatic EP selection (`MaxEfficiency`) for every
+        // builder; `PreferCPU` keeps a plain CPU session plain, like Python's default. Explicitly
+        // registered providers take precedence over it either way.
+        .with_auto_device(AutoDevicePolicy::PreferCPU)
+        .map_err(err("EP selection policy"))?
+        .with_intra_threads(threads)
+        .map_err(err("intra-op threads"))?
+        .with_inter_threads(1)
+        .map_err(err("inter-op threads"))?;
+    if let Some(dir) = profile_dir {
+        // ONNX Runtime appends `_<date>_<time>.json` to this prefix.
+        b = b.with_profiling(dir.path().join("ort")).map_err(err("profiling"))?;
+    }
+    if !cpu_allowed {
+        // `session.disable_cpu_ep_fallback`: session creation fails if any node would land on
+        // the CPU, instead of quietly running it there.
+        b = b.with_disable_cpu_fallback().map_err(err("disabling CPU fallback"))?;
+    }
+    Ok(b)
+}
+
+/// `ort/<provider>` for [`Runner::label`]: the first of `registered` (priority order) that
+/// the profile shows running nodes; unprofiled, the first registered.
+fn label(registered: &[Provider], used: Option<&[String]>) -> String {
+    let top = match used {
+        Some(used) if !used.is_empty() => registered
+            .iter()
+            .find(|p| used.iter().any(|u| u == p.ort_name()))
+            .map(|p| p.short_name().to_string())
+            // Something we did not register (cannot happen today): name it as ONNX Runtime does.
+            .unwrap_or_else(|| used[0].trim_end_matches("ExecutionProvider").to_lowercase()),
+        _ => registered.first().map_or("cpu", |p| p.short_name()).to_string(),
+    };
+    format!("ort/{top}")
+}
+
+/// Names of the session's inputs or outputs, all of which must be float32 tensors.
+fn io_names(outlets: &[ort::value::Outlet], what: &str) -> Result<Vec<String>, RuntimeError> {
+    outlets
+        .iter()
+        .map(|o| match o.dtype() {
+            ValueType::Tensor { ty: TensorElementType::Float32, .. } => Ok(o.name().to_string()),
+            other => Err(RuntimeError::Ort(format!(
+                "model {what} `{}` is {other}, not float32; zoo runs models with float32 {what}s only",
+                o.name()
+            ))),
+        })
+        .collect()
+}
+
+impl Runner for OrtRunner {
+    /// `ort/<provider>`: the highest-priority registered provider that the profile showed
+    /// running nodes (`ort/cpu` when only the CPU did, whatever was requested). Before the first
+    /// profiled run, or with profiling off, the highest-priority registered provider.
+    fn label(&self) -> String {
+        label(&self.registered, self.used.as_deref())
+    }
+
+    fn run(&mut self, inputs: &[Tensor]) -> Result<RunOutput, RuntimeError> {
+        let feed = self.feed(inputs)?;
+        let results = self.session.run(feed).map_err(|e| RuntimeError::Ort(format!("run: {e}")))?;
+        let mut outputs = Vec::with_capacity(self.outputs.len());
+        for name in &self.outputs {
+            let value = results
+                .get(name.as_str())
+                .ok_or_else(|| RuntimeError::Ort(format!("output `{name}` missing from the results")))?;
+            let (shape, data) =
+                value.try_extract_tensor::<f32>().map_err(|e| RuntimeError::Ort(format!("output `{name}`: {e}")))?;
+            let shape = shape
+                .iter()
+                .map(|&d| usize::try_from(d))
+                .collect::<Result<Vec<usize>, _>>()
+                .map_err(|_| RuntimeError::Ort(format!("output `{name}`: shape {shape}")))?;
+            outputs.push(Tensor::new(name.clone(), shape, data.to_vec()));
+        }
+        drop(results);
+
+        if self.profiling {
+            // Ending profiling writes the file and stops the profiler for later runs.
+            let file = self.session.end_profiling().map_err(|e| RuntimeError::Ort(format!("end profiling: {e}")))?;
+            self.profiling = false;
+            self.used = Some(profile::read_and_remove(Path::new(&file))?);
+        }
+        Ok(RunOutput { outputs, providers: self.used.clone().unwrap_or_default() })
+    }
+}
+
+#[cfg(test)]
+mod tests;
