@@ -20,6 +20,12 @@ pub enum Init {
     HeUniform {
         fan_in: usize,
     },
+    /// LeCun uniform for a linear layer whose output is not rectified (a classifier's logits):
+    /// U(−b, b), b = √(3 / fan_in), so Var = 1 / fan_in. He's factor 2 only makes up for a
+    /// following ReLU, which logits do not have.
+    LecunUniform {
+        fan_in: usize,
+    },
     /// U(low, high).
     Uniform {
         low: f32,

@@ -23,7 +23,7 @@ pub struct Seeded {
 
 impl Seeded {
     pub const RECIPE: &'static str = "zoo-splitmix64-v1: conv/fc weights He-uniform U(±√(6/fan_in)), \
-        biases U(±1/√fan_in), BatchNorm scale U(0.5,1.5), shift U(±0.25), running mean U(±0.25), running var U(0.5,1.5)";
+        classifier head LeCun-uniform U(±√(3/fan_in)), biases U(±1/√fan_in), BatchNorm scale U(0.5,1.5), shift U(±0.25), running mean U(±0.25), running var U(0.5,1.5)";
 }
 
 impl WeightSource for Seeded {
@@ -40,6 +40,10 @@ impl WeightSource for Seeded {
         match &param.init {
             Init::HeUniform { fan_in } => {
                 let bound = (6.0 / *fan_in as f64).sqrt();
+                stream.fill_uniform(offset, -bound, bound, out);
+            }
+            Init::LecunUniform { fan_in } => {
+                let bound = (3.0 / *fan_in as f64).sqrt();
                 stream.fill_uniform(offset, -bound, bound, out);
             }
             Init::Uniform { low, high } => stream.fill_uniform(offset, f64::from(*low), f64::from(*high), out),

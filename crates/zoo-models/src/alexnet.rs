@@ -130,7 +130,7 @@ fn paper_layout(net: &mut Net, x: Value, o: &Options, groups: [usize; 3], norm: 
     let x = net.layer("fc7", x, Linear::new(4096))?;
     let x = net.layer("relu7", x, Relu)?;
     let x = net.layer("drop7", x, Dropout(0.5))?;
-    net.layer("fc8", x, Linear::new(o.num_classes))
+    net.layer("fc8", x, Linear::head(o.num_classes))
 }
 
 /// Keras AlexNet with BatchNormalization (see the module docs for its padding).
@@ -161,7 +161,7 @@ fn bn(net: &mut Net, x: Value, o: &Options) -> Result<Value, GraphError> {
         x = net.layer(&format!("drop{i}"), x, Dropout(0.4))?;
         x = net.layer(&format!("bn{i}"), x, bn)?;
     }
-    net.layer("output", x, Linear::new(o.num_classes))
+    net.layer("output", x, Linear::head(o.num_classes))
 }
 
 /// torchvision.models.alexnet; parameter names are its `state_dict` keys.
@@ -192,7 +192,7 @@ fn torchvision(net: &mut Net, x: Value, o: &Options) -> Result<Value, GraphError
     let x = c.layer(x, Dropout(0.5))?;
     let x = c.layer(x, Linear::new(4096))?; //                       classifier.4
     let x = c.layer(x, Relu)?;
-    c.layer(x, Linear::new(o.num_classes)) //                        classifier.6
+    c.layer(x, Linear::head(o.num_classes)) //                        classifier.6
 }
 
 #[cfg(test)]

@@ -131,9 +131,11 @@ pub fn compare(actual: &Tensor, reference: &Tensor, tol: Tolerance) -> Result<Me
 /// varies (every class near 1/1000, or every input giving the same answer).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Spread {
-    /// Mean over batch items of the (population) standard deviation within the item.
+    /// Root mean over batch items of the (population) variance within the item.
     pub across_classes: f64,
-    /// Mean over element positions of the standard deviation over the batch; 0 for batch 1.
+    /// Root mean over element positions of the variance over the batch; 0 for batch 1. A
+    /// root mean square, not a mean of standard deviations: with a softmax most classes sit
+    /// near 0 for every input, and the few that move are what a comparison can see.
     pub across_inputs: f64,
 }
 
@@ -144,11 +146,13 @@ pub fn spread(t: &Tensor) -> Spread {
         return Spread { across_classes: 0.0, across_inputs: 0.0 };
     }
     let item = |b: usize| &t.data[b * per..(b + 1) * per];
-    let across_classes = (0..items).map(|b| std(item(b).iter().map(|&x| f64::from(x)))).sum::<f64>() / items as f64;
+    let across_classes =
+        ((0..items).map(|b| std(item(b).iter().map(|&x| f64::from(x))).powi(2)).sum::<f64>() / items as f64).sqrt();
     let across_inputs = if items < 2 {
         0.0
     } else {
-        (0..per).map(|j| std((0..items).map(|b| f64::from(t.data[b * per + j])))).sum::<f64>() / per as f64
+        let column = |j: usize| (0..items).map(move |b| f64::from(t.data[b * per + j]));
+        ((0..per).map(|j| std(column(j)).powi(2)).sum::<f64>() / per as f64).sqrt()
     };
     Spread { across_classes, across_inputs }
 }

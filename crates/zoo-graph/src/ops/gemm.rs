@@ -18,11 +18,19 @@ use crate::tensor::{Dim, TensorInfo};
 pub struct Linear {
     pub out_features: usize,
     pub bias: bool,
+    /// The network's classifier head: its reference weights are LeCun- rather than He-scaled
+    /// (no ReLU follows), which keeps logits near unit scale and softmax outputs unsaturated.
+    pub head: bool,
 }
 
 impl Linear {
     pub fn new(out_features: usize) -> Self {
-        Linear { out_features, bias: true }
+        Linear { out_features, bias: true, head: false }
+    }
+
+    /// The layer that produces the logits.
+    pub fn head(out_features: usize) -> Self {
+        Linear { head: true, ..Linear::new(out_features) }
     }
 }
 
@@ -38,7 +46,7 @@ impl Layer for Linear {
             &format!("{name}.weight"),
             &[self.out_features, k],
             ParamKind::Weight,
-            Init::HeUniform { fan_in: k },
+            if self.head { Init::LecunUniform { fan_in: k } } else { Init::HeUniform { fan_in: k } },
         )?;
         let mut ins = vec![x, w];
         if self.bias {
