@@ -6,11 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use zoo_graph::{Batch, Opset};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "zoo",
-    version,
-    about = "Exact, reproducible ONNX files for the classic CNNs"
-)]
+#[command(name = "zoo", version, about = "Exact, reproducible ONNX files for the classic CNNs")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -28,6 +24,16 @@ pub enum Command {
     Export(ExportArgs),
     /// Per-layer table of a zoo model or of any ONNX file.
     Inspect(InspectArgs),
+    /// Run a model on every available runtime and compare with the golden data and each other.
+    Verify(VerifyArgs),
+    /// Re-derive every manifest, checksum and golden output in zoo/ and compare (or --write).
+    Manifests(ManifestsArgs),
+    /// Save a model's reference weights as safetensors (for `export --weights`).
+    Weights(WeightsArgs),
+    /// Latency and throughput of a model on one runtime.
+    Bench(BenchArgs),
+    /// Run an ONNX file on TensorProto inputs (`input_0.pb` …) and write `output_0.pb` ….
+    Run(RunArgs),
 }
 
 /// Options that shape a model's graph.
@@ -39,9 +45,6 @@ pub struct BuildArgs {
     /// Units of the last layer.
     #[arg(long, default_value_t = 1000, value_parser = positive)]
     pub num_classes: usize,
-    /// Batch dimension: a number, or `dynamic` for a symbolic `N`.
-    #[arg(long, default_value = "dynamic", value_parser = parse_batch)]
-    pub batch: Batch,
     /// ONNX opset, 13 through 21.
     #[arg(long, default_value_t = 17, value_parser = parse_opset)]
     pub opset: i64,
@@ -54,10 +57,10 @@ pub struct BuildArgs {
 }
 
 impl BuildArgs {
-    pub fn options(&self) -> zoo_models::Options {
+    pub fn options(&self, batch: Batch) -> zoo_models::Options {
         zoo_models::Options {
             num_classes: self.num_classes,
-            batch: self.batch,
+            batch,
             opset: Opset::new(self.opset).unwrap_or_default(),
             softmax: match (self.softmax, self.no_softmax) {
                 (true, _) => Some(true),
@@ -74,9 +77,16 @@ pub struct ExportArgs {
     pub model: String,
     #[command(flatten)]
     pub build: BuildArgs,
+    #[command(flatten)]
+    pub batch: BatchArg,
     /// Seed of the reference weights.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, conflicts_with = "weights")]
     pub seed: u64,
+    /// Take the weights from a safetensors file (tensors bound by parameter name).
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    #[command(flatten)]
+    pub zoo: ZooArg,
     /// Output file (default: <model>-<variant>-opset<N>.onnx).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
@@ -91,9 +101,172 @@ pub struct InspectArgs {
     pub target: String,
     #[command(flatten)]
     pub build: BuildArgs,
+    #[command(flatten)]
+    pub batch: BatchArg,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The graph's batch dimension.
+#[derive(Debug, Args, Clone)]
+pub struct BatchArg {
+    /// Batch dimension: a number, or `dynamic` for a symbolic `N`.
+    #[arg(long = "batch", default_value = "dynamic", value_parser = parse_batch)]
+    pub value: Batch,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ZooArg {
+    /// The zoo/ folder of manifests and golden data (default: ZOO_DIR, ./zoo, or the one
+    /// this binary was built from).
+    #[arg(long, value_name = "DIR")]
+    pub zoo_dir: Option<PathBuf>,
+}
+
+/// How ONNX Runtime runs.
+#[derive(Debug, Args, Clone)]
+pub struct OrtArgs {
+    /// ONNX Runtime execution providers in priority order: `tensorrt,cuda,cpu`.
+    #[arg(long, value_delimiter = ',', default_value = "cpu")]
+    pub ep: Vec<zoo_runtime::onnxruntime::Provider>,
+    /// An unavailable execution provider is an error instead of a skipped one.
+    #[arg(long)]
+    pub strict_ep: bool,
+    /// The ONNX Runtime shared library (default: ORT_DYLIB_PATH, the project's .venv, python3's onnxruntime).
+    #[arg(long, value_name = "PATH")]
+    pub ort_lib: Option<PathBuf>,
+    /// Intra-op threads (default: the machine's cores, at most 8).
+    #[arg(long, value_parser = positive)]
+    pub threads: Option<usize>,
+    /// TensorRT: build fp16 engines.
+    #[arg(long)]
+    pub trt_fp16: bool,
+    /// TensorRT: cache built engines in DIR (first builds take minutes).
+    #[arg(long, value_name = "DIR")]
+    pub trt_cache: Option<PathBuf>,
+}
+
+impl OrtArgs {
+    pub fn ort_options(&self, profile: bool) -> zoo_runtime::onnxruntime::OrtOptions {
+        zoo_runtime::onnxruntime::OrtOptions {
+            library: self.ort_lib.clone(),
+            providers: self.ep.clone(),
+            strict: self.strict_ep,
+            threads: self.threads,
+            trt_fp16: self.trt_fp16,
+            trt_engine_cache: self.trt_cache.clone(),
+            profile,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A model family (`alexnet`) or an ONNX file; omit with --all.
+    #[arg(required_unless_present = "all")]
+    pub target: Option<String>,
+    /// Every model and variant in the zoo, checksums included.
+    #[arg(long, conflicts_with = "target")]
+    pub all: bool,
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// Batch sizes to run, comma-separated (default: the golden set's 2).
+    #[arg(long, value_delimiter = ',', value_parser = positive)]
+    pub batch: Vec<usize>,
+    /// Runtimes, comma-separated: `ort`, `tract`.
+    #[arg(long, value_delimiter = ',', default_value = "ort,tract", value_parser = ["ort", "tract"])]
+    pub runtime: Vec<String>,
+    #[command(flatten)]
+    pub ort: OrtArgs,
+    /// Absolute tolerance (default: the manifest's).
+    #[arg(long)]
+    pub atol: Option<f64>,
+    /// Relative tolerance (default: the manifest's).
+    #[arg(long)]
+    pub rtol: Option<f64>,
+    #[command(flatten)]
+    pub zoo: ZooArg,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ManifestsArgs {
+    /// Regenerate the manifests and golden data instead of checking them.
+    #[arg(long)]
+    pub write: bool,
+    /// Only this model (default: all).
+    pub model: Option<String>,
+    /// Only this variant.
+    #[arg(long)]
+    pub variant: Option<String>,
+    #[command(flatten)]
+    pub zoo: ZooArg,
+    /// The ONNX Runtime shared library used to compute golden outputs.
+    #[arg(long, value_name = "PATH")]
+    pub ort_lib: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct WeightsArgs {
+    /// Model family, e.g. `alexnet`.
+    pub model: String,
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// Seed of the reference weights.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output file (default: <model>-<variant>-seed<S>.safetensors).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// A model family (`alexnet`) or an ONNX file.
+    pub target: String,
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// Runtime: `ort` or `tract`.
+    #[arg(long, default_value = "ort", value_parser = ["ort", "tract"])]
+    pub runtime: String,
+    /// Batch sizes, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,8", value_parser = positive)]
+    pub batch: Vec<usize>,
+    /// Timed runs per batch size.
+    #[arg(long, default_value_t = 20, value_parser = positive)]
+    pub iters: usize,
+    /// Untimed warm-up runs.
+    #[arg(long, default_value_t = 3)]
+    pub warmup: usize,
+    /// The machine's fp32 peak in GFLOP/s, for the fraction-of-peak column (default: 208, the
+    /// 2-vCPU AVX-512 machine of shared/reference/peer-2026-11-22.md).
+    #[arg(long, default_value_t = 208.0)]
+    pub peak_gflops: f64,
+    #[command(flatten)]
+    pub ort: OrtArgs,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The ONNX file.
+    pub model: PathBuf,
+    /// Input tensors as serialized TensorProto files, in graph input order.
+    #[arg(long = "input", required = true, value_name = "PB")]
+    pub inputs: Vec<PathBuf>,
+    /// Runtime: `ort` or `tract`.
+    #[arg(long, default_value = "ort", value_parser = ["ort", "tract"])]
+    pub runtime: String,
+    /// Folder for `output_<i>.pb` (created if needed).
+    #[arg(short, long, value_name = "DIR")]
+    pub output_dir: PathBuf,
+    #[command(flatten)]
+    pub ort: OrtArgs,
 }
 
 fn positive(s: &str) -> Result<usize, String> {
@@ -108,14 +281,10 @@ fn parse_batch(s: &str) -> Result<Batch, String> {
     if s == "dynamic" {
         return Ok(Batch::Dynamic);
     }
-    positive(s)
-        .map(Batch::Fixed)
-        .map_err(|e| format!("{e} (or `dynamic`)"))
+    positive(s).map(Batch::Fixed).map_err(|e| format!("{e} (or `dynamic`)"))
 }
 
 fn parse_opset(s: &str) -> Result<i64, String> {
     let v: i64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
-    Opset::new(v)
-        .map(|o| o.version())
-        .map_err(|e| e.to_string())
+    Opset::new(v).map(|o| o.version()).map_err(|e| e.to_string())
 }

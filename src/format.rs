@@ -22,11 +22,7 @@ pub fn bytes(n: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
+    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
 }
 
 /// A count with an SI suffix: 105415200 → "105.4M", 252448 → "252.4K".
@@ -55,24 +51,13 @@ pub fn table(header: &[&str], rows: &[Vec<String>], right: &[usize]) -> String {
             .enumerate()
             .map(|(i, c)| {
                 let pad = " ".repeat(w[i] - width(c));
-                if right.contains(&i) {
-                    format!("{pad}{c}")
-                } else {
-                    format!("{c}{pad}")
-                }
+                if right.contains(&i) { format!("{pad}{c}") } else { format!("{c}{pad}") }
             })
             .collect();
         parts.join("  ").trim_end().to_string() + "\n"
     };
     let mut out = line(header.to_vec());
-    out += &line(
-        w.iter()
-            .map(|&n| "-".repeat(n))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str)
-            .collect(),
-    );
+    out += &line(w.iter().map(|&n| "-".repeat(n)).collect::<Vec<_>>().iter().map(String::as_str).collect());
     for r in rows {
         out += &line(r.iter().map(String::as_str).collect());
     }

@@ -23,11 +23,7 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line: clap's first line names the problem; the usage follows with --help.
             let text = e.render().to_string();
-            let first = text
-                .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ");
+            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
             eprintln!("zoo: error: {first} (see `zoo --help`)");
             return ExitCode::from(2);
         }

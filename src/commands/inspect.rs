@@ -16,16 +16,10 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     let (title, proto) = if path.is_file() || args.target.ends_with(".onnx") {
         (path.display().to_string(), read_onnx(path)?)
     } else {
-        let options = args.build.options();
+        let options = args.build.options(args.batch.value);
         let (family, variant) = zoo_models::find(&args.target, args.build.variant.as_deref())?;
         let model = zoo_models::build(family.name, Some(variant.name), &options)?;
-        (
-            format!(
-                "{} --variant {} (opset {})",
-                family.name, variant.name, options.opset
-            ),
-            model.proto,
-        )
+        (format!("{} --variant {} (opset {})", family.name, variant.name, options.opset), model.proto)
     };
     let a = analyze(&proto);
     if args.json {
@@ -45,10 +39,7 @@ fn read_onnx(path: &Path) -> anyhow::Result<ModelProto> {
         )
     })?;
     if model.graph.is_none() || model.ir_version.is_none() {
-        bail!(
-            "{} is not an ONNX model (it has no graph or IR version)",
-            path.display()
-        );
+        bail!("{} is not an ONNX model (it has no graph or IR version)", path.display());
     }
     Ok(model)
 }
@@ -65,9 +56,7 @@ fn shape_json(info: &Option<TensorInfo>) -> Value {
 
 fn to_json(title: &str, a: &Analysis) -> Value {
     let io = |v: &[(String, Option<TensorInfo>)]| -> Vec<Value> {
-        v.iter()
-            .map(|(n, t)| json!({"name": n, "type": shape_json(t)}))
-            .collect()
+        v.iter().map(|(n, t)| json!({"name": n, "type": shape_json(t)})).collect()
     };
     json!({
         "source": title,
@@ -94,34 +83,16 @@ fn render(title: &str, a: &Analysis) -> String {
     let opsets: Vec<String> = a
         .opsets
         .iter()
-        .map(|(d, v)| {
-            format!(
-                "{}{v}",
-                if d.is_empty() {
-                    String::new()
-                } else {
-                    format!("{d} ")
-                }
-            )
-        })
+        .map(|(d, v)| format!("{}{v}", if d.is_empty() { String::new() } else { format!("{d} ") }))
         .collect();
-    out += &format!(
-        "  producer {}  ·  IR {}  ·  opset {}\n",
-        a.producer,
-        a.ir_version,
-        opsets.join(", ")
-    );
+    out += &format!("  producer {}  ·  IR {}  ·  opset {}\n", a.producer, a.ir_version, opsets.join(", "));
     for (label, list) in [("input ", &a.inputs), ("output", &a.outputs)] {
         for (name, t) in list {
             let t = t.as_ref().map_or("?".to_string(), ToString::to_string);
             out += &format!("  {label}   {name}: {t}\n");
         }
     }
-    for (k, v) in a
-        .metadata
-        .iter()
-        .filter(|(k, _)| ["model", "variant", "source"].contains(&k.as_str()))
-    {
+    for (k, v) in a.metadata.iter().filter(|(k, _)| ["model", "variant", "source"].contains(&k.as_str())) {
         out += &format!("  {k}: {v}\n");
     }
     out += "\n";
@@ -129,10 +100,7 @@ fn render(title: &str, a: &Analysis) -> String {
         .layers
         .iter()
         .map(|r| {
-            let shape = r
-                .output
-                .as_ref()
-                .map_or("?".to_string(), |t| t.shape_string());
+            let shape = r.output.as_ref().map_or("?".to_string(), |t| t.shape_string());
             let detail = match &r.note {
                 Some(n) if r.detail.is_empty() => format!("({n})"),
                 Some(n) => format!("{} ({n})", r.detail),
@@ -143,16 +111,8 @@ fn render(title: &str, a: &Analysis) -> String {
                 r.op.clone(),
                 detail,
                 shape,
-                if r.params > 0 {
-                    grouped(r.params)
-                } else {
-                    String::new()
-                },
-                if r.macs > 0 {
-                    si(r.macs)
-                } else {
-                    String::new()
-                },
+                if r.params > 0 { grouped(r.params) } else { String::new() },
+                if r.macs > 0 { si(r.macs) } else { String::new() },
                 bytes(r.activation_bytes),
             ]
         })
@@ -161,34 +121,15 @@ fn render(title: &str, a: &Analysis) -> String {
     rows.push(vec![
         "total".into(),
         format!("{} nodes", a.layers.len()),
-        if t.unanalysed > 0 {
-            format!("{} not analysed", t.unanalysed)
-        } else {
-            String::new()
-        },
+        if t.unanalysed > 0 { format!("{} not analysed", t.unanalysed) } else { String::new() },
         String::new(),
         grouped(t.params),
         si(t.macs),
         bytes(t.activation_bytes),
     ]);
-    out += &table(
-        &[
-            "layer",
-            "op",
-            "kernel/stride/pad",
-            "output",
-            "params",
-            "MACs",
-            "activations",
-        ],
-        &rows,
-        &[4, 5, 6],
-    );
+    out += &table(&["layer", "op", "kernel/stride/pad", "output", "params", "MACs", "activations"], &rows, &[4, 5, 6]);
     if t.buffers > 0 {
-        out += &format!(
-            "\n  + {} non-trainable buffers (BatchNorm running statistics)\n",
-            grouped(t.buffers)
-        );
+        out += &format!("\n  + {} non-trainable buffers (BatchNorm running statistics)\n", grouped(t.buffers));
     }
     out += "  per batch item; activations = bytes of each node's outputs\n";
     out

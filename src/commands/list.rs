@@ -43,15 +43,6 @@ pub fn run(json: bool) -> anyhow::Result<()> {
             ]
         })
         .collect();
-    print!(
-        "{}",
-        table(
-            &[
-                "model", "variant", "input", "params", "GMACs", "output", "source"
-            ],
-            &body,
-            &[3, 4]
-        )
-    );
+    print!("{}", table(&["model", "variant", "input", "params", "GMACs", "output", "source"], &body, &[3, 4]));
     Ok(())
 }

@@ -1,8 +1,13 @@
 //! One file per subcommand.
 
+mod bench;
 mod export;
 mod inspect;
 mod list;
+mod manifests;
+mod run;
+mod verify;
+mod weights;
 
 use crate::cli::Command;
 
@@ -11,5 +16,10 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::List { json } => list::run(json),
         Command::Export(args) => export::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Verify(args) => verify::run(&args),
+        Command::Manifests(args) => manifests::run(&args),
+        Command::Weights(args) => weights::run(&args),
+        Command::Bench(args) => bench::run(&args),
+        Command::Run(args) => run::run(&args),
     }
 }

@@ -1,0 +1,192 @@
+//! The manifest of one variant: `zoo/<model>/<variant>/manifest.json`.
+//!
+//! Schema (version 1), every field written in this order:
+//! - `schema`: 1; `model`, `variant`, `source`: as `zoo list` shows them;
+//! - `architecture`: graph `input` and `output` (name, shape with `"N"` for the batch),
+//!   trainable `params`, non-trainable `buffers`, `gmacs` (per image);
+//! - `default_opset`;
+//! - `weights`: `recipe`, `seed`, and the `sha256` of the canonical weight bytes (every weight
+//!   and buffer, little-endian f32, in graph order);
+//! - `export`: `opset`, `batch` (`"dynamic"`), `bytes` and `sha256` of the file
+//!   `zoo export <model> --variant <variant>` writes with the defaults;
+//! - `golden`: `dir` (`test_data_set_0`), `batch`, the `input` and `output` files (`file`, `name`,
+//!   `shape`, `sha256`), how the input was generated, which runtime produced the output, and
+//!   the `tolerance` (`atol`, `rtol`: pass iff |a − r| ≤ atol + rtol·|r|) a runtime must meet.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::embedded::EMBEDDED;
+use crate::error::ArtifactError;
+
+pub const SCHEMA: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema: u32,
+    pub model: String,
+    pub variant: String,
+    pub source: String,
+    pub architecture: Architecture,
+    pub default_opset: i64,
+    pub weights: Weights,
+    pub export: Export,
+    pub golden: Golden,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Architecture {
+    pub input: Io,
+    pub output: Io,
+    pub params: u64,
+    pub buffers: u64,
+    pub gmacs: f64,
+}
+
+/// A graph input or output: dims are numbers or `"N"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Io {
+    pub name: String,
+    pub shape: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Weights {
+    pub recipe: String,
+    pub seed: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Export {
+    pub opset: i64,
+    pub batch: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Golden {
+    pub dir: String,
+    pub batch: usize,
+    pub input: GoldenFile,
+    pub output: GoldenFile,
+    /// How the input was made (see [`crate::golden::input`]).
+    pub input_recipe: String,
+    /// The runtime and provider that computed the output.
+    pub producer: String,
+    pub tolerance: Tolerance,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GoldenFile {
+    pub file: String,
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Tolerance {
+    pub atol: f64,
+    pub rtol: f64,
+}
+
+/// Where the `zoo/` folder is, or the manifests compiled into the binary when there is none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZooDir {
+    Disk(PathBuf),
+    Embedded,
+}
+
+impl ZooDir {
+    /// `explicit` (`--zoo-dir`), then `ZOO_DIR`, then `./zoo` if it holds manifests, then the
+    /// repository this binary was built from, then the embedded manifests.
+    pub fn locate(explicit: Option<&Path>) -> ZooDir {
+        if let Some(p) = explicit {
+            return ZooDir::Disk(p.to_path_buf());
+        }
+        if let Some(p) = std::env::var_os("ZOO_DIR") {
+            return ZooDir::Disk(PathBuf::from(p));
+        }
+        let here = PathBuf::from("zoo");
+        let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../zoo");
+        for candidate in [here, built] {
+            // zoo/README.md marks the folder (it exists before the first manifest does).
+            if candidate.join("README.md").is_file() {
+                return ZooDir::Disk(candidate);
+            }
+        }
+        ZooDir::Embedded
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            ZooDir::Disk(p) => p.display().to_string(),
+            ZooDir::Embedded => "the manifests built into zoo".into(),
+        }
+    }
+
+    /// The folder of one variant (golden data lives there), if on disk.
+    pub fn variant_dir(&self, model: &str, variant: &str) -> Option<PathBuf> {
+        match self {
+            ZooDir::Disk(p) => Some(p.join(model).join(variant)),
+            ZooDir::Embedded => None,
+        }
+    }
+
+    pub fn manifest_path(&self, model: &str, variant: &str) -> String {
+        match self.variant_dir(model, variant) {
+            Some(d) => d.join("manifest.json").display().to_string(),
+            None => format!("zoo/{model}/{variant}/manifest.json (built in)"),
+        }
+    }
+
+    pub fn load(&self, model: &str, variant: &str) -> Result<Manifest, ArtifactError> {
+        let none = || ArtifactError::NoManifest { model: model.into(), variant: variant.into(), dir: self.describe() };
+        let (text, path) = match self.variant_dir(model, variant) {
+            Some(dir) => {
+                let path = dir.join("manifest.json");
+                if !path.is_file() {
+                    return Err(none());
+                }
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| ArtifactError::Read { path: path.clone(), reason: e.to_string() })?;
+                (text, path)
+            }
+            None => {
+                let text = EMBEDDED.iter().find(|(m, v, _)| *m == model && *v == variant).ok_or_else(none)?.2;
+                (text.to_string(), PathBuf::from(self.manifest_path(model, variant)))
+            }
+        };
+        let m: Manifest = serde_json::from_str(&text)
+            .map_err(|e| ArtifactError::Parse { path: path.clone(), reason: e.to_string() })?;
+        if m.schema != SCHEMA || m.model != model || m.variant != variant {
+            return Err(ArtifactError::Parse {
+                path,
+                reason: format!(
+                    "schema {} for {}/{}, expected schema {SCHEMA} for {model}/{variant}",
+                    m.schema, m.model, m.variant
+                ),
+            });
+        }
+        Ok(m)
+    }
+
+    pub fn save(&self, m: &Manifest) -> Result<PathBuf, ArtifactError> {
+        let dir = self.variant_dir(&m.model, &m.variant).ok_or_else(|| ArtifactError::Write {
+            path: PathBuf::from("zoo"),
+            reason: "no zoo/ folder to write to: pass --zoo-dir".into(),
+        })?;
+        let path = dir.join("manifest.json");
+        let err = |e: String| ArtifactError::Write { path: path.clone(), reason: e };
+        std::fs::create_dir_all(&dir).map_err(|e| err(e.to_string()))?;
+        let mut text = serde_json::to_string_pretty(m).map_err(|e| err(e.to_string()))?;
+        text.push('\n');
+        let tmp = zoo_graph::write::temp_beside(&path, ".json.part").map_err(|e| err(e.to_string()))?;
+        std::fs::write(tmp.path(), text).map_err(|e| err(e.to_string()))?;
+        zoo_graph::write::persist(tmp, &path).map_err(|e| err(e.to_string()))?;
+        Ok(path)
+    }
+}

@@ -1,0 +1,121 @@
+//! `zoo bench`: latency and throughput of one model on one runtime — warm-up, then median and
+//! p90 latency, images per second, GFLOP/s (2 FLOPs per multiply-accumulate) and the fraction
+//! of the machine's fp32 peak.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use serde_json::json;
+use zoo_graph::analysis::analyze;
+use zoo_graph::{Batch, Seeded};
+use zoo_proto::{Message, ModelProto};
+use zoo_runtime::onnxruntime::OrtRunner;
+use zoo_runtime::tract::TractRunner;
+use zoo_runtime::{Runner, Tensor};
+
+use crate::cli::BenchArgs;
+use crate::format::table;
+
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let target = Path::new(&args.target);
+    let (label, path, variant): (String, PathBuf, Option<&'static zoo_models::Variant>) =
+        if target.is_file() || args.target.ends_with(".onnx") {
+            (args.target.clone(), target.to_path_buf(), None)
+        } else {
+            let (f, v) = zoo_models::find(&args.target, args.build.variant.as_deref())?;
+            let model = zoo_models::build(f.name, Some(v.name), &args.build.options(Batch::Dynamic))?;
+            let path = dir.path().join("model.onnx");
+            zoo_graph::write::write_file(&model, &Seeded { seed: 0 }, &path)?;
+            (format!("{}/{}", f.name, v.name), path, Some(v))
+        };
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let proto = ModelProto::decode(bytes.as_slice())
+        .map_err(|e| anyhow::anyhow!("{} is not an ONNX model: {e}", path.display()))?;
+    drop(bytes);
+    let a = analyze(&proto);
+    let (input_name, info) = a.inputs.first().cloned().context("model without input")?;
+    let dims: Vec<usize> = info
+        .context("input without a tensor type")?
+        .shape
+        .iter()
+        .skip(1)
+        .map(|d| d.known())
+        .collect::<Option<_>>()
+        .context("input has symbolic dimensions past the batch")?;
+    let macs = a.totals.macs as f64;
+
+    let mut ort = if args.runtime == "ort" { Some(OrtRunner::new(&path, &args.ort.ort_options(false))?) } else { None };
+    if let Some((_, skipped)) = &ort {
+        for s in skipped {
+            eprintln!("zoo: warning: skipped {}: {}", s.provider, s.reason);
+        }
+    }
+    let mut rows = Vec::new();
+    let mut results = Vec::new();
+    for &batch in &args.batch {
+        let input = match variant {
+            Some(v) => zoo_artifacts::golden::input(v, &input_name, batch),
+            None => {
+                let n = batch * dims.iter().product::<usize>();
+                let mut shape = vec![batch];
+                shape.extend(&dims);
+                Tensor::new(input_name.clone(), shape, vec![0.5; n])
+            }
+        };
+        let mut tract;
+        let runner: &mut dyn Runner = match &mut ort {
+            Some((r, _)) => r,
+            None => {
+                tract = TractRunner::new(&path, &[(input_name.clone(), input.shape.clone())])?;
+                &mut tract
+            }
+        };
+        for _ in 0..args.warmup {
+            runner.run(std::slice::from_ref(&input))?;
+        }
+        let mut times = Vec::with_capacity(args.iters);
+        for _ in 0..args.iters {
+            let t = Instant::now();
+            runner.run(std::slice::from_ref(&input))?;
+            times.push(t.elapsed().as_secs_f64());
+        }
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        let p90 = times[((times.len() as f64 * 0.9).ceil() as usize).saturating_sub(1).min(times.len() - 1)];
+        let gflops = 2.0 * macs * batch as f64 / median / 1e9;
+        rows.push(vec![
+            runner.label(),
+            batch.to_string(),
+            format!("{:.2}", median * 1e3),
+            format!("{:.2}", p90 * 1e3),
+            format!("{:.1}", batch as f64 / median),
+            format!("{gflops:.1}"),
+            format!("{:.0}%", 100.0 * gflops / args.peak_gflops),
+        ]);
+        results.push(json!({
+            "runtime": runner.label(), "batch": batch, "median_ms": median * 1e3, "p90_ms": p90 * 1e3,
+            "images_per_s": batch as f64 / median, "gflops": gflops, "peak_fraction": gflops / args.peak_gflops,
+            "iters": args.iters, "warmup": args.warmup,
+        }));
+    }
+    if args.json {
+        println!(
+            "{}",
+            json!({"target": label, "gmacs_per_image": macs / 1e9, "peak_gflops": args.peak_gflops, "results": results})
+        );
+    } else {
+        println!("{label}: {:.3} GMACs per image, {} timed runs after {} warm-up", macs / 1e9, args.iters, args.warmup);
+        print!(
+            "{}",
+            table(
+                &["runtime", "batch", "median ms", "p90 ms", "images/s", "GFLOP/s", "of peak"],
+                &rows,
+                &[1, 2, 3, 4, 5, 6]
+            )
+        );
+        println!("peak: {} GFLOP/s fp32 (--peak-gflops)", args.peak_gflops);
+    }
+    Ok(())
+}

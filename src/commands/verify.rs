@@ -1,0 +1,364 @@
+//! `zoo verify`: prove that a file computes the same thing on every runtime. The same inputs
+//! go to ONNX Runtime (each requested execution provider) and tract; every output is compared
+//! with the golden data of the variant's manifest and with the first runtime's, Polygraphy
+//! style. A runtime that cannot run is reported as skipped with its reason, never as passed.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Serialize;
+use zoo_artifacts::{Manifest, ZooDir, golden};
+use zoo_graph::Seeded;
+use zoo_graph::analysis::analyze;
+use zoo_proto::{Message, ModelProto};
+use zoo_runtime::compare::{Metrics, Tolerance, compare};
+use zoo_runtime::onnxruntime::OrtRunner;
+use zoo_runtime::tract::TractRunner;
+use zoo_runtime::{Runner, Tensor};
+
+use crate::cli::VerifyArgs;
+use crate::format::table;
+
+/// Tolerance for files without a manifest: fp32 runtimes agree far closer than this.
+const DEFAULT_TOLERANCE: Tolerance = Tolerance { atol: 1e-4, rtol: 1e-3 };
+
+#[derive(Debug, Serialize)]
+struct Comparison {
+    runtime: String,
+    providers: Vec<String>,
+    batch: usize,
+    output: String,
+    against: String,
+    tolerance: Tolerance,
+    #[serde(flatten)]
+    metrics: Metrics,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    target: String,
+    checks: Vec<(String, bool, String)>,
+    comparisons: Vec<Comparison>,
+    skipped: Vec<(String, String)>,
+    pass: bool,
+}
+
+/// What is being verified: a file, and the manifest whose golden data applies to it.
+struct Subject {
+    label: String,
+    path: PathBuf,
+    manifest: Option<Manifest>,
+    /// Input name and shape per item (C, H, W); the batch comes from --batch.
+    input: (String, Vec<usize>),
+    checks: Vec<(String, bool, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub fn run(args: &VerifyArgs) -> anyhow::Result<()> {
+    let zoo = ZooDir::locate(args.zoo.zoo_dir.as_deref());
+    let mut reports = Vec::new();
+    if args.all {
+        for f in zoo_models::families() {
+            for v in f.variants {
+                reports.push(verify_subject(args, &zoo, model_subject(args, &zoo, f.name, Some(v.name))?)?);
+            }
+        }
+    } else {
+        let target = args.target.as_deref().context("give a model, a file, or --all")?;
+        let path = Path::new(target);
+        let subject = if path.is_file() || target.ends_with(".onnx") {
+            file_subject(&zoo, path)?
+        } else {
+            model_subject(args, &zoo, target, args.build.variant.as_deref())?
+        };
+        reports.push(verify_subject(args, &zoo, subject)?);
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    } else {
+        for r in &reports {
+            print!("{}", render(r));
+        }
+    }
+    let failed: Vec<&str> = reports.iter().filter(|r| !r.pass).map(|r| r.target.as_str()).collect();
+    if !failed.is_empty() {
+        bail!("verification failed for {}", failed.join(", "));
+    }
+    Ok(())
+}
+
+fn model_subject(args: &VerifyArgs, zoo: &ZooDir, model: &str, variant: Option<&str>) -> anyhow::Result<Subject> {
+    let (family, v) = zoo_models::find(model, variant)?;
+    let options = args.build.options(zoo_graph::Batch::Dynamic);
+    let built = zoo_models::build(family.name, Some(v.name), &options)?;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join(format!("{}-{}.onnx", family.name, v.name));
+    let written = zoo_graph::write::write_file(&built, &Seeded { seed: 0 }, &path)?;
+    let label = format!("{}/{} opset {}", family.name, v.name, options.opset);
+    let mut checks = Vec::new();
+    let manifest = zoo.load(family.name, v.name)?;
+    let where_ = zoo.manifest_path(family.name, v.name);
+    // The weights depend on the seed and the head only; the file on every default option.
+    let default_head = options.num_classes == 1000 && options.softmax.is_none_or(|s| s == v.softmax);
+    if options.num_classes == 1000 {
+        let ok = written.weights_sha256 == manifest.weights.sha256;
+        checks.push((
+            "weights sha256".into(),
+            ok,
+            checksum_note(&written.weights_sha256, &manifest.weights.sha256, &where_),
+        ));
+    }
+    if default_head && options.opset.version() == manifest.export.opset {
+        let ok = written.sha256 == manifest.export.sha256;
+        checks.push(("file sha256".into(), ok, checksum_note(&written.sha256, &manifest.export.sha256, &where_)));
+    }
+    let [c, h, w] = v.input;
+    Ok(Subject {
+        label,
+        path,
+        manifest: default_head.then_some(manifest),
+        input: ("input".into(), vec![c, h, w]),
+        checks,
+        _dir: Some(dir),
+    })
+}
+
+fn checksum_note(actual: &str, expected: &str, manifest: &str) -> String {
+    if actual == expected {
+        format!("{} = {manifest}", &actual[..16])
+    } else {
+        format!("checksum mismatch: {actual} ≠ {expected} recorded in {manifest}")
+    }
+}
+
+/// A file zoo may or may not have written: golden data applies when its metadata names a
+/// variant whose manifest records the same weights and output.
+fn file_subject(zoo: &ZooDir, path: &Path) -> anyhow::Result<Subject> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let proto = ModelProto::decode(bytes.as_slice())
+        .map_err(|e| anyhow::anyhow!("{} is not an ONNX model (protobuf decoding failed: {e})", path.display()))?;
+    let a = analyze(&proto);
+    let (name, info) = a.inputs.first().cloned().context("the model has no input")?;
+    let info = info.with_context(|| format!("input `{name}` has no tensor type"))?;
+    let dims: Option<Vec<usize>> = info.shape.iter().skip(1).map(|d| d.known()).collect();
+    let dims =
+        dims.with_context(|| format!("input `{name}` {} has symbolic dimensions past the batch", info.shape_string()))?;
+    let meta = |k: &str| a.metadata.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let manifest = match (meta("model"), meta("variant"), meta("weights.sha256")) {
+        (Some(m), Some(v), Some(sha)) => zoo.load(&m, &v).ok().filter(|man| {
+            man.weights.sha256 == sha
+                && a.outputs.first().is_some_and(|(n, t)| {
+                    *n == man.golden.output.name
+                        && t.as_ref().and_then(|t| t.dim(1)) == man.golden.output.shape.get(1).copied()
+                })
+        }),
+        _ => None,
+    };
+    Ok(Subject {
+        label: path.display().to_string(),
+        path: path.to_path_buf(),
+        manifest,
+        input: (name, dims),
+        checks: vec![],
+        _dir: None,
+    })
+}
+
+fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Result<Report> {
+    let mut checks = std::mem::take(&mut s.checks);
+    let mut skipped = Vec::new();
+    let golden = match &s.manifest {
+        None => {
+            skipped.push((
+                "golden".to_string(),
+                "no manifest's golden data applies (non-default head, or a file zoo did not write)".to_string(),
+            ));
+            None
+        }
+        Some(m) => match golden::load(zoo, m) {
+            Ok(g) => {
+                checks.push((
+                    "golden files".into(),
+                    true,
+                    format!("sha256 match {}", zoo.manifest_path(&m.model, &m.variant)),
+                ));
+                Some(g)
+            }
+            Err(e) => {
+                checks.push(("golden files".into(), false, e.to_string()));
+                None
+            }
+        },
+    };
+    let tol = Tolerance {
+        atol: args.atol.or(s.manifest.as_ref().map(|m| m.golden.tolerance.atol)).unwrap_or(DEFAULT_TOLERANCE.atol),
+        rtol: args.rtol.or(s.manifest.as_ref().map(|m| m.golden.tolerance.rtol)).unwrap_or(DEFAULT_TOLERANCE.rtol),
+    };
+    let batches = if args.batch.is_empty() { vec![golden::BATCH] } else { args.batch.clone() };
+
+    let mut runners: Vec<Box<dyn Runner>> = Vec::new();
+    let mut tract_wanted = false;
+    for r in &args.runtime {
+        match r.as_str() {
+            "ort" => match OrtRunner::new(&s.path, &args.ort.ort_options(true)) {
+                Ok((runner, skips)) => {
+                    for sk in skips {
+                        skipped.push((format!("ort/{}", sk.provider), sk.reason));
+                    }
+                    runners.push(Box::new(runner));
+                }
+                // --strict-ep turns an unavailable provider into an error, at once.
+                Err(e @ zoo_runtime::RuntimeError::Provider(_)) if args.ort.strict_ep => return Err(e.into()),
+                Err(e) => skipped.push(("ort".into(), e.to_string())),
+            },
+            _ => tract_wanted = true,
+        }
+    }
+
+    let mut comparisons = Vec::new();
+    for &batch in &batches {
+        let input = make_input(&s, batch);
+        let mut batch_runners: Vec<Box<dyn Runner>> = Vec::new();
+        if tract_wanted {
+            let shape: Vec<usize> = input.shape.clone();
+            match TractRunner::new(&s.path, &[(input.name.clone(), shape)]) {
+                Ok(t) => batch_runners.push(Box::new(t)),
+                Err(e) => skipped.push((format!("tract (batch {batch})"), e.to_string())),
+            }
+        }
+        let mut reference: Option<(String, Vec<Tensor>)> = None;
+        for runner in runners.iter_mut().chain(batch_runners.iter_mut()) {
+            let label = runner.label();
+            let out = match runner.run(std::slice::from_ref(&input)) {
+                Ok(o) => o,
+                Err(e) => {
+                    checks.push((format!("{label} batch {batch}"), false, e.to_string()));
+                    continue;
+                }
+            };
+            for (i, o) in out.outputs.iter().enumerate() {
+                if let Some((_, g)) = &golden
+                    && i == 0
+                {
+                    let n = batch.min(g.batch());
+                    let metrics = compare(&head(o, n), &head(g, n), tol)?;
+                    comparisons.push(Comparison {
+                        runtime: label.clone(),
+                        providers: out.providers.clone(),
+                        batch,
+                        output: o.name.clone(),
+                        against: format!("golden (first {n})"),
+                        tolerance: tol,
+                        metrics,
+                    });
+                }
+                if let Some((ref_label, ref_outs)) = &reference
+                    && let Some(r) = ref_outs.get(i)
+                {
+                    comparisons.push(Comparison {
+                        runtime: label.clone(),
+                        providers: out.providers.clone(),
+                        batch,
+                        output: o.name.clone(),
+                        against: ref_label.clone(),
+                        tolerance: tol,
+                        metrics: compare(o, r, tol)?,
+                    });
+                }
+            }
+            if reference.is_none() {
+                reference = Some((label, out.outputs));
+            }
+        }
+    }
+    let ran_against_something = !comparisons.is_empty();
+    if !ran_against_something {
+        checks.push((
+            "comparisons".into(),
+            false,
+            "nothing was compared: no runtime ran (see skipped), or only one ran on a file without golden data".into(),
+        ));
+    }
+    let pass = checks.iter().all(|c| c.1) && comparisons.iter().all(|c| c.metrics.pass);
+    Ok(Report { target: s.label, checks, comparisons, skipped, pass })
+}
+
+/// The first `n` batch items of `t`.
+fn head(t: &Tensor, n: usize) -> Tensor {
+    let mut shape = t.shape.clone();
+    shape[0] = n;
+    Tensor::new(t.name.clone(), shape, t.data[..n * t.per_item()].to_vec())
+}
+
+fn make_input(s: &Subject, batch: usize) -> Tensor {
+    match s.manifest.as_ref().and_then(|m| zoo_models::find(&m.model, Some(&m.variant)).ok()) {
+        // The golden recipe: the first items equal the golden input whatever the batch.
+        Some((_, v)) => golden::input(v, &s.input.0, batch),
+        None => {
+            let per: usize = s.input.1.iter().product();
+            let mut data = vec![0f32; batch * per];
+            zoo_graph::prng::Stream::new(0, "verify.input").fill_uniform(0, -1.0, 1.0, &mut data);
+            let mut shape = vec![batch];
+            shape.extend(&s.input.1);
+            Tensor::new(s.input.0.clone(), shape, data)
+        }
+    }
+}
+
+fn render(r: &Report) -> String {
+    let mut out = format!("{}: {}\n", r.target, if r.pass { "PASS" } else { "FAIL" });
+    for (name, ok, note) in &r.checks {
+        out += &format!("  {} {name}: {note}\n", if *ok { "ok  " } else { "FAIL" });
+    }
+    for (what, why) in &r.skipped {
+        out += &format!("  skip {what}: {why}\n");
+    }
+    let rows: Vec<Vec<String>> = r
+        .comparisons
+        .iter()
+        .map(|c| {
+            let m = &c.metrics;
+            vec![
+                c.runtime.clone(),
+                c.providers.join("+"),
+                c.batch.to_string(),
+                c.against.clone(),
+                format!("{:.2e}", m.max_abs),
+                format!("{:.2e}", m.mean_abs),
+                format!("{:.2e}", m.max_rel),
+                format!("{:.7}", m.cosine),
+                format!("{:.0}%", m.top1 * 100.0),
+                format!("{:.0}%", m.top5 * 100.0),
+                format!("abs {:.1e} | rel {:.1e}", m.min_atol, m.min_rtol),
+                if m.pass { "pass".into() } else { "FAIL".into() },
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        let t = table(
+            &[
+                "runtime",
+                "provider",
+                "batch",
+                "against",
+                "max abs",
+                "mean abs",
+                "max rel",
+                "cosine",
+                "top-1",
+                "top-5",
+                "min tolerance",
+                "",
+            ],
+            &rows,
+            &[2, 4, 5, 6, 7, 8, 9],
+        );
+        for line in t.lines() {
+            out += &format!("  {line}\n");
+        }
+        if let Some(c) = r.comparisons.first() {
+            out += &format!("  tolerance: |a − r| ≤ {:.1e} + {:.1e}·|r|\n", c.tolerance.atol, c.tolerance.rtol);
+        }
+    }
+    out
+}
