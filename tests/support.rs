@@ -62,3 +62,8 @@ pub fn json(o: Output) -> serde_json::Value {
     let s = ok(o);
     serde_json::from_str(&s).unwrap_or_else(|e| panic!("bad JSON ({e}): {s}"))
 }
+
+pub fn sha256_file(path: &Path) -> String {
+    use sha2::Digest;
+    zoo_graph::write::hex(&sha2::Sha256::digest(std::fs::read(path).expect("read")))
+}

@@ -9,3 +9,4 @@ mod errors;
 mod export;
 mod inspect;
 mod support;
+mod verify;

@@ -112,6 +112,7 @@ impl ZooDir {
         }
         let here = PathBuf::from("zoo");
         let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../zoo");
+        let built = built.canonicalize().unwrap_or(built);
         for candidate in [here, built] {
             // zoo/README.md marks the folder (it exists before the first manifest does).
             if candidate.join("README.md").is_file() {

@@ -1,0 +1,261 @@
+//! `zoo verify`, `zoo manifests`, `zoo run`, `zoo weights` and `export --weights`: runtimes agree
+//! with each other and with the golden data; checksums catch every corrupted artefact.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::support::{fails_with, json, ok, python_check, root, stderr, zoo};
+
+const VARIANTS: [&str; 4] = ["lrn", "bvlc", "bn", "torchvision"];
+
+fn zoo_dir() -> PathBuf {
+    root().join("zoo")
+}
+
+#[test]
+fn committed_manifests_are_current() {
+    let out = ok(zoo(&["manifests", "--zoo-dir", zoo_dir().to_str().unwrap()]));
+    assert_eq!(out.matches(": current").count(), VARIANTS.len(), "{out}");
+}
+
+/// ort and tract agree with each other and with the golden data for every variant at opsets
+/// 13, 17 and 21, at batch 1 and 3 (one dynamic-batch file each).
+#[test]
+fn ort_and_tract_agree_with_golden_data_everywhere() {
+    for variant in VARIANTS {
+        for opset in ["13", "17", "21"] {
+            let r = json(zoo(&[
+                "verify",
+                "alexnet",
+                "--variant",
+                variant,
+                "--opset",
+                opset,
+                "--batch",
+                "1,3",
+                "--json",
+                "--zoo-dir",
+                zoo_dir().to_str().unwrap(),
+            ]));
+            let r = &r[0];
+            assert_eq!(r["pass"], true, "{r:#}");
+            let cmp = r["comparisons"].as_array().unwrap();
+            for runtime in ["ort/cpu", "tract"] {
+                for batch in [1, 3] {
+                    let golden = cmp.iter().find(|c| {
+                        c["runtime"] == runtime
+                            && c["batch"] == batch
+                            && c["against"].as_str().unwrap().starts_with("golden")
+                    });
+                    let c =
+                        golden.unwrap_or_else(|| panic!("{variant} opset {opset}: no {runtime} batch {batch}: {r:#}"));
+                    assert_eq!(c["pass"], true, "{c:#}");
+                    assert_eq!(c["top1"], 1.0, "{c:#}");
+                }
+            }
+            assert!(cmp.iter().any(|c| c["runtime"] == "tract" && c["against"] == "ort/cpu"), "{r:#}");
+            // The weights are pinned at every opset, the file only at the manifest's.
+            let checks = r["checks"].as_array().unwrap();
+            assert!(checks.iter().any(|c| c[0] == "weights sha256" && c[1] == true), "{checks:?}");
+            assert_eq!(checks.iter().any(|c| c[0] == "file sha256"), opset == "17", "{checks:?}");
+        }
+    }
+}
+
+#[test]
+fn golden_outputs_are_informative() {
+    for variant in VARIANTS {
+        let dir = zoo_dir().join("alexnet").join(variant);
+        let m: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+        let out = zoo_runtime::pb::read_tensor(&dir.join("test_data_set_0/output_0.pb")).unwrap();
+        let s = zoo_runtime::compare::spread(&out);
+        let atol = m["golden"]["tolerance"]["atol"].as_f64().unwrap();
+        assert!(s.across_classes > 100.0 * atol && s.across_inputs > 100.0 * atol, "{variant}: {s:?} vs atol {atol}");
+        // Two different inputs, two different answers somewhere near the top.
+        assert_ne!(out.item(0), out.item(1));
+    }
+}
+
+/// zoo's Rust ort runner and ONNX Runtime's Python API give bit-identical outputs on the same
+/// file and input, at the same thread count.
+#[test]
+fn rust_ort_runner_equals_python_onnxruntime_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("tv.onnx");
+    let m = model.to_str().unwrap();
+    ok(zoo(&["export", "alexnet", "--variant", "torchvision", "-o", m]));
+    let input = zoo_dir().join("alexnet/torchvision/test_data_set_0/input_0.pb");
+    let i = input.to_str().unwrap();
+    for threads in ["1", "2"] {
+        let ours = dir.path().join(format!("ours{threads}"));
+        ok(zoo(&["run", m, "--input", i, "-o", ours.to_str().unwrap(), "--threads", threads]));
+        let theirs = dir.path().join(format!("theirs{threads}"));
+        python_check("ort_reference.py", &[m, theirs.to_str().unwrap(), i, "--threads", threads]);
+        let a = zoo_runtime::pb::read_tensor(&ours.join("output_0.pb")).unwrap();
+        let b = zoo_runtime::pb::read_tensor(&theirs.join("output_0.pb")).unwrap();
+        assert_eq!(a.shape, b.shape);
+        let bits = |t: &zoo_runtime::Tensor| t.data.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&a), bits(&b), "threads {threads}");
+    }
+}
+
+#[test]
+fn strict_cuda_without_a_gpu_fails_fast_with_a_clear_message() {
+    for ep in ["cuda", "tensorrt"] {
+        let t = Instant::now();
+        let o = zoo(&["verify", "alexnet", "--variant", "torchvision", "--ep", ep, "--strict-ep"]);
+        assert!(t.elapsed() < Duration::from_secs(20), "took {:?}", t.elapsed());
+        fails_with(o, "onnxruntime-gpu==1.31.1");
+    }
+}
+
+#[test]
+fn unavailable_providers_are_skipped_and_never_claimed() {
+    let r = json(zoo(&["verify", "alexnet", "--variant", "torchvision", "--ep", "tensorrt,cuda,cpu", "--json"]));
+    let r = &r[0];
+    assert_eq!(r["pass"], true, "{r:#}");
+    let skipped = r["skipped"].as_array().unwrap();
+    for ep in ["ort/tensorrt", "ort/cuda"] {
+        assert!(
+            skipped.iter().any(|s| s[0] == ep && s[1].as_str().unwrap().contains("onnxruntime-gpu")),
+            "{skipped:?}"
+        );
+    }
+    for c in r["comparisons"].as_array().unwrap() {
+        assert!(c["runtime"] == "ort/cpu" || c["runtime"] == "tract", "{c:#}");
+        assert!(!c["providers"].to_string().contains("CUDA"), "{c:#}");
+    }
+}
+
+#[test]
+fn a_missing_ort_library_is_skipped_with_its_reason_never_passed() {
+    let r =
+        json(zoo(&["verify", "alexnet", "--variant", "bvlc", "--ort-lib", "/nonexistent/libonnxruntime.so", "--json"]));
+    let skipped = r[0]["skipped"].to_string();
+    assert!(skipped.contains("/nonexistent/libonnxruntime.so") && skipped.contains("pip install onnxruntime==1.31.1"));
+    assert_eq!(r[0]["pass"], true, "tract still ran against the golden data: {r:#}");
+    // With ort the only runtime asked for, nothing was verified: that is a failure.
+    let o = zoo(&["verify", "alexnet", "--runtime", "ort", "--ort-lib", "/nonexistent/libonnxruntime.so"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("verification failed"), "{}", stderr(&o));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_corrupted_golden_output_fails_verify_with_the_checksum_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&zoo_dir(), tmp.path());
+    let out = tmp.path().join("alexnet/bn/test_data_set_0/output_0.pb");
+    let mut bytes = std::fs::read(&out).unwrap();
+    let n = bytes.len();
+    bytes[n - 3] ^= 0x40;
+    std::fs::write(&out, bytes).unwrap();
+    let o = zoo(&["verify", "alexnet", "--variant", "bn", "--zoo-dir", tmp.path().to_str().unwrap()]);
+    assert!(!o.status.success());
+    let text = crate::support::stdout(&o);
+    assert!(text.contains("checksum mismatch") && text.contains("output_0.pb"), "{text}");
+    // And `zoo manifests` reports the same file as not current.
+    let o = zoo(&["manifests", "alexnet", "--variant", "bn", "--zoo-dir", tmp.path().to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(crate::support::stdout(&o).contains("checksum mismatch"));
+}
+
+#[test]
+fn export_refuses_what_does_not_match_its_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&zoo_dir(), &tmp.path().join("zoo"));
+    let manifest = tmp.path().join("zoo/alexnet/lrn/manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    m["export"]["sha256"] = "0".repeat(64).into();
+    std::fs::write(&manifest, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let z = tmp.path().join("zoo");
+    let o = out.join("a.onnx");
+    fails_with(
+        zoo(&["export", "alexnet", "--zoo-dir", z.to_str().unwrap(), "-o", o.to_str().unwrap()]),
+        "checksum mismatch: the exported file's SHA-256 of alexnet/lrn",
+    );
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0, "something was left behind");
+    // Another opset is not pinned file-wise, only weights-wise: it exports.
+    ok(zoo(&["export", "alexnet", "--opset", "13", "--zoo-dir", z.to_str().unwrap(), "-o", o.to_str().unwrap()]));
+}
+
+#[test]
+fn weights_files_round_trip_and_corruption_is_caught() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = |n: &str| tmp.path().join(n).to_str().unwrap().to_string();
+    ok(zoo(&["weights", "alexnet", "--variant", "bvlc", "-o", &p("w.safetensors")]));
+    let seeded = json(zoo(&["export", "alexnet", "--variant", "bvlc", "-o", &p("seeded.onnx"), "--json"]));
+    let from_file = json(zoo(&[
+        "export",
+        "alexnet",
+        "--variant",
+        "bvlc",
+        "--weights",
+        &p("w.safetensors"),
+        "-o",
+        &p("f.onnx"),
+        "--json",
+    ]));
+    assert_eq!(seeded["weights_sha256"], from_file["weights_sha256"]);
+    // The file's own SHA-256 is recorded in the model's metadata.
+    let meta = json(zoo(&["inspect", &p("f.onnx"), "--json"]))["metadata"].clone();
+    let file_sha = crate::support::sha256_file(&tmp.path().join("w.safetensors"));
+    assert_eq!(meta["weights.file_sha256"], file_sha.as_str());
+    // The same weights verify against the golden data.
+    assert_eq!(json(zoo(&["verify", &p("f.onnx"), "--json"]))[0]["pass"], true);
+
+    let mut bytes = std::fs::read(p("w.safetensors")).unwrap();
+    let n = bytes.len();
+    bytes[n - 1000] ^= 0x01;
+    std::fs::write(p("bad.safetensors"), bytes).unwrap();
+    fails_with(
+        zoo(&["export", "alexnet", "--variant", "bvlc", "--weights", &p("bad.safetensors"), "-o", &p("bad.onnx")]),
+        "checksum mismatch: the tensors of",
+    );
+    assert!(!tmp.path().join("bad.onnx").exists());
+    // Weights of another variant: every missing tensor is named.
+    fails_with(
+        zoo(&["export", "alexnet", "--variant", "torchvision", "--weights", &p("w.safetensors"), "-o", &p("x.onnx")]),
+        "lacks 16 tensor(s) the model needs: features.0.weight",
+    );
+}
+
+#[test]
+fn bench_reports_latency_throughput_and_peak_fraction() {
+    let r = json(zoo(&[
+        "bench",
+        "alexnet",
+        "--variant",
+        "torchvision",
+        "--runtime",
+        "tract",
+        "--batch",
+        "1,2",
+        "--iters",
+        "2",
+        "--warmup",
+        "1",
+        "--json",
+    ]));
+    let results = r["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    for x in results {
+        for k in ["median_ms", "p90_ms", "images_per_s", "gflops", "peak_fraction"] {
+            assert!(x[k].as_f64().unwrap() > 0.0, "{k}: {x}");
+        }
+    }
+    assert!((r["gmacs_per_image"].as_f64().unwrap() - 0.714).abs() < 1e-3);
+}
