@@ -53,6 +53,11 @@ impl SafetensorsFile {
     /// Checks that the file holds exactly the weights and buffers of `params` (names and
     /// shapes; PyTorch's `num_batches_tracked` is ignored) in a dtype zoo reads.
     pub fn bind(self, params: &[Param]) -> Result<Bound, LoadError> {
+        self.bind_skipping(params, &[])
+    }
+
+    /// [`Self::bind`], skipping file keys that start with one of `skip`.
+    pub fn bind_skipping(self, params: &[Param], skip: &[&str]) -> Result<Bound, LoadError> {
         let path = self.path.clone();
         let wanted: Vec<&Param> = params.iter().filter(|p| p.kind != ParamKind::Constant).collect();
         let missing: Vec<&str> =
@@ -63,7 +68,7 @@ impl SafetensorsFile {
         let mut extra: Vec<&str> = self
             .tensors
             .keys()
-            .filter(|k| !ignored(k) && !wanted.iter().any(|p| &p.name == *k))
+            .filter(|k| !ignored(k) && !skip.iter().any(|s| k.starts_with(s)) && !wanted.iter().any(|p| &p.name == *k))
             .map(String::as_str)
             .collect();
         extra.sort_unstable();
