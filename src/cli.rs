@@ -54,6 +54,9 @@ pub struct BuildArgs {
     /// End with logits.
     #[arg(long, overrides_with = "softmax")]
     pub no_softmax: bool,
+    /// Prepend the variant's input normalisation: the graph then takes raw 0–255 pixels.
+    #[arg(long)]
+    pub with_preprocess: bool,
 }
 
 impl BuildArgs {
@@ -67,6 +70,7 @@ impl BuildArgs {
                 (_, true) => Some(false),
                 _ => None,
             },
+            with_preprocess: self.with_preprocess,
         }
     }
 }

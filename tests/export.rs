@@ -103,3 +103,25 @@ fn default_file_name_and_report() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left.len(), 1, "temporary files left behind: {left:?}");
 }
+
+/// VGG, ResNet and GoogLeNet pass onnx's full checker and strict shape inference, and ONNX
+/// Runtime runs them, at the opsets' extremes (one representative per family and variant kind).
+#[test]
+fn other_families_pass_onnx_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    for (model, variant, opset) in [
+        ("vgg11", "bn", "13"),
+        ("resnet18", "v1.5", "21"),
+        ("resnet50", "v1", "13"),
+        ("googlenet", "paper", "21"),
+        ("googlenet", "torchvision", "13"),
+    ] {
+        let path = dir.path().join(format!("{model}-{variant}.onnx"));
+        let p = path.to_str().unwrap();
+        ok(zoo(&["export", model, "--variant", variant, "--opset", opset, "-o", p]));
+        let r = python_check("check_structure.py", &[p]);
+        assert_eq!(r["ok"], true, "{r}");
+        assert!(r["shape_inference"]["value_info_compared"].as_u64().unwrap() > 10, "{r}");
+        std::fs::remove_file(&path).unwrap();
+    }
+}

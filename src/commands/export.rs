@@ -8,7 +8,6 @@ use serde_json::json;
 use zoo_artifacts::ZooDir;
 use zoo_graph::write::{Written, write_file_checked};
 use zoo_graph::{Batch, Seeded, WeightSource};
-use zoo_weights::SafetensorsFile;
 
 use crate::cli::ExportArgs;
 use crate::format::bytes;
@@ -43,7 +42,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     let (source, claimed): (&dyn WeightSource, Option<String>) = match &args.weights {
         None => (&seeded, None),
         Some(file) => {
-            bound = SafetensorsFile::open(file)?.bind(&model.params)?;
+            bound = zoo_weights::open_weights(file)?.bind_skipping(&model.params, variant.ignore_weights)?;
             let claimed = bound.claimed_sha256().map(str::to_string);
             (&bound, claimed)
         }
@@ -51,7 +50,9 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     // What the manifest pins: the weights for its seed and 1000 classes; the whole file for
     // the default export (opset, dynamic batch, default head).
     let seeded_default = args.weights.is_none() && options.num_classes == 1000;
-    let default_graph = options.batch == Batch::Dynamic && options.softmax.is_none_or(|s| s == variant.softmax);
+    let default_graph = options.batch == Batch::Dynamic
+        && options.softmax.is_none_or(|s| s == variant.softmax)
+        && !options.with_preprocess;
     let accept = |w: &Written| -> Result<(), String> {
         if let (Some(claimed), Some(file)) = (&claimed, &args.weights)
             && *claimed != w.weights_sha256

@@ -99,7 +99,8 @@ fn model_subject(args: &VerifyArgs, zoo: &ZooDir, model: &str, variant: Option<&
     let manifest = zoo.load(family.name, v.name)?;
     let where_ = zoo.manifest_path(family.name, v.name);
     // The weights depend on the seed and the head only; the file on every default option.
-    let default_head = options.num_classes == 1000 && options.softmax.is_none_or(|s| s == v.softmax);
+    let default_head =
+        options.num_classes == 1000 && options.softmax.is_none_or(|s| s == v.softmax) && !options.with_preprocess;
     if options.num_classes == 1000 {
         let ok = written.weights_sha256 == manifest.weights.sha256;
         checks.push((

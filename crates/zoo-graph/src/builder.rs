@@ -27,6 +27,8 @@ pub trait Layer {
 struct ValueEntry {
     name: String,
     info: TensorInfo,
+    /// Predicted scale under the reference weights and a unit input (see [`crate::signal`]).
+    signal: crate::signal::Signal,
 }
 
 /// A network being built: its values, nodes and parameters, in order.
@@ -63,6 +65,12 @@ impl Net {
         &self.values[v.0].info
     }
 
+    /// The predicted scale of `v`'s elements under the reference weights, for a zero-mean
+    /// unit-variance input (see [`crate::signal`]).
+    pub fn signal(&self, v: Value) -> crate::signal::Signal {
+        self.values[v.0].signal
+    }
+
     pub fn name_of(&self, v: Value) -> &str {
         &self.values[v.0].name
     }
@@ -71,7 +79,7 @@ impl Net {
         if !self.names.insert(name.to_string()) {
             return Err(GraphError::DuplicateName(name.to_string()));
         }
-        self.values.push(ValueEntry { name: name.to_string(), info });
+        self.values.push(ValueEntry { name: name.to_string(), info, signal: crate::signal::Signal::UNIT });
         Ok(Value(self.values.len() - 1))
     }
 
@@ -125,7 +133,15 @@ impl Net {
             op,
             source,
         })?;
+        let inits: Vec<Option<&Init>> = inputs
+            .iter()
+            .map(|&v| self.params.iter().find(|p| p.name == self.values[v.0].name).map(|p| &p.init))
+            .collect();
+        let signals: Vec<crate::signal::Signal> =
+            inputs.iter().zip(&inits).filter(|(_, i)| i.is_none()).map(|(&v, _)| self.signal(v)).collect();
+        let signal = crate::signal::propagate(&node, &signals, &inits);
         let out = self.new_value(layer, outs.swap_remove(0))?;
+        self.values[out.0].signal = signal;
         self.nodes.push(node);
         Ok(out)
     }

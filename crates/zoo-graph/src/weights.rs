@@ -23,7 +23,8 @@ pub struct Seeded {
 
 impl Seeded {
     pub const RECIPE: &'static str = "zoo-splitmix64-v1: conv/fc weights He-uniform U(±√(6/fan_in)), \
-        classifier head LeCun-uniform U(±√(3/fan_in)), biases U(±1/√fan_in), BatchNorm scale U(0.5,1.5), shift U(±0.25), running mean U(±0.25), running var U(0.5,1.5)";
+        classifier head LeCun-uniform U(±√(3/fan_in)), biases U(±1/√fan_in), BatchNorm scale U(0.5,1.5), shift U(±0.25), running mean U(μ ± 0.25·σ), running var U(0.5·σ², 1.5·σ²) \
+        with μ, σ² the predicted mean and variance of the layer's input (zoo_graph::signal)";
 }
 
 impl WeightSource for Seeded {

@@ -39,6 +39,7 @@ pub const FAMILY: Family = Family {
                 std: [1.0, 1.0, 1.0],
                 note: "the paper subtracts the training set's mean image; the per-channel mean is the usual stand-in",
             },
+            ignore_weights: &[],
             build: lrn,
         },
         Variant {
@@ -55,6 +56,7 @@ pub const FAMILY: Family = Family {
                 std: [1.0, 1.0, 1.0],
                 note: "Caffe: BGR 0-255 minus ilsvrc_2012_mean per channel, resize 256, crop 227",
             },
+            ignore_weights: &[],
             build: bvlc,
         },
         Variant {
@@ -71,6 +73,7 @@ pub const FAMILY: Family = Family {
                 std: [1.0, 1.0, 1.0],
                 note: "pixels rescaled to 0-1 (Keras rescale=1/255), no further normalisation",
             },
+            ignore_weights: &[],
             build: bn,
         },
         Variant {
@@ -87,6 +90,7 @@ pub const FAMILY: Family = Family {
                 std: [0.229, 0.224, 0.225],
                 note: "torchvision ImageNet transforms: resize 256, center crop 224, 0-1, normalise",
             },
+            ignore_weights: &[],
             build: torchvision,
         },
     ],

@@ -26,8 +26,20 @@ pub struct Variant {
     /// Where torchvision has the model, parameter names follow its `state_dict`.
     pub torchvision_names: bool,
     pub preprocess: Preprocess,
+    /// Checkpoint keys that are not part of this graph and are skipped when binding weights
+    /// (prefixes; torchvision's GoogLeNet files carry auxiliary classifiers, `aux1.` `aux2.`).
+    pub ignore_weights: &'static [&'static str],
     pub build: fn(&mut Net, Value, &Options) -> Result<Value, GraphError>,
 }
+
+/// torchvision's ImageNet preprocessing (`weights.transforms()`).
+pub const TORCHVISION: Preprocess = Preprocess {
+    channel_order: "RGB",
+    scale: 1.0,
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+    note: "torchvision ImageNet transforms: resize 256, center crop 224, 0-1, normalise",
+};
 
 pub struct Family {
     pub name: &'static str,
@@ -48,11 +60,19 @@ pub struct Options {
     pub opset: Opset,
     /// `None`: the variant's default.
     pub softmax: Option<bool>,
+    /// Prepend the variant's normalisation, so that the graph takes raw 0–255 pixels.
+    pub with_preprocess: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { num_classes: 1000, batch: Batch::Dynamic, opset: Opset::DEFAULT, softmax: None }
+        Options {
+            num_classes: 1000,
+            batch: Batch::Dynamic,
+            opset: Opset::DEFAULT,
+            softmax: None,
+            with_preprocess: false,
+        }
     }
 }
 
@@ -69,7 +89,19 @@ pub enum ModelError {
 }
 
 pub fn families() -> &'static [Family] {
-    &[crate::alexnet::FAMILY]
+    &[
+        crate::alexnet::FAMILY,
+        crate::vgg::VGG11,
+        crate::vgg::VGG13,
+        crate::vgg::VGG16,
+        crate::vgg::VGG19,
+        crate::resnet::RESNET18,
+        crate::resnet::RESNET34,
+        crate::resnet::RESNET50,
+        crate::resnet::RESNET101,
+        crate::resnet::RESNET152,
+        crate::googlenet::FAMILY,
+    ]
 }
 
 /// Finds a family and variant by name (`None`: the family's default variant).
@@ -102,7 +134,17 @@ pub fn build(model: &str, variant: Option<&str>, options: &Options) -> Result<Mo
     let softmax = options.softmax.unwrap_or(v.softmax);
     let mut net = Net::new(format!("{}-{}", family.name, v.name), options.opset);
     let [c, h, w] = v.input;
-    let x = net.input("input", zoo_graph::image(options.batch, c, h, w))?;
+    let mut x = net.input("input", zoo_graph::image(options.batch, c, h, w))?;
+    let p = &v.preprocess;
+    if options.with_preprocess {
+        // Raw 0–255 pixels: (x · scale/255 − mean) / std = (x − mean·255/scale) / (std·255/scale).
+        let k = 255.0 / p.scale;
+        let normalize = zoo_graph::ops::Normalize {
+            mean: p.mean.iter().map(|m| m * k).collect(),
+            std: p.std.iter().map(|s| s * k).collect(),
+        };
+        x = net.layer("preprocess", x, normalize)?;
+    }
     let mut y = (v.build)(&mut net, x, options)?;
     let out_name = if softmax {
         y = net.layer("prob", y, zoo_graph::ops::Softmax { axis: 1 })?;
@@ -111,7 +153,6 @@ pub fn build(model: &str, variant: Option<&str>, options: &Options) -> Result<Mo
         "logits"
     };
     net.output(y, out_name)?;
-    let p = &v.preprocess;
     let list = |a: [f32; 3]| format!("[{}, {}, {}]", a[0], a[1], a[2]);
     let metadata = vec![
         ("model".into(), family.name.into()),
@@ -125,7 +166,109 @@ pub fn build(model: &str, variant: Option<&str>, options: &Options) -> Result<Mo
         ("preprocess.mean".into(), list(p.mean)),
         ("preprocess.std".into(), list(p.std)),
         ("preprocess.note".into(), p.note.into()),
+        (
+            "preprocess.in_graph".into(),
+            if options.with_preprocess {
+                format!("yes: the graph takes raw 0-255 {} pixels and normalises them itself", p.channel_order)
+            } else {
+                "no: feed normalised input as described".into()
+            },
+        ),
     ];
     let doc = format!("{} {}: {}. Source: {}.", family.name, v.name, v.summary, v.source);
     Ok(net.finish(&doc, metadata))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zoo_graph::analysis::analyze;
+
+    /// shared/reference/architectures.md: trainable parameters (BatchNorm running statistics
+    /// excluded) and GMACs at 224×224 (227 for alexnet lrn/bn/bvlc), batch 1.
+    const PUBLISHED: &[(&str, &str, u64, f64)] = &[
+        ("vgg11", "plain", 132_863_336, 7.609),
+        ("vgg13", "plain", 133_047_848, 11.308),
+        ("vgg16", "plain", 138_357_544, 15.470),
+        ("vgg19", "plain", 143_667_240, 19.632),
+        ("vgg11", "bn", 132_868_840, 7.609),
+        ("vgg13", "bn", 133_053_736, 11.308),
+        ("vgg16", "bn", 138_365_992, 15.470),
+        ("vgg19", "bn", 143_678_248, 19.632),
+        ("resnet18", "v1.5", 11_689_512, 1.814),
+        ("resnet34", "v1.5", 21_797_672, 3.664),
+        ("resnet50", "v1.5", 25_557_032, 4.089),
+        ("resnet101", "v1.5", 44_549_160, 7.801),
+        ("resnet152", "v1.5", 60_192_808, 11.514),
+        ("googlenet", "torchvision", 6_624_904, 1.498),
+        ("googlenet", "paper", 6_998_552, 1.583),
+    ];
+
+    #[test]
+    fn published_parameter_and_mac_counts() {
+        for &(model, variant, params, gmacs) in PUBLISHED {
+            let m = build(model, Some(variant), &Options::default()).unwrap();
+            let a = analyze(&m.proto);
+            assert_eq!(a.totals.params, params, "{model}/{variant}");
+            assert_eq!(m.trainable_count() as u64, params, "{model}/{variant}");
+            assert_eq!(a.totals.unanalysed, 0, "{model}/{variant}");
+            let g = a.totals.macs as f64 / 1e9;
+            assert!((g - gmacs).abs() < 5e-4, "{model}/{variant}: {g} GMACs, published {gmacs}");
+        }
+    }
+
+    /// The paper's ResNet strides the bottleneck's first 1×1: same weights, fewer MACs.
+    #[test]
+    fn resnet_v1_differs_from_v1_5_only_in_the_stride() {
+        for model in ["resnet50", "resnet101", "resnet152"] {
+            let a = analyze(&build(model, Some("v1"), &Options::default()).unwrap().proto);
+            let b = analyze(&build(model, Some("v1.5"), &Options::default()).unwrap().proto);
+            assert_eq!(a.totals.params, b.totals.params);
+            assert!(a.totals.macs < b.totals.macs, "{model}");
+        }
+        let stride = |m: &zoo_graph::Model, node: &str| {
+            let n = m.proto.graph.as_ref().unwrap().node.iter().find(|n| n.name.as_deref() == Some(node)).unwrap();
+            zoo_graph::attr::get_ints(n, "strides").unwrap()
+        };
+        let (v1, v15) = (
+            build("resnet50", Some("v1"), &Options::default()).unwrap(),
+            build("resnet50", Some("v1.5"), &Options::default()).unwrap(),
+        );
+        assert_eq!(stride(&v1, "layer2.0.conv1"), [2, 2]);
+        assert_eq!(stride(&v1, "layer2.0.conv2"), [1, 1]);
+        assert_eq!(stride(&v15, "layer2.0.conv1"), [1, 1]);
+        assert_eq!(stride(&v15, "layer2.0.conv2"), [2, 2]);
+    }
+
+    #[test]
+    fn torchvision_state_dict_names() {
+        let names = |model: &str, variant: &str| -> Vec<String> {
+            build(model, Some(variant), &Options::default()).unwrap().params.iter().map(|p| p.name.clone()).collect()
+        };
+        let r = names("resnet50", "v1.5");
+        for k in [
+            "conv1.weight",
+            "bn1.running_var",
+            "layer1.0.downsample.0.weight",
+            "layer1.0.downsample.1.bias",
+            "layer4.2.bn3.weight",
+            "fc.bias",
+        ] {
+            assert!(r.iter().any(|n| n == k), "resnet50 lacks {k}");
+        }
+        let v = names("vgg16", "bn");
+        for k in ["features.0.weight", "features.1.running_mean", "features.41.weight", "classifier.6.weight"] {
+            assert!(v.iter().any(|n| n == k), "vgg16_bn lacks {k}");
+        }
+        let g = names("googlenet", "torchvision");
+        for k in [
+            "conv1.conv.weight",
+            "conv1.bn.running_var",
+            "inception3a.branch2.1.conv.weight",
+            "inception5b.branch4.1.bn.bias",
+            "fc.weight",
+        ] {
+            assert!(g.iter().any(|n| n == k), "googlenet lacks {k}");
+        }
+    }
 }

@@ -2,5 +2,8 @@
 
 mod alexnet;
 mod catalog;
+mod googlenet;
+mod resnet;
+mod vgg;
 
-pub use catalog::{Family, ModelError, Options, Preprocess, Variant, build, families, find};
+pub use catalog::{Family, ModelError, Options, Preprocess, TORCHVISION, Variant, build, families, find};

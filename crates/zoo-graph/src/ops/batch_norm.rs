@@ -42,11 +42,18 @@ impl Layer for BatchNorm {
         let c = known(net.info(x), 1, "channels").map_err(err)?;
         // Reference statistics in the range a trained network shows: scale near 1, small
         // shifts and means, variances around 1, so every channel still carries signal.
+        // Reference statistics as a trained network shows them: scale near 1, small shifts, and
+        // running statistics on the scale of what actually reaches the layer (its predicted
+        // E[x²], see `signal`), so that it normalises — with fixed statistics that ignore the
+        // scale, residual networks grow by a factor per block.
+        let s = net.signal(x);
+        let (mean, sd, var) = (s.mean(), s.variance().sqrt(), s.variance());
+        let around = |c: f64, spread: f64| Init::Uniform { low: (c - spread) as f32, high: (c + spread) as f32 };
         let recipes = [
             ("weight", ParamKind::Weight, Init::Uniform { low: 0.5, high: 1.5 }),
             ("bias", ParamKind::Weight, Init::Uniform { low: -0.25, high: 0.25 }),
-            ("running_mean", ParamKind::Buffer, Init::Uniform { low: -0.25, high: 0.25 }),
-            ("running_var", ParamKind::Buffer, Init::Uniform { low: 0.5, high: 1.5 }),
+            ("running_mean", ParamKind::Buffer, around(mean, 0.25 * sd)),
+            ("running_var", ParamKind::Buffer, around(var, 0.5 * var)),
         ];
         let mut ins = vec![x];
         for (suffix, kind, init) in recipes {

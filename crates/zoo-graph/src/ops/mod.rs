@@ -17,6 +17,7 @@ mod identity;
 mod lrn;
 mod matmul;
 mod max_pool;
+mod normalize;
 mod relu;
 mod reshape;
 mod softmax;
@@ -32,6 +33,7 @@ pub use gemm::Linear;
 pub use global_average_pool::GlobalAveragePool;
 pub use lrn::Lrn;
 pub use max_pool::MaxPool;
+pub use normalize::Normalize;
 pub use relu::Relu;
 pub use softmax::Softmax;
 
