@@ -9,4 +9,5 @@ mod errors;
 mod export;
 mod inspect;
 mod support;
+mod torch_fixtures;
 mod verify;
