@@ -1,5 +1,21 @@
 //! `zoo`: exact, reproducible ONNX files for the classic CNNs.
 
+/// `println!` that reports a closed stdout (`zoo list | head`) as an error instead of panicking.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($t)*)
+    }};
+}
+
+/// `print!` counterpart of [`outln!`].
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($t)*)
+    }};
+}
+
 mod cli;
 mod commands;
 mod format;
@@ -30,6 +46,10 @@ fn main() -> ExitCode {
     };
     match commands::run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`zoo list | head`): stop quietly, as Unix tools do.
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("zoo: error: {e:#}");
             ExitCode::FAILURE

@@ -101,21 +101,21 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         }));
     }
     if args.json {
-        println!(
+        outln!(
             "{}",
             json!({"target": label, "gmacs_per_image": macs / 1e9, "peak_gflops": args.peak_gflops, "results": results})
-        );
+        )?;
     } else {
-        println!("{label}: {:.3} GMACs per image, {} timed runs after {} warm-up", macs / 1e9, args.iters, args.warmup);
-        print!(
+        outln!("{label}: {:.3} GMACs per image, {} timed runs after {} warm-up", macs / 1e9, args.iters, args.warmup)?;
+        out!(
             "{}",
             table(
                 &["runtime", "batch", "median ms", "p90 ms", "images/s", "GFLOP/s", "of peak"],
                 &rows,
                 &[1, 2, 3, 4, 5, 6]
             )
-        );
-        println!("peak: {} GFLOP/s fp32 (--peak-gflops)", args.peak_gflops);
+        )?;
+        outln!("peak: {} GFLOP/s fp32 (--peak-gflops)", args.peak_gflops)?;
     }
     Ok(())
 }

@@ -91,14 +91,14 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
             "weights": match &args.weights { Some(f) => json!({"file": f}), None => json!({"seed": args.seed}) },
             "checked_against_manifest": manifest.is_some() && seeded_default && args.seed == 0,
         });
-        println!("{out}");
+        outln!("{out}")?;
     } else {
-        println!("{}", path.display());
-        println!("  size     {} bytes ({})", written.bytes, bytes(written.bytes));
-        println!("  sha256   {}", written.sha256);
+        outln!("{}", path.display())?;
+        outln!("  size     {} bytes ({})", written.bytes, bytes(written.bytes))?;
+        outln!("  sha256   {}", written.sha256)?;
         match &args.weights {
-            Some(f) => println!("  weights  {}, sha256 {}", f.display(), written.weights_sha256),
-            None => println!("  weights  seed {}, sha256 {}", args.seed, written.weights_sha256),
+            Some(f) => outln!("  weights  {}, sha256 {}", f.display(), written.weights_sha256)?,
+            None => outln!("  weights  seed {}, sha256 {}", args.seed, written.weights_sha256)?,
         }
     }
     Ok(())

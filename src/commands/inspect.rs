@@ -23,9 +23,9 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     };
     let a = analyze(&proto);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&to_json(&title, &a))?);
+        outln!("{}", serde_json::to_string_pretty(&to_json(&title, &a))?)?;
     } else {
-        print!("{}", render(&title, &a));
+        out!("{}", render(&title, &a))?;
     }
     Ok(())
 }

@@ -26,7 +26,7 @@ pub fn run(json: bool) -> anyhow::Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        outln!("{}", serde_json::to_string_pretty(&list)?)?;
         return Ok(());
     }
     let body: Vec<Vec<String>> = rows
@@ -43,6 +43,6 @@ pub fn run(json: bool) -> anyhow::Result<()> {
             ]
         })
         .collect();
-    print!("{}", table(&["model", "variant", "input", "params", "GMACs", "output", "source"], &body, &[3, 4]));
+    out!("{}", table(&["model", "variant", "input", "params", "GMACs", "output", "source"], &body, &[3, 4]))?;
     Ok(())
 }

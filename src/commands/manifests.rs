@@ -208,7 +208,7 @@ pub fn run(args: &ManifestsArgs) -> anyhow::Result<()> {
             m.golden.input = golden::save(&zoo, f.name, v.name, INPUT_FILE, &d.input)?;
             m.golden.output = golden::save(&zoo, f.name, v.name, OUTPUT_FILE, &d.output)?;
             let p = zoo.save(&m)?;
-            println!("wrote {}", p.display());
+            outln!("wrote {}", p.display())?;
             continue;
         }
         let diffs = match zoo.load(f.name, v.name) {
@@ -216,12 +216,12 @@ pub fn run(args: &ManifestsArgs) -> anyhow::Result<()> {
             Err(e) => vec![e.to_string()],
         };
         if diffs.is_empty() {
-            println!("{}/{}: current", f.name, v.name);
+            outln!("{}/{}: current", f.name, v.name)?;
         } else {
             failed += 1;
-            println!("{}/{}: STALE", f.name, v.name);
+            outln!("{}/{}: STALE", f.name, v.name)?;
             for d in diffs {
-                println!("  {d}");
+                outln!("  {d}")?;
             }
         }
     }

@@ -29,7 +29,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     for (i, t) in out.outputs.iter().enumerate() {
         let path = args.output_dir.join(format!("output_{i}.pb"));
         pb::write_tensor(&path, t)?;
-        println!("{}  {} {:?}  ({})", path.display(), t.name, t.shape, out.providers.join("+"));
+        outln!("{}  {} {:?}  ({})", path.display(), t.name, t.shape, out.providers.join("+"))?;
     }
     Ok(())
 }

@@ -74,10 +74,10 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<()> {
         reports.push(verify_subject(args, &zoo, subject)?);
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
+        outln!("{}", serde_json::to_string_pretty(&reports)?)?;
     } else {
         for r in &reports {
-            print!("{}", render(r));
+            out!("{}", render(r))?;
         }
     }
     let failed: Vec<&str> = reports.iter().filter(|r| !r.pass).map(|r| r.target.as_str()).collect();

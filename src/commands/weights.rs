@@ -22,8 +22,8 @@ pub fn run(args: &WeightsArgs) -> anyhow::Result<()> {
     meta.insert("zoo.variant".into(), variant.name.into());
     let sha = zoo_weights::save_safetensors(&path, &model.params, &seeded, meta)?;
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    println!("{}", path.display());
-    println!("  size     {} bytes ({})", size, bytes(size));
-    println!("  weights  seed {}, sha256 {sha}", args.seed);
+    outln!("{}", path.display())?;
+    outln!("  size     {} bytes ({})", size, bytes(size))?;
+    outln!("  weights  seed {}, sha256 {sha}", args.seed)?;
     Ok(())
 }

@@ -14,7 +14,6 @@ use sha2::{Digest, Sha256};
 use zoo_graph::{Param, ParamKind, WeightError, WeightSource};
 
 use crate::error::LoadError;
-use crate::ignored;
 
 /// Metadata key under which zoo records the canonical weights' SHA-256 in files it saves;
 /// an export from such a file must reproduce it, which catches a corrupted file.
@@ -59,22 +58,8 @@ impl SafetensorsFile {
     /// [`Self::bind`], skipping file keys that start with one of `skip`.
     pub fn bind_skipping(self, params: &[Param], skip: &[&str]) -> Result<Bound, LoadError> {
         let path = self.path.clone();
-        let wanted: Vec<&Param> = params.iter().filter(|p| p.kind != ParamKind::Constant).collect();
-        let missing: Vec<&str> =
-            wanted.iter().filter(|p| !self.tensors.contains_key(&p.name)).map(|p| p.name.as_str()).collect();
-        if !missing.is_empty() {
-            return Err(LoadError::Missing { path, count: missing.len(), names: list(&missing) });
-        }
-        let mut extra: Vec<&str> = self
-            .tensors
-            .keys()
-            .filter(|k| !ignored(k) && !skip.iter().any(|s| k.starts_with(s)) && !wanted.iter().any(|p| &p.name == *k))
-            .map(String::as_str)
-            .collect();
-        extra.sort_unstable();
-        if !extra.is_empty() {
-            return Err(LoadError::Extra { path, count: extra.len(), names: list(&extra) });
-        }
+        let keys: Vec<&str> = self.tensors.keys().map(String::as_str).collect();
+        let wanted = crate::wanted(&path, params, &keys, skip)?;
         for p in &wanted {
             let t = &self.tensors[&p.name];
             if t.shape != p.dims {
@@ -91,15 +76,6 @@ impl SafetensorsFile {
         }
         Ok(Bound { file: self })
     }
-}
-
-fn list(names: &[&str]) -> String {
-    const SHOWN: usize = 6;
-    let mut s = names.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ");
-    if names.len() > SHOWN {
-        s += &format!(", … ({} more)", names.len() - SHOWN);
-    }
-    s
 }
 
 /// A safetensors file whose tensors match a model's parameters.

@@ -43,10 +43,9 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use sha2::{Digest, Sha256};
-use zoo_graph::{Param, ParamKind, WeightError, WeightSource};
+use zoo_graph::{Param, WeightError, WeightSource};
 
 use crate::error::LoadError;
-use crate::ignored;
 
 pub use any::{BoundWeights, WeightsFile, open_weights};
 pub use torch::PthDtype;
@@ -235,21 +234,8 @@ impl PthFile {
     /// graph deliberately lacks, such as GoogLeNet's training-only auxiliary heads).
     pub fn bind_skipping(self, params: &[Param], skip: &[&str]) -> Result<PthBound, LoadError> {
         let path = self.path.clone();
-        let wanted: Vec<&Param> = params.iter().filter(|p| p.kind != ParamKind::Constant).collect();
-        let missing: Vec<&str> =
-            wanted.iter().filter(|p| !self.tensors.contains_key(&p.name)).map(|p| p.name.as_str()).collect();
-        if !missing.is_empty() {
-            return Err(LoadError::Missing { path, count: missing.len(), names: list(&missing) });
-        }
-        let extra: Vec<&str> = self
-            .names
-            .iter()
-            .filter(|k| !ignored(k) && !skip.iter().any(|s| k.starts_with(s)) && !wanted.iter().any(|p| &p.name == *k))
-            .map(String::as_str)
-            .collect();
-        if !extra.is_empty() {
-            return Err(LoadError::Extra { path, count: extra.len(), names: list(&extra) });
-        }
+        let keys: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        let wanted = crate::wanted(&path, params, &keys, skip)?;
         for p in &wanted {
             let t = &self.tensors[&p.name];
             if t.shape != p.dims {
@@ -337,15 +323,6 @@ fn entry(t: &torch::TensorRef, storage: usize) -> Result<Entry, String> {
         storage,
         contiguous: contiguous || numel == 0,
     })
-}
-
-fn list(names: &[&str]) -> String {
-    const SHOWN: usize = 6;
-    let mut s = names.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ");
-    if names.len() > SHOWN {
-        s += &format!(", … ({} more)", names.len() - SHOWN);
-    }
-    s
 }
 
 /// Reads a whole file into one buffer, hashing each chunk as it comes in.
