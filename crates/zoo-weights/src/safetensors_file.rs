@@ -30,10 +30,9 @@ pub struct SafetensorsFile {
 
 impl SafetensorsFile {
     pub fn open(path: &Path) -> Result<Self, LoadError> {
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+        let (bytes, sha256) = crate::pth::read_hashed(path)?;
         let (header_len, meta): (usize, Metadata) = safetensors::SafeTensors::read_metadata(&bytes)
             .map_err(|e| LoadError::Format { path: path.to_path_buf(), reason: e.to_string() })?;
-        let sha256 = zoo_graph::write::hex(&Sha256::digest(&bytes));
         let tensors = meta.tensors().into_iter().map(|(k, v)| (k, v.clone())).collect();
         let metadata = meta.metadata().clone().unwrap_or_default();
         Ok(SafetensorsFile { path: path.to_path_buf(), bytes, data_start: 8 + header_len, tensors, metadata, sha256 })

@@ -325,27 +325,46 @@ fn entry(t: &torch::TensorRef, storage: usize) -> Result<Entry, String> {
     })
 }
 
-/// Reads a whole file into one buffer, hashing each chunk as it comes in.
+/// Reads a whole file into one buffer while a second thread hashes the chunks already read,
+/// so that SHA-256 (the slower of the two) overlaps the read instead of following it.
 pub(crate) fn read_hashed(path: &Path) -> Result<(Vec<u8>, String), LoadError> {
     const CHUNK: usize = 8 << 20;
     let io = |source| LoadError::Io { path: path.to_path_buf(), source };
     let mut file = std::fs::File::open(path).map_err(io)?;
     let len = file.metadata().map(|m| m.len()).map_err(io)?;
     let mut bytes = vec![0u8; usize::try_from(len).unwrap_or(0)];
-    let mut hasher = Sha256::new();
-    let mut filled = 0;
-    while filled < bytes.len() {
-        let end = (filled + CHUNK).min(bytes.len());
-        match file.read(&mut bytes[filled..end]) {
-            Ok(0) => break,
-            Ok(n) => {
-                hasher.update(&bytes[filled..filled + n]);
-                filled += n;
+    let (filled, mut hasher) = std::thread::scope(|scope| {
+        let (to_hasher, chunks) = std::sync::mpsc::sync_channel::<&[u8]>(4);
+        let hashing = scope.spawn(move || {
+            let mut hasher = Sha256::new();
+            for c in chunks {
+                hasher.update(c);
             }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(io(e)),
+            hasher
+        });
+        let mut filled = 0;
+        let mut result = Ok(());
+        for chunk in bytes.chunks_mut(CHUNK) {
+            let n = match read_full(&mut file, chunk) {
+                Ok(n) => n,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            };
+            filled += n;
+            let done: &[u8] = chunk;
+            // The hasher only stops early if it panicked; the join below reports that.
+            let _ = to_hasher.send(&done[..n]);
+            if n < done.len() {
+                break;
+            }
         }
-    }
+        drop(to_hasher);
+        let hasher = hashing.join().map_err(|_| std::io::Error::other("hashing thread panicked"));
+        result.and(hasher.map(|h| (filled, h)))
+    })
+    .map_err(io)?;
     bytes.truncate(filled);
     // Whatever the file grew by since its size was read.
     let mut rest = Vec::new();
@@ -353,6 +372,20 @@ pub(crate) fn read_hashed(path: &Path) -> Result<(Vec<u8>, String), LoadError> {
     hasher.update(&rest);
     bytes.extend_from_slice(&rest);
     Ok((bytes, zoo_graph::write::hex(&hasher.finalize())))
+}
+
+/// Fills `buf` unless the file ends first; returns how much was read.
+fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// torchvision (and `torch.hub`) name published files `<model>-<first 8 hex digits of the
