@@ -20,20 +20,21 @@ use crate::format::table;
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let target = Path::new(&args.target);
-    let (label, path, variant): (String, PathBuf, Option<&'static zoo_models::Variant>) =
+    // A zoo model is analysed from the graph just built (its weights are not read back); a file
+    // has to be decoded.
+    let (label, path, variant, proto): (String, PathBuf, Option<&'static zoo_models::Variant>, ModelProto) =
         if target.is_file() || args.target.ends_with(".onnx") {
-            (args.target.clone(), target.to_path_buf(), None)
+            let bytes = std::fs::read(target).with_context(|| format!("cannot read {}", target.display()))?;
+            let proto = ModelProto::decode(bytes.as_slice())
+                .map_err(|e| anyhow::anyhow!("{} is not an ONNX model: {e}", target.display()))?;
+            (args.target.clone(), target.to_path_buf(), None, proto)
         } else {
             let (f, v) = zoo_models::find(&args.target, args.build.variant.as_deref())?;
             let model = zoo_models::build(f.name, Some(v.name), &args.build.options(Batch::Dynamic))?;
             let path = dir.path().join("model.onnx");
             zoo_graph::write::write_file(&model, &Seeded { seed: 0 }, &path)?;
-            (format!("{}/{}", f.name, v.name), path, Some(v))
+            (format!("{}/{}", f.name, v.name), path, Some(v), model.proto)
         };
-    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let proto = ModelProto::decode(bytes.as_slice())
-        .map_err(|e| anyhow::anyhow!("{} is not an ONNX model: {e}", path.display()))?;
-    drop(bytes);
     let a = analyze(&proto);
     let (input_name, info) = a.inputs.first().cloned().context("model without input")?;
     let dims: Vec<usize> = info

@@ -31,7 +31,6 @@ pub const FAMILY: Family = Family {
             source: "Krizhevsky, Sutskever & Hinton, ImageNet Classification with Deep Convolutional Neural Networks, NeurIPS 2012",
             input: [3, 227, 227],
             softmax: true,
-            torchvision_names: false,
             preprocess: Preprocess {
                 channel_order: "RGB",
                 scale: 255.0,
@@ -48,7 +47,6 @@ pub const FAMILY: Family = Family {
             source: "Caffe models/bvlc_alexnet/deploy.prototxt (ONNX Model Zoo bvlcalexnet)",
             input: [3, 227, 227],
             softmax: true,
-            torchvision_names: false,
             preprocess: Preprocess {
                 channel_order: "BGR",
                 scale: 255.0,
@@ -65,7 +63,6 @@ pub const FAMILY: Family = Family {
             source: "Keras AlexNet with BatchNormalization (conv-ReLU-pool-BN blocks; FC 4096-4096-1000 with dropout 0.4 and BN; softmax output)",
             input: [3, 227, 227],
             softmax: true,
-            torchvision_names: false,
             preprocess: Preprocess {
                 channel_order: "RGB",
                 scale: 1.0,
@@ -82,7 +79,6 @@ pub const FAMILY: Family = Family {
             source: "torchvision.models.alexnet (Krizhevsky, One weird trick for parallelizing convolutional neural networks, 2014)",
             input: [3, 224, 224],
             softmax: false,
-            torchvision_names: true,
             preprocess: Preprocess {
                 channel_order: "RGB",
                 scale: 1.0,

@@ -23,8 +23,6 @@ pub struct Variant {
     /// Channels, height, width.
     pub input: [usize; 3],
     pub softmax: bool,
-    /// Where torchvision has the model, parameter names follow its `state_dict`.
-    pub torchvision_names: bool,
     pub preprocess: Preprocess,
     /// Checkpoint keys that are not part of this graph and are skipped when binding weights
     /// (prefixes; torchvision's GoogLeNet files carry auxiliary classifiers, `aux1.` `aux2.`).

@@ -132,7 +132,6 @@ pub const FAMILY: Family = Family {
             source: "Szegedy et al., Going Deeper with Convolutions, CVPR 2015, Table 1; Caffe models/bvlc_googlenet/deploy.prototxt",
             input: [3, 224, 224],
             softmax: true,
-            torchvision_names: false,
             preprocess: Preprocess {
                 channel_order: "BGR",
                 scale: 255.0,
@@ -149,7 +148,6 @@ pub const FAMILY: Family = Family {
             source: "torchvision.models.googlenet (Szegedy et al. 2015 with BatchNorm)",
             input: [3, 224, 224],
             softmax: false,
-            torchvision_names: true,
             preprocess: Preprocess {
                 note: "torchvision ImageNet transforms; its pretrained weights expect transform_input, i.e. \
                        (x·std + mean − 0.5)/0.5 per channel, which this graph does not apply",

@@ -16,20 +16,22 @@ pub(crate) fn ignored(name: &str) -> bool {
     name.ends_with(".num_batches_tracked")
 }
 
-/// The weights and buffers of `params` a file must hold, once it is checked to hold every one
-/// of them (by `keys`) and nothing else — PyTorch's counters and keys under `skip` aside.
-/// Shapes and dtypes are the caller's to check: they differ by format.
-pub(crate) fn wanted<'p>(
+/// Checks that a file holds exactly the weights and buffers of `params` — every name (PyTorch's
+/// counters and keys under `skip` aside), every shape, a float dtype zoo reads — and nothing
+/// else. `tensor(name)` gives a key's shape and, if zoo cannot read its dtype, that dtype's name.
+pub(crate) fn check_binding<'k>(
     path: &std::path::Path,
-    params: &'p [zoo_graph::Param],
+    params: &[zoo_graph::Param],
     keys: &[&str],
     skip: &[&str],
-) -> Result<Vec<&'p zoo_graph::Param>, LoadError> {
+    tensor: impl Fn(&str) -> (&'k [usize], Option<String>),
+) -> Result<(), LoadError> {
+    let path = || path.to_path_buf();
     let wanted: Vec<&zoo_graph::Param> = params.iter().filter(|p| p.kind != zoo_graph::ParamKind::Constant).collect();
     let missing: Vec<&str> =
         wanted.iter().filter(|p| !keys.contains(&p.name.as_str())).map(|p| p.name.as_str()).collect();
     if !missing.is_empty() {
-        return Err(LoadError::Missing { path: path.to_path_buf(), count: missing.len(), names: list(&missing) });
+        return Err(LoadError::Missing { path: path(), count: missing.len(), names: list(&missing) });
     }
     let mut extra: Vec<&str> = keys
         .iter()
@@ -38,9 +40,23 @@ pub(crate) fn wanted<'p>(
         .collect();
     extra.sort_unstable();
     if !extra.is_empty() {
-        return Err(LoadError::Extra { path: path.to_path_buf(), count: extra.len(), names: list(&extra) });
+        return Err(LoadError::Extra { path: path(), count: extra.len(), names: list(&extra) });
     }
-    Ok(wanted)
+    for p in wanted {
+        let (shape, unreadable) = tensor(&p.name);
+        if shape != p.dims.as_slice() {
+            return Err(LoadError::Shape {
+                path: path(),
+                name: p.name.clone(),
+                expected: p.dims.clone(),
+                got: shape.to_vec(),
+            });
+        }
+        if let Some(dtype) = unreadable {
+            return Err(LoadError::Dtype { path: path(), name: p.name.clone(), dtype });
+        }
+    }
+    Ok(())
 }
 
 /// The first few names, and how many more.

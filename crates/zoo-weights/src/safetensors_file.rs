@@ -56,23 +56,12 @@ impl SafetensorsFile {
 
     /// [`Self::bind`], skipping file keys that start with one of `skip`.
     pub fn bind_skipping(self, params: &[Param], skip: &[&str]) -> Result<Bound, LoadError> {
-        let path = self.path.clone();
         let keys: Vec<&str> = self.tensors.keys().map(String::as_str).collect();
-        let wanted = crate::wanted(&path, params, &keys, skip)?;
-        for p in &wanted {
-            let t = &self.tensors[&p.name];
-            if t.shape != p.dims {
-                return Err(LoadError::Shape {
-                    path,
-                    name: p.name.clone(),
-                    expected: p.dims.clone(),
-                    got: t.shape.clone(),
-                });
-            }
-            if !matches!(t.dtype, Dtype::F32 | Dtype::F16 | Dtype::BF16) {
-                return Err(LoadError::Dtype { path, name: p.name.clone(), dtype: format!("{:?}", t.dtype) });
-            }
-        }
+        crate::check_binding(&self.path, params, &keys, skip, |name| {
+            let t = &self.tensors[name];
+            let readable = matches!(t.dtype, Dtype::F32 | Dtype::F16 | Dtype::BF16);
+            (t.shape.as_slice(), (!readable).then(|| format!("{:?}", t.dtype)))
+        })?;
         Ok(Bound { file: self })
     }
 }

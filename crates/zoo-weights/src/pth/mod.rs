@@ -233,23 +233,11 @@ impl PthFile {
     /// [`Self::bind`], skipping checkpoint keys that start with one of `skip` (tensors the
     /// graph deliberately lacks, such as GoogLeNet's training-only auxiliary heads).
     pub fn bind_skipping(self, params: &[Param], skip: &[&str]) -> Result<PthBound, LoadError> {
-        let path = self.path.clone();
         let keys: Vec<&str> = self.names.iter().map(String::as_str).collect();
-        let wanted = crate::wanted(&path, params, &keys, skip)?;
-        for p in &wanted {
-            let t = &self.tensors[&p.name];
-            if t.shape != p.dims {
-                return Err(LoadError::Shape {
-                    path,
-                    name: p.name.clone(),
-                    expected: p.dims.clone(),
-                    got: t.shape.clone(),
-                });
-            }
-            if !t.dtype.is_float() {
-                return Err(LoadError::Dtype { path, name: p.name.clone(), dtype: t.dtype.to_string() });
-            }
-        }
+        crate::check_binding(&self.path, params, &keys, skip, |name| {
+            let t = &self.tensors[name];
+            (t.shape.as_slice(), (!t.dtype.is_float()).then(|| t.dtype.to_string()))
+        })?;
         Ok(PthBound { file: self })
     }
 
