@@ -14,6 +14,7 @@ pub mod analysis;
 pub mod attr;
 mod builder;
 mod error;
+pub mod ir;
 mod model;
 pub mod ops;
 mod opset;

@@ -1,0 +1,389 @@
+//! The graph IR between the builder and `ModelProto`: what the compiler's passes rewrite.
+//!
+//! A [`Graph`] holds nodes and values by name (as ONNX does, so a pass that keeps a value keeps
+//! its name and a compiled file can be compared with its reference value by value), typed
+//! inputs and outputs, and initializers whose data is *lazy*: a [`TensorData`] says how to
+//! produce the bytes when the writer streams them — drawn from a [`WeightSource`], held in
+//! memory, a slice of a file read once, a region of an external-data file, or derived from
+//! another tensor (a folded convolution's `W·k`, computed in f64 and rounded once; an fp16 copy,
+//! saturated and counted). Exports therefore stay streaming after any pass.
+//!
+//! [`Graph::from_model`] takes what `Net::finish` produced; [`Graph::skeleton`] gives back the
+//! `ModelProto` the streaming writer fills. The ONNX reader, the passes and the external-data
+//! writer that build on this (issue 7) are not written yet.
+
+pub mod data;
+
+use std::collections::{HashMap, HashSet};
+
+use zoo_proto::{AttributeProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, ValueInfoProto};
+
+pub use data::{Tensor, TensorData};
+
+use crate::error::ShapeError;
+use crate::model::Model;
+use crate::ops;
+use crate::param::{Init, ParamKind};
+use crate::proto_util::{tensor_info, value_info};
+use crate::tensor::{DType, Dim, TensorInfo};
+
+/// One node: an op of the default ONNX domain, its value names and attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub name: String,
+    pub op: String,
+    /// Input value names; `""` marks an omitted optional input, as in ONNX.
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+    pub attrs: Vec<AttributeProto>,
+}
+
+impl Node {
+    pub fn proto(&self) -> NodeProto {
+        NodeProto {
+            name: Some(self.name.clone()),
+            op_type: Some(self.op.clone()),
+            input: self.inputs.clone(),
+            output: self.outputs.clone(),
+            attribute: self.attrs.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// A named, typed graph input or output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Io {
+    pub name: String,
+    pub info: TensorInfo,
+}
+
+/// A model as the compiler sees it.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    pub name: String,
+    pub ir_version: i64,
+    /// Version of the default ONNX domain.
+    pub opset: i64,
+    pub producer_name: String,
+    pub producer_version: String,
+    pub doc: String,
+    pub inputs: Vec<Io>,
+    pub outputs: Vec<Io>,
+    pub nodes: Vec<Node>,
+    pub tensors: Vec<Tensor>,
+    /// Types of intermediate values, in graph order (recomputed by [`Graph::infer`]).
+    pub value_info: Vec<Io>,
+    pub metadata: Vec<(String, String)>,
+}
+
+impl Graph {
+    /// The IR of a model the builder finished. Lossless: writing it gives the same bytes as
+    /// writing the model itself.
+    pub fn from_model(model: &Model) -> Result<Graph, ShapeError> {
+        let proto = &model.proto;
+        let g = proto.graph.clone().unwrap_or_default();
+        let opset = default_opset(&proto.opset_import).unwrap_or(0);
+        let io = |vi: &ValueInfoProto| -> Result<Io, ShapeError> {
+            let name = vi.name.clone().unwrap_or_default();
+            let info =
+                tensor_info(vi).ok_or_else(|| ShapeError::Mismatch(format!("value `{name}` has no tensor type")))?;
+            Ok(Io { name, info })
+        };
+        let tensors = model
+            .params
+            .iter()
+            .map(|p| {
+                let data = match &p.init {
+                    Init::I64(v) => TensorData::bytes(DType::I64, v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+                    Init::F32(v) if p.kind == ParamKind::Constant => {
+                        TensorData::bytes(DType::F32, v.iter().flat_map(|x| x.to_le_bytes()).collect())
+                    }
+                    _ => TensorData::Param(p.clone()),
+                };
+                Tensor { name: p.name.clone(), dims: p.dims.clone(), kind: p.kind, data }
+            })
+            .collect();
+        Ok(Graph {
+            name: g.name.unwrap_or_default(),
+            ir_version: proto.ir_version.unwrap_or(0),
+            opset,
+            producer_name: proto.producer_name.clone().unwrap_or_default(),
+            producer_version: proto.producer_version.clone().unwrap_or_default(),
+            doc: proto.doc_string.clone().unwrap_or_default(),
+            inputs: g.input.iter().map(io).collect::<Result<_, _>>()?,
+            outputs: g.output.iter().map(io).collect::<Result<_, _>>()?,
+            nodes: g.node.iter().map(node_from_proto).collect(),
+            tensors,
+            value_info: g.value_info.iter().map(io).collect::<Result<_, _>>()?,
+            metadata: proto
+                .metadata_props
+                .iter()
+                .map(|e| (e.key.clone().unwrap_or_default(), e.value.clone().unwrap_or_default()))
+                .collect(),
+        })
+    }
+
+    /// The model without its initializers' data (skeletons carry name, type and dims; the
+    /// writer streams the data or points at the external file).
+    pub fn skeleton(&self) -> ModelProto {
+        use zoo_proto::GraphProto;
+        let graph = GraphProto {
+            node: self.nodes.iter().map(Node::proto).collect(),
+            name: Some(self.name.clone()),
+            initializer: vec![],
+            input: self.inputs.iter().map(|v| value_info(&v.name, &v.info)).collect(),
+            output: self.outputs.iter().map(|v| value_info(&v.name, &v.info)).collect(),
+            value_info: self.value_info.iter().map(|v| value_info(&v.name, &v.info)).collect(),
+            ..Default::default()
+        };
+        ModelProto {
+            ir_version: Some(self.ir_version),
+            opset_import: vec![OperatorSetIdProto { domain: Some(String::new()), version: Some(self.opset) }],
+            producer_name: Some(self.producer_name.clone()),
+            producer_version: Some(self.producer_version.clone()),
+            doc_string: Some(self.doc.clone()),
+            graph: Some(graph),
+            metadata_props: self
+                .metadata
+                .iter()
+                .map(|(k, v)| StringStringEntryProto { key: Some(k.clone()), value: Some(v.clone()) })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    pub fn tensor(&self, name: &str) -> Option<&Tensor> {
+        self.tensors.iter().find(|t| t.name == name)
+    }
+
+    pub fn tensor_index(&self, name: &str) -> Option<usize> {
+        self.tensors.iter().position(|t| t.name == name)
+    }
+
+    /// Nodes reading value `name`, by index.
+    pub fn consumers(&self, name: &str) -> Vec<usize> {
+        self.nodes.iter().enumerate().filter(|(_, n)| n.inputs.iter().any(|i| i == name)).map(|(i, _)| i).collect()
+    }
+
+    /// The node producing value `name`, by index.
+    pub fn producer(&self, name: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| n.outputs.iter().any(|o| o == name))
+    }
+
+    pub fn is_output(&self, name: &str) -> bool {
+        self.outputs.iter().any(|o| o.name == name)
+    }
+
+    /// The type of value `name` where it is known (input, output, initializer, value_info).
+    pub fn info(&self, name: &str) -> Option<TensorInfo> {
+        if let Some(t) = self.tensor(name) {
+            return Some(TensorInfo::new(t.dtype(), t.dims.iter().map(|&d| Dim::Known(d)).collect()));
+        }
+        self.inputs.iter().chain(&self.outputs).chain(&self.value_info).find(|v| v.name == name).map(|v| v.info.clone())
+    }
+
+    /// Renames every use of value `from` (as a node input) to `to`.
+    pub fn rename_uses(&mut self, from: &str, to: &str) {
+        for n in &mut self.nodes {
+            for i in &mut n.inputs {
+                if i == from {
+                    *i = to.to_string();
+                }
+            }
+        }
+    }
+
+    /// Drops initializers nothing reads (after a pass made them dead), keeping order.
+    pub fn drop_unused_tensors(&mut self) -> Vec<String> {
+        let used: HashSet<&str> = self.nodes.iter().flat_map(|n| n.inputs.iter().map(String::as_str)).collect();
+        let outputs: HashSet<&str> = self.outputs.iter().map(|o| o.name.as_str()).collect();
+        let (keep, dropped): (Vec<Tensor>, Vec<Tensor>) = std::mem::take(&mut self.tensors)
+            .into_iter()
+            .partition(|t| used.contains(t.name.as_str()) || outputs.contains(t.name.as_str()));
+        self.tensors = keep;
+        dropped.into_iter().map(|t| t.name).collect()
+    }
+
+    /// Drops nodes whose outputs nothing reads and that are not graph outputs, repeatedly.
+    pub fn drop_dead_nodes(&mut self) -> usize {
+        let mut removed = 0;
+        loop {
+            let mut live: HashSet<String> = self.outputs.iter().map(|o| o.name.clone()).collect();
+            for n in &self.nodes {
+                live.extend(n.inputs.iter().cloned());
+            }
+            let before = self.nodes.len();
+            // A node with an output that nobody reads is still live if another of its outputs is.
+            self.nodes.retain(|n| n.outputs.iter().any(|o| live.contains(o)));
+            removed += before - self.nodes.len();
+            if self.nodes.len() == before {
+                return removed;
+            }
+        }
+    }
+
+    /// Recomputes every intermediate value's type with zoo's shape inference (one definition
+    /// per op, shared with the builder and `inspect`), in graph order. Fails naming the node.
+    pub fn infer(&mut self) -> Result<(), crate::GraphError> {
+        let mut types: HashMap<String, TensorInfo> = HashMap::new();
+        for i in &self.inputs {
+            types.insert(i.name.clone(), i.info.clone());
+        }
+        for t in &self.tensors {
+            types.insert(t.name.clone(), TensorInfo::new(t.dtype(), t.dims.iter().map(|&d| Dim::Known(d)).collect()));
+        }
+        let consts: HashMap<String, Vec<i64>> = self
+            .tensors
+            .iter()
+            .filter(|t| t.dtype() == DType::I64)
+            .filter_map(|t| t.data.i64_values().map(|v| (t.name.clone(), v)))
+            .collect();
+        let lookup_const = |name: &str| consts.get(name).cloned();
+        let io_names: HashSet<&str> =
+            self.inputs.iter().chain(&self.outputs).map(|v| v.name.as_str()).collect::<HashSet<_>>();
+        let mut value_info = Vec::new();
+        let mut outputs_seen: HashMap<String, TensorInfo> = HashMap::new();
+        for node in &self.nodes {
+            let err = |reason: String| crate::GraphError::Layer {
+                layer: node.name.clone(),
+                op: "node",
+                source: ShapeError::Mismatch(format!("{} node: {reason}", node.op)),
+            };
+            let def = ops::lookup(&node.op).ok_or_else(|| err("op not supported by zoo".into()))?;
+            let mut infos = Vec::new();
+            for i in node.inputs.iter().filter(|i| !i.is_empty()) {
+                infos.push(types.get(i).cloned().ok_or_else(|| err(format!("input `{i}` is not defined before it")))?);
+            }
+            let outs = (def.infer)(&node.proto(), &infos, &lookup_const).map_err(|e| err(e.to_string()))?;
+            for (name, info) in node.outputs.iter().zip(outs) {
+                if name.is_empty() {
+                    continue;
+                }
+                if !io_names.contains(name.as_str()) {
+                    value_info.push(Io { name: name.clone(), info: info.clone() });
+                }
+                outputs_seen.insert(name.clone(), info.clone());
+                types.insert(name.clone(), info);
+            }
+        }
+        for o in &mut self.outputs {
+            if let Some(info) = outputs_seen.get(&o.name) {
+                // Keep the declared symbolic names (e.g. `N`); take dtype from the inference.
+                o.info.dtype = info.dtype;
+            }
+        }
+        self.value_info = value_info;
+        Ok(())
+    }
+
+    /// A metadata entry's value.
+    pub fn meta(&self, key: &str) -> Option<&str> {
+        self.metadata.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Sets (replacing) a metadata entry.
+    pub fn set_meta(&mut self, key: &str, value: impl Into<String>) {
+        let value = value.into();
+        match self.metadata.iter_mut().find(|(k, _)| k == key) {
+            Some(e) => e.1 = value,
+            None => self.metadata.push((key.to_string(), value)),
+        }
+    }
+
+    pub fn remove_meta(&mut self, key: &str) {
+        self.metadata.retain(|(k, _)| k != key);
+    }
+
+    /// A value name not used anywhere in the graph, starting from `base`.
+    pub fn fresh_name(&self, base: &str) -> String {
+        let used = |n: &str| {
+            self.tensor(n).is_some()
+                || self.inputs.iter().chain(&self.outputs).any(|v| v.name == n)
+                || self.nodes.iter().any(|x| x.name == n || x.outputs.iter().any(|o| o == n))
+        };
+        if !used(base) {
+            return base.to_string();
+        }
+        (1..).map(|i| format!("{base}_{i}")).find(|n| !used(n)).unwrap_or_else(|| base.to_string())
+    }
+}
+
+pub(crate) fn node_from_proto(n: &NodeProto) -> Node {
+    Node {
+        name: n.name.clone().unwrap_or_default(),
+        op: n.op_type.clone().unwrap_or_default(),
+        inputs: n.input.clone(),
+        outputs: n.output.clone(),
+        attrs: n.attribute.clone(),
+    }
+}
+
+pub(crate) fn default_opset(imports: &[OperatorSetIdProto]) -> Option<i64> {
+    imports.iter().find(|o| matches!(o.domain.as_deref(), None | Some("") | Some("ai.onnx"))).and_then(|o| o.version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::{BatchNorm, Conv, Dropout, Flatten, Linear, Relu};
+    use crate::{Batch, Net, Opset, image};
+
+    fn small_model() -> Model {
+        let mut net = Net::new("small", Opset::DEFAULT);
+        let x = net.input("input", image(Batch::Dynamic, 3, 8, 8)).unwrap();
+        let x = net.layer("conv", x, Conv::new(4, 3).pad(1)).unwrap();
+        let x = net.layer("bn", x, BatchNorm::new(1e-5)).unwrap();
+        let x = net.layer("relu", x, Relu).unwrap();
+        let x = net.layer("flatten", x, Flatten).unwrap();
+        let x = net.layer("drop", x, Dropout(0.5)).unwrap();
+        let x = net.layer("fc", x, Linear::new(3)).unwrap();
+        net.output(x, "logits").unwrap();
+        net.finish("doc", vec![("model".into(), "small".into())])
+    }
+
+    /// The IR holds everything of the builder's model: its skeleton is the model's proto
+    /// without initializers, field for field.
+    #[test]
+    fn from_model_is_lossless() {
+        let model = small_model();
+        let graph = Graph::from_model(&model).unwrap();
+        let mut expected = model.proto.clone();
+        expected.graph.as_mut().unwrap().initializer.clear();
+        assert_eq!(graph.skeleton(), expected);
+        assert_eq!(graph.tensors.len(), model.params.len());
+        // Constants (Dropout's ratio) carry their bytes; weights stay recipes.
+        let ratio = graph.tensors.iter().find(|t| t.kind == ParamKind::Constant).unwrap();
+        assert!(matches!(ratio.data, TensorData::Bytes { dtype: DType::F32, .. }));
+        assert!(matches!(graph.tensor("conv.weight").unwrap().data, TensorData::Param(_)));
+    }
+
+    /// Shape inference over the IR gives back the builder's own value types.
+    #[test]
+    fn infer_reproduces_the_builders_types() {
+        let model = small_model();
+        let mut graph = Graph::from_model(&model).unwrap();
+        let built = graph.value_info.clone();
+        graph.value_info.clear();
+        graph.infer().unwrap();
+        assert_eq!(graph.value_info, built);
+    }
+
+    #[test]
+    fn graph_queries_and_dead_code() {
+        let model = small_model();
+        let mut graph = Graph::from_model(&model).unwrap();
+        assert_eq!(graph.consumers("conv"), [1]);
+        assert_eq!(graph.producer("logits"), Some(5));
+        // Bypass Dropout: its node and ratio become dead and are dropped.
+        let drop = &graph.nodes[4];
+        let (from, to) = (drop.outputs[0].clone(), drop.inputs[0].clone());
+        graph.rename_uses(&from, &to);
+        assert_eq!(graph.drop_dead_nodes(), 1);
+        let dropped = graph.drop_unused_tensors();
+        assert_eq!(dropped.len(), 1, "{dropped:?}");
+        assert!(graph.nodes.iter().all(|n| n.op != "Dropout"));
+        assert_eq!(graph.fresh_name("conv"), "conv_1");
+        assert_eq!(graph.fresh_name("unused"), "unused");
+    }
+}
