@@ -87,7 +87,8 @@ pub fn data_type(onnx: i32) -> Option<&'static str> {
 }
 
 fn onnx_type_name(onnx: i32) -> String {
-    zoo_proto::tensor_proto::DataType::try_from(onnx).map_or_else(|_| format!("type {onnx}"), |t| t.as_str_name().into())
+    zoo_proto::tensor_proto::DataType::try_from(onnx)
+        .map_or_else(|_| format!("type {onnx}"), |t| t.as_str_name().into())
 }
 
 /// A dynamic first dimension on every input and output: Triton may batch.
@@ -162,7 +163,10 @@ fn tensors(w: &mut String, file: &str, what: &'static str, ts: &[Tensor], batche
             return Err(bad("has a quote, backslash or newline in its name".into()));
         }
         let ty = data_type(t.elem_type).ok_or_else(|| {
-            bad(format!("is {}, which Triton has no data type for (model_config.proto DataType)", onnx_type_name(t.elem_type)))
+            bad(format!(
+                "is {}, which Triton has no data type for (model_config.proto DataType)",
+                onnx_type_name(t.elem_type)
+            ))
         })?;
         let dims = if batched { &t.dims[1..] } else { &t.dims[..] };
         let mut text = Vec::with_capacity(dims.len());
@@ -242,10 +246,23 @@ mod tests {
     fn several_inputs_and_outputs_all_listed() {
         let sig = Signature {
             inputs: vec![t("a", 1, vec![Dim::Symbolic, Dim::Fixed(4)]), t("ids", 7, vec![Dim::Symbolic])],
-            outputs: vec![t("x", 10, vec![Dim::Symbolic, Dim::Symbolic]), t("y", 9, vec![Dim::Symbolic, Dim::Fixed(2)])],
+            outputs: vec![
+                t("x", 10, vec![Dim::Symbolic, Dim::Symbolic]),
+                t("y", 9, vec![Dim::Symbolic, Dim::Fixed(2)]),
+            ],
         };
         let c = config("m", "f.onnx", &sig, &CPU).unwrap();
-        for s in ["\"a\"", "\"ids\"", "\"x\"", "\"y\"", "TYPE_INT64", "TYPE_FP16", "TYPE_BOOL", "reshape { shape: [ ] }", "dims: [ -1 ]"] {
+        for s in [
+            "\"a\"",
+            "\"ids\"",
+            "\"x\"",
+            "\"y\"",
+            "TYPE_INT64",
+            "TYPE_FP16",
+            "TYPE_BOOL",
+            "reshape { shape: [ ] }",
+            "dims: [ -1 ]",
+        ] {
             assert!(c.contains(s), "{s} missing: {c}");
         }
     }
