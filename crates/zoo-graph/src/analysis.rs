@@ -311,7 +311,8 @@ fn peak_live(
 /// ONNX divides LRN's alpha by `size`; Krizhevsky et al. 2012 (§3.3) do not. The table says
 /// which is which so that the file's 0.0005 is not read as the paper's α = 1e-4.
 fn lrn_paper_alpha(node: &NodeProto) -> String {
-    let alpha = crate::attr::get_float(node, "alpha").unwrap_or(1e-4) as f64;
-    let size = crate::attr::get_int(node, "size").unwrap_or(1).max(1) as f64;
+    let alpha = crate::attr::get_float(node, "alpha").unwrap_or(1e-4);
+    // In f32, the file's own precision, so 5e-4 / 5 prints as 0.0001.
+    let size = crate::attr::get_int(node, "size").unwrap_or(1).max(1) as f32;
     format!(" (ONNX α; paper α = α/n = {})", alpha / size)
 }
