@@ -5,6 +5,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use zoo_graph::analysis::{Analysis, analyze};
+use zoo_graph::receptive_field::Field;
 use zoo_graph::{Dim, TensorInfo};
 use zoo_proto::{Message, ModelProto};
 
@@ -54,6 +55,33 @@ fn shape_json(info: &Option<TensorInfo>) -> Value {
     }
 }
 
+/// How the table counts; printed under it and in `--json`.
+const CONVENTIONS: &str = "MACs = multiply-accumulates (1 MAC = 2 FLOPs); conv/FC bias adds, BatchNorm, LRN, pooling and activations count 0 MACs; params = trainable weights and biases (BatchNorm running statistics listed apart as buffers); activations and peak live = bytes per batch item (multiply by N); RF = receptive field size/jump/start in input pixels (Araujo et al., Distill 2019)";
+
+fn field_json(f: &Option<Field>) -> Value {
+    match f {
+        None => Value::Null,
+        Some(Field::Global) => json!("global"),
+        Some(Field::Local { size, jump, start }) => json!({"size": size, "jump": jump, "start": start}),
+    }
+}
+
+/// `size/jump@start`, one number when every spatial axis agrees.
+fn field_cell(f: &Option<Field>) -> String {
+    let one = |v: &[i64]| {
+        if v.windows(2).all(|w| w[0] == w[1]) && !v.is_empty() {
+            v[0].to_string()
+        } else {
+            v.iter().map(ToString::to_string).collect::<Vec<_>>().join("×")
+        }
+    };
+    match f {
+        None => String::new(),
+        Some(Field::Global) => "global".into(),
+        Some(Field::Local { size, jump, start }) => format!("{}/{}@{}", one(size), one(jump), one(start)),
+    }
+}
+
 fn to_json(title: &str, a: &Analysis) -> Value {
     let io = |v: &[(String, Option<TensorInfo>)]| -> Vec<Value> {
         v.iter().map(|(n, t)| json!({"name": n, "type": shape_json(t)})).collect()
@@ -70,11 +98,14 @@ fn to_json(title: &str, a: &Analysis) -> Value {
             "name": r.name, "op": r.op, "detail": r.detail, "output": shape_json(&r.output),
             "params": r.params, "buffers": r.buffers, "macs": r.macs,
             "activation_bytes": r.activation_bytes, "note": r.note,
+            "receptive_field": field_json(&r.field),
         })).collect::<Vec<_>>(),
         "totals": {
             "params": a.totals.params, "buffers": a.totals.buffers, "macs": a.totals.macs,
             "activation_bytes": a.totals.activation_bytes, "unanalysed_nodes": a.totals.unanalysed,
+            "peak_live_activation_bytes": a.totals.peak_live_bytes,
         },
+        "conventions": CONVENTIONS,
     })
 }
 
@@ -114,6 +145,7 @@ fn render(title: &str, a: &Analysis) -> String {
                 if r.params > 0 { grouped(r.params) } else { String::new() },
                 if r.macs > 0 { si(r.macs) } else { String::new() },
                 bytes(r.activation_bytes),
+                field_cell(&r.field),
             ]
         })
         .collect();
@@ -126,11 +158,21 @@ fn render(title: &str, a: &Analysis) -> String {
         grouped(t.params),
         si(t.macs),
         bytes(t.activation_bytes),
+        String::new(),
     ]);
-    out += &table(&["layer", "op", "kernel/stride/pad", "output", "params", "MACs", "activations"], &rows, &[4, 5, 6]);
+    out += &table(
+        &["layer", "op", "kernel/stride/pad", "output", "params", "MACs", "activations", "RF size/jump@start"],
+        &rows,
+        &[4, 5, 6],
+    );
     if t.buffers > 0 {
         out += &format!("\n  + {} non-trainable buffers (BatchNorm running statistics)\n", grouped(t.buffers));
     }
+    out += &format!(
+        "  peak live activations {} per batch item (liveness in file order; × N at batch N)\n",
+        bytes(t.peak_live_bytes)
+    );
     out += "  per batch item; activations = bytes of each node's outputs\n";
+    out += &format!("  conventions: {CONVENTIONS}\n");
     out
 }

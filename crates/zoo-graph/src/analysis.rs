@@ -12,6 +12,7 @@ use zoo_proto::{ModelProto, NodeProto};
 
 use crate::ops::{self, Role};
 use crate::proto_util::{tensor_i64, tensor_info};
+use crate::receptive_field::{Field, propagate};
 use crate::tensor::{DType, Dim, TensorInfo};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +32,8 @@ pub struct LayerRow {
     pub activation_bytes: u64,
     /// Why the row is incomplete, if it is.
     pub note: Option<String>,
+    /// Receptive field of the node's first output in input pixels, when zoo can say.
+    pub field: Option<Field>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,6 +44,9 @@ pub struct Totals {
     pub activation_bytes: u64,
     /// Nodes that could not be fully analysed.
     pub unanalysed: usize,
+    /// Peak bytes of activations alive at once per batch item (inputs, outputs and every value
+    /// still waiting for a consumer), nodes run in file order.
+    pub peak_live_bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -94,16 +100,38 @@ pub fn analyze(model: &ModelProto) -> Analysis {
 
     let mut counted: HashSet<&str> = HashSet::new();
     let mut layers = Vec::with_capacity(graph.node.len());
-    for node in &graph.node {
-        layers.push(analyze_node(node, &mut known, &mut consts, &from_file, &initializers, &mut counted));
+    let mut fields: HashMap<String, Field> = HashMap::new();
+    for (name, info) in &inputs {
+        if let Some(info) = info.as_ref().filter(|i| i.rank() >= 3) {
+            fields.insert(name.clone(), Field::input(info.rank() - 2));
+        }
     }
+    for node in &graph.node {
+        let mut row = analyze_node(node, &mut known, &mut consts, &from_file, &initializers, &mut counted);
+        let ins: Vec<Option<Field>> = node
+            .input
+            .iter()
+            .filter(|n| !n.is_empty() && !initializers.contains_key(n.as_str()))
+            .map(|n| fields.get(n).cloned())
+            .collect();
+        let first = node.input.first().and_then(|n| known.get(n));
+        row.field = propagate(node, &ins, first);
+        if let Some(f) = &row.field {
+            for o in &node.output {
+                fields.insert(o.clone(), f.clone());
+            }
+        }
+        layers.push(row);
+    }
+    let peak_live_bytes = peak_live(graph, &inputs, &known);
 
-    let totals = layers.iter().fold(Totals::default(), |t, r| Totals {
+    let totals = layers.iter().fold(Totals { peak_live_bytes, ..Totals::default() }, |t, r| Totals {
         params: t.params + r.params,
         buffers: t.buffers + r.buffers,
         macs: t.macs + r.macs,
         activation_bytes: t.activation_bytes + r.activation_bytes,
         unanalysed: t.unanalysed + usize::from(r.note.is_some()),
+        peak_live_bytes: t.peak_live_bytes,
     });
     let outputs = graph
         .output
@@ -160,6 +188,7 @@ fn analyze_node<'a>(
         macs: 0,
         activation_bytes: 0,
         note: None,
+        field: None,
     };
     let domain = node.domain.as_deref().unwrap_or("");
     let def = if domain.is_empty() || domain == "ai.onnx" { ops::lookup(&op) } else { None };
@@ -188,6 +217,9 @@ fn analyze_node<'a>(
             (Some(_), None) => Err("an input's shape is unknown".to_string()),
             (Some(d), Some(infos)) => {
                 row.detail = (d.describe)(node);
+                if op == "LRN" {
+                    row.detail += &lrn_paper_alpha(node);
+                }
                 let lookup = |n: &str| consts.get(n).cloned();
                 (d.infer)(node, infos, &lookup).map_err(|e| e.to_string())
             }
@@ -236,4 +268,51 @@ fn constant_output(node: &NodeProto, consts: &mut HashMap<String, Vec<i64>>) -> 
         consts.insert(out.clone(), v);
     }
     Ok(vec![TensorInfo::new(dtype, t.dims.iter().map(|&d| Dim::Known(d.max(0) as usize)).collect())])
+}
+
+/// Liveness over the graph in file order: a value is alive from the node that makes it (graph
+/// inputs from the start) until its last consumer has run; graph outputs stay alive to the end.
+/// While a node runs, its inputs and outputs are alive together. Branches keep their source
+/// alive until the last branch has read it. Unknown shapes count as 0 bytes.
+fn peak_live(
+    graph: &zoo_proto::GraphProto,
+    inputs: &[(String, Option<TensorInfo>)],
+    known: &HashMap<String, TensorInfo>,
+) -> u64 {
+    let bytes = |n: &str| known.get(n).map_or(0, |i| i.per_item().unwrap_or(0) as u64 * i.dtype.size() as u64);
+    let end = graph.node.len();
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for (i, node) in graph.node.iter().enumerate() {
+        for n in node.input.iter().filter(|n| !n.is_empty()) {
+            last.insert(n.as_str(), i);
+        }
+    }
+    for o in &graph.output {
+        last.insert(o.name.as_deref().unwrap_or_default(), end);
+    }
+    let mut live: u64 = inputs.iter().map(|(n, _)| bytes(n)).sum();
+    let mut peak = live;
+    let mut freed: HashSet<&str> = HashSet::new();
+    for (i, node) in graph.node.iter().enumerate() {
+        live += node.output.iter().map(|o| bytes(o)).sum::<u64>();
+        peak = peak.max(live);
+        let made_here = node.output.iter().map(String::as_str);
+        let read_here = node.input.iter().map(String::as_str).filter(|n| !n.is_empty());
+        for n in made_here.chain(read_here) {
+            let is_value = known.contains_key(n) && !graph.initializer.iter().any(|t| t.name.as_deref() == Some(n));
+            if is_value && last.get(n).copied().unwrap_or(i) <= i && freed.insert(n) {
+                live -= bytes(n);
+            }
+        }
+    }
+    peak
+}
+
+/// ONNX divides LRN's alpha by `size`; Krizhevsky et al. 2012 (§3.3) do not. The table says
+/// which is which so that the file's 0.0005 is not read as the paper's α = 1e-4.
+fn lrn_paper_alpha(node: &NodeProto) -> String {
+    let alpha = crate::attr::get_float(node, "alpha").unwrap_or(1e-4);
+    // In f32, the file's own precision, so 5e-4 / 5 prints as 0.0001.
+    let size = crate::attr::get_int(node, "size").unwrap_or(1).max(1) as f32;
+    format!(" (ONNX α; paper α = α/n = {})", alpha / size)
 }

@@ -21,6 +21,7 @@ mod opset;
 mod param;
 pub mod prng;
 pub mod proto_util;
+pub mod receptive_field;
 pub mod signal;
 mod tensor;
 pub mod weights;
