@@ -85,3 +85,34 @@ fn list_shows_every_variant() {
     let j = json(zoo(&["list", "--json"]));
     assert_eq!(j.as_array().map(Vec::len), Some(24));
 }
+
+/// Receptive fields derived by hand with the recurrence of Araujo et al. 2019 (r ← r + (k−1)·j,
+/// j ← j·s, start ← start + ((k−1)/2 − p)·j, here as the left edge):
+/// AlexNet (torchvision) 11/4 p2 → pool 3/2 → 5 p2 → pool → 3 p1 ×3 → pool: 195 px, jump 32;
+/// VGG-16 conv5_3 (`features.28`): 196 px, jump 16; after pool5 (`features.30`): 212 px, jump 32.
+#[test]
+fn receptive_fields_and_peak_memory_match_hand_derivations() {
+    let field = |j: &serde_json::Value, layer: &str| {
+        let row =
+            j["layers"].as_array().unwrap().iter().find(|r| r["name"] == layer).unwrap_or_else(|| panic!("{layer}"));
+        let f = &row["receptive_field"];
+        (f["size"][0].as_i64(), f["jump"][0].as_i64(), f["start"][0].as_i64())
+    };
+    let a = json(zoo(&["inspect", "alexnet", "--variant", "torchvision", "--json"]));
+    assert_eq!(field(&a, "features.12"), (Some(195), Some(32), Some(-66)));
+    assert_eq!(field(&a, "features.0"), (Some(11), Some(4), Some(-2)));
+    // A chain holds at most one node's input and output at once: the peak is ReLU 1's
+    // 64×55×55 in and out, 2 × 774,400 bytes per item (conv1's 602,112 + 774,400 is less).
+    assert_eq!(a["totals"]["peak_live_activation_bytes"].as_u64(), Some(1_548_800));
+    let v = json(zoo(&["inspect", "vgg16", "--json"]));
+    assert_eq!(field(&v, "features.28"), (Some(196), Some(16), Some(-90)));
+    assert_eq!(field(&v, "features.30"), (Some(212), Some(32), Some(-90)));
+}
+
+#[test]
+fn lrn_alpha_is_shown_as_stored_and_as_the_paper_writes_it() {
+    let t = ok(zoo(&["inspect", "alexnet", "--variant", "lrn"]));
+    let norm1 = t.lines().find(|l| l.starts_with("norm1 ")).expect("norm1 row");
+    assert!(norm1.contains("α=0.0005") && norm1.contains("paper α = α/n = 0.0001"), "{norm1}");
+    assert!(t.contains("conventions:"), "{t}");
+}

@@ -301,7 +301,7 @@ fn peak_live(
         for n in made_here.chain(read_here) {
             let is_value = known.contains_key(n) && !graph.initializer.iter().any(|t| t.name.as_deref() == Some(n));
             if is_value && last.get(n).copied().unwrap_or(i) <= i && freed.insert(n) {
-                live -= bytes(n);
+                live = live.saturating_sub(bytes(n));
             }
         }
     }
@@ -312,7 +312,10 @@ fn peak_live(
 /// which is which so that the file's 0.0005 is not read as the paper's α = 1e-4.
 fn lrn_paper_alpha(node: &NodeProto) -> String {
     let alpha = crate::attr::get_float(node, "alpha").unwrap_or(1e-4);
-    // In f32, the file's own precision, so 5e-4 / 5 prints as 0.0001.
-    let size = crate::attr::get_int(node, "size").unwrap_or(1).max(1) as f32;
-    format!(" (ONNX α; paper α = α/n = {})", alpha / size)
+    let size = crate::attr::get_int(node, "size").unwrap_or(1).max(1) as f64;
+    // Six significant digits, below f32's precision, so 5e-4 / 5 prints as 0.0001 and not as
+    // the f32 quotient's 0.000100000005.
+    let paper = f64::from(alpha) / size;
+    let scale = if paper == 0.0 { 1.0 } else { 10f64.powi(5 - paper.abs().log10().floor() as i32) };
+    format!(" (ONNX α; paper α = α/n = {})", (paper * scale).round() / scale)
 }

@@ -79,10 +79,7 @@ pub fn propagate(node: &NodeProto, inputs: &[Option<Field>], first_input: Option
     }
     let Field::Local { size, jump, start } = known[0] else { return None };
     let axes = size.len();
-    let kernel = match attr::get_ints(node, "kernel_shape") {
-        Some(k) => k,
-        None => return None,
-    };
+    let kernel = attr::get_ints(node, "kernel_shape")?;
     if kernel.len() != axes {
         return None;
     }

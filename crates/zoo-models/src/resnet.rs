@@ -19,7 +19,10 @@ const fn stages(depth: usize) -> ([usize; 4], bool) {
         34 => ([3, 4, 6, 3], false),
         50 => ([3, 4, 6, 3], true),
         101 => ([3, 4, 23, 3], true),
-        _ => ([3, 8, 36, 3], true),
+        152 => ([3, 8, 36, 3], true),
+        // Evaluated in a const block by `build`: an unknown depth fails to compile instead of
+        // silently becoming ResNet-152.
+        _ => panic!("ResNet depth not in He et al. 2016, Table 1"),
     }
 }
 
@@ -72,7 +75,7 @@ fn shortcut(net: &mut Net, x: Value, name: &str, out: usize, stride: usize) -> R
 }
 
 fn build<const DEPTH: usize, const V15: bool>(net: &mut Net, x: Value, o: &Options) -> Result<Value, GraphError> {
-    let (blocks, bottlenecks) = stages(DEPTH);
+    let (blocks, bottlenecks) = const { stages(DEPTH) };
     //                                                                       224 → 112
     let x = conv_bn(net, x, "conv1", "bn1", Conv::new(64, 7).stride(2).pad(3))?;
     let x = net.layer("relu", x, Relu)?;

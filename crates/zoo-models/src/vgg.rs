@@ -26,14 +26,17 @@ const fn config(depth: usize) -> &'static [usize] {
         11 => A,
         13 => B,
         16 => D,
-        _ => E,
+        19 => E,
+        // Evaluated in a const block by `build`: an unknown depth fails to compile instead of
+        // silently becoming VGG-19.
+        _ => panic!("VGG depth not in Simonyan & Zisserman 2015, Table 1"),
     }
 }
 
 fn build<const DEPTH: usize, const BN: bool>(net: &mut Net, x: Value, o: &Options) -> Result<Value, GraphError> {
     let mut f = net.seq("features");
     let mut x = x;
-    for &c in config(DEPTH) {
+    for &c in const { config(DEPTH) } {
         if c == M {
             x = f.layer(x, MaxPool::new(2, 2))?;
             continue;
