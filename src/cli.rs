@@ -194,6 +194,15 @@ pub struct VerifyArgs {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+    /// Compare every intermediate value, layer by layer, instead of the outputs only.
+    #[arg(long, conflicts_with = "all")]
+    pub layers: bool,
+    /// With --layers: also compare against this (fp32) file's values of the same names.
+    #[arg(long, requires = "layers")]
+    pub reference: Option<PathBuf>,
+    /// With --layers: values marked as outputs per session run (bounds memory).
+    #[arg(long, default_value_t = 8, value_parser = positive, requires = "layers")]
+    pub slice: usize,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,8 @@
 mod bench;
 mod export;
 mod inspect;
+/// `zoo verify --layers` (issue 11 §1).
+mod layers;
 mod list;
 mod manifests;
 mod run;

@@ -71,6 +71,22 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<()> {
         } else {
             model_subject(args, &zoo, target, args.build.variant.as_deref())?
         };
+        if args.layers {
+            let batch = args.batch.first().copied().unwrap_or(1);
+            let rtol = args.rtol.or(subject.manifest.as_ref().map(|m| m.golden.tolerance.rtol));
+            let input = make_input(&subject, batch);
+            let pass = super::layers::run(
+                args,
+                &subject.label,
+                &subject.path,
+                &input,
+                rtol.unwrap_or(DEFAULT_TOLERANCE.rtol),
+            )?;
+            if !pass {
+                bail!("layer-by-layer verification failed for {}", subject.label);
+            }
+            return Ok(());
+        }
         reports.push(verify_subject(args, &zoo, subject)?);
     }
     if args.json {

@@ -1,0 +1,311 @@
+//! `zoo verify --layers`: every intermediate value compared across every runtime that ran and,
+//! with `--reference FILE`, against that file's value of the same name.
+//!
+//! Values are marked as graph outputs in slices of `--slice K` (ONNX `GraphProto.output`,
+//! onnx/onnx docs/IR.md "Graphs"): each slice is a temporary copy of the file with K extra
+//! outputs, run once per runtime, compared, and dropped before the next slice, so at most
+//! K activations per runtime are alive at once (plus the inputs and the final output).
+//!
+//! Mapping through passes: compiled files keep the names of the values that survive, so a
+//! compiled file and its fp32 reference are compared on the intersection of their value
+//! names, in the compiled file's graph order.
+//!
+//! Per-layer tolerance: an fp32 result is a sum of products whose rounding error is relative
+//! to the magnitude of what was summed, not to each output element (an element near zero after
+//! cancellation still carries the error of its large terms). The layer's peak `max |r|` bounds
+//! those magnitudes, so an element passes when `|a − r| ≤ rtol·max|r| + rtol·|r|`: the same
+//! relative budget `rtol` the final-output check uses (manifest's, else 1e-3), made absolute by
+//! the layer's own scale instead of the output's.
+
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Serialize;
+use zoo_proto::{Message, ModelProto, TypeProto, ValueInfoProto, type_proto};
+use zoo_runtime::compare::{Tolerance, compare};
+use zoo_runtime::onnxruntime::OrtRunner;
+use zoo_runtime::tract::TractRunner;
+use zoo_runtime::{Runner, Tensor};
+
+use crate::cli::VerifyArgs;
+use crate::format::table;
+
+/// Ops whose outputs are shapes or constants, not activations.
+const NOT_ACTIVATIONS: [&str; 4] = ["Shape", "Constant", "ConstantOfShape", "Size"];
+
+#[derive(Debug, Serialize)]
+struct Row {
+    layer: String,
+    op: String,
+    shape: Vec<usize>,
+    runtime: String,
+    against: String,
+    max_abs: f64,
+    max_rel: f64,
+    cosine: f64,
+    sqnr_db: f64,
+    atol: f64,
+    pass: bool,
+    first_failure: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct LayerReport {
+    target: String,
+    reference: Option<String>,
+    slice: usize,
+    rows: Vec<Row>,
+    skipped: Vec<(String, String)>,
+    /// The unmarked graph's final output against the marked one's, per runtime that ran it.
+    unmarked: Vec<(String, f64, bool)>,
+    first_failure: Option<String>,
+    pass: bool,
+}
+
+fn read_model(path: &Path) -> anyhow::Result<ModelProto> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    ModelProto::decode(bytes.as_slice())
+        .map_err(|e| anyhow::anyhow!("{} is not an ONNX model (protobuf decoding failed: {e})", path.display()))
+}
+
+/// (value name, op) of every activation a node produces, in graph order.
+fn activations(m: &ModelProto) -> Vec<(String, String)> {
+    let Some(g) = &m.graph else { return vec![] };
+    let outputs: Vec<&str> = g.output.iter().filter_map(|o| o.name.as_deref()).collect();
+    g.node
+        .iter()
+        .filter(|n| !NOT_ACTIVATIONS.contains(&n.op_type()))
+        .flat_map(|n| n.output.iter().filter(|o| !o.is_empty()).map(move |o| (o.clone(), n.op_type().to_string())))
+        .filter(|(o, _)| !outputs.contains(&o.as_str()))
+        .collect()
+}
+
+/// A copy of `m` whose graph outputs are `names` (float tensors, shape left to the runtime)
+/// after the original outputs, written into `dir`.
+fn marked(m: &ModelProto, names: &[&str], dir: &Path, tag: &str) -> anyhow::Result<std::path::PathBuf> {
+    let mut m = m.clone();
+    let g = m.graph.as_mut().context("the model has no graph")?;
+    for n in names {
+        g.output.push(ValueInfoProto {
+            name: Some((*n).to_string()),
+            r#type: Some(TypeProto {
+                value: Some(type_proto::Value::TensorType(type_proto::Tensor { elem_type: Some(1), shape: None })),
+                denotation: None,
+            }),
+            ..Default::default()
+        });
+    }
+    let path = dir.join(format!("{tag}.onnx"));
+    std::fs::write(&path, m.encode_to_vec()).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+/// Every runtime of `--runtime` that loads `path`; the others go to `skipped`.
+fn runners(
+    args: &VerifyArgs,
+    path: &Path,
+    input: &Tensor,
+    prefix: &str,
+    skipped: &mut Vec<(String, String)>,
+) -> Vec<Box<dyn Runner>> {
+    let mut out: Vec<Box<dyn Runner>> = Vec::new();
+    for r in &args.runtime {
+        match r.as_str() {
+            "ort" => match OrtRunner::new(path, &args.ort.ort_options(false)) {
+                Ok((runner, _)) => out.push(Box::new(runner)),
+                Err(e) => skipped.push((format!("{prefix}ort"), e.to_string())),
+            },
+            "tract" => match TractRunner::new(path, &[(input.name.clone(), input.shape.clone())]) {
+                Ok(t) => out.push(Box::new(t)),
+                Err(e) => skipped.push((format!("{prefix}tract"), e.to_string())),
+            },
+            other => skipped.push((format!("{prefix}{other}"), "no per-layer support for this runtime".into())),
+        }
+    }
+    out
+}
+
+/// Runs every runner on `input`; the extra (marked) outputs come back by name.
+fn run_all(
+    runners: &mut [Box<dyn Runner>],
+    input: &Tensor,
+    prefix: &str,
+    skipped: &mut Vec<(String, String)>,
+) -> Vec<(String, Vec<Tensor>)> {
+    let mut out = Vec::new();
+    for r in runners.iter_mut() {
+        let label = format!("{prefix}{}", r.label());
+        match r.run(std::slice::from_ref(input)) {
+            Ok(o) => out.push((label, o.outputs)),
+            Err(e) => skipped.push((label, e.to_string())),
+        }
+    }
+    out
+}
+
+/// Signal-to-quantisation-noise ratio in dB: 10·log10(Σr² / Σ(a − r)²); infinite when equal.
+fn sqnr_db(a: &Tensor, r: &Tensor) -> f64 {
+    let (mut s, mut n) = (0f64, 0f64);
+    for (&x, &y) in a.data.iter().zip(&r.data) {
+        s += f64::from(y) * f64::from(y);
+        n += (f64::from(x) - f64::from(y)).powi(2);
+    }
+    if n == 0.0 { f64::INFINITY } else { 10.0 * (s / n).log10() }
+}
+
+pub(super) fn run(args: &VerifyArgs, label: &str, path: &Path, input: &Tensor, rtol: f64) -> anyhow::Result<bool> {
+    let k = args.slice;
+    let model = read_model(path)?;
+    let reference = match &args.reference {
+        Some(p) => Some((p.display().to_string(), read_model(p)?)),
+        None => None,
+    };
+    let mut values = activations(&model);
+    if let Some((_, r)) = &reference {
+        let theirs: std::collections::HashSet<String> = activations(r).into_iter().map(|(n, _)| n).collect();
+        values.retain(|(n, _)| theirs.contains(n));
+    }
+    let dir = tempfile::tempdir()?;
+    let mut skipped = Vec::new();
+    let mut rows = Vec::new();
+    let mut final_marked: Vec<(String, Tensor)> = Vec::new();
+    let n_out = model.graph.as_ref().map_or(0, |g| g.output.len());
+    for (i, chunk) in values.chunks(k.max(1)).enumerate() {
+        let names: Vec<&str> = chunk.iter().map(|(n, _)| n.as_str()).collect();
+        let p = marked(&model, &names, dir.path(), "slice")?;
+        let mut rs = runners(args, &p, input, "", &mut skipped);
+        let mut results = run_all(&mut rs, input, "", &mut skipped);
+        drop(rs);
+        if let Some((_, rm)) = &reference {
+            let rp = marked(rm, &names, dir.path(), "reference")?;
+            let rn = rm.graph.as_ref().map_or(0, |g| g.output.len());
+            let mut rr = runners(args, &rp, input, "reference/", &mut skipped);
+            // Only the reference's marked values: its own outputs may be named differently.
+            for (l, outs) in run_all(&mut rr, input, "reference/", &mut skipped) {
+                results.push((l, outs.into_iter().skip(rn).collect()));
+            }
+        }
+        if i == 0 {
+            for (l, outs) in &results {
+                if !l.starts_with("reference/") {
+                    final_marked.extend(outs.iter().take(n_out).map(|t| (l.clone(), t.clone())));
+                }
+            }
+        }
+        for (j, (name, op)) in chunk.iter().enumerate() {
+            let get = |outs: &Vec<Tensor>, l: &str| {
+                let skip = if l.starts_with("reference/") { 0 } else { n_out };
+                outs.get(skip + j).cloned()
+            };
+            let Some((base_label, base)) = results.iter().find_map(|(l, o)| get(o, l).map(|t| (l.clone(), t))) else {
+                continue;
+            };
+            let peak = base.data.iter().fold(0f64, |m, &x| m.max(f64::from(x).abs()));
+            let tol = Tolerance { atol: rtol * peak, rtol };
+            for (l, outs) in results.iter().skip(1) {
+                let Some(t) = get(outs, l) else { continue };
+                // The reference is the truth: it goes on the right.
+                let (a, r, who, against) = if l.starts_with("reference/") {
+                    (&base, &t, base_label.clone(), l.clone())
+                } else {
+                    (&t, &base, l.clone(), base_label.clone())
+                };
+                let m = compare(a, r, tol).with_context(|| format!("layer `{name}`"))?;
+                rows.push(Row {
+                    layer: name.clone(),
+                    op: op.clone(),
+                    shape: base.shape.clone(),
+                    runtime: who,
+                    against,
+                    max_abs: m.max_abs,
+                    max_rel: m.max_rel,
+                    cosine: m.cosine,
+                    sqnr_db: sqnr_db(a, r),
+                    atol: tol.atol,
+                    pass: m.pass,
+                    first_failure: false,
+                });
+            }
+        }
+    }
+    if let Some(r) = rows.iter_mut().find(|r| !r.pass) {
+        r.first_failure = true;
+    }
+    // The unmarked graph: marking values as outputs can stop fusions.
+    let mut unmarked = Vec::new();
+    let mut rs = runners(args, path, input, "unmarked/", &mut skipped);
+    for (l, outs) in run_all(&mut rs, input, "unmarked/", &mut skipped) {
+        let runtime = l.trim_start_matches("unmarked/");
+        for (o, (ml, m)) in outs.iter().zip(final_marked.iter().filter(|(ml, _)| ml == runtime)) {
+            let tol = Tolerance { atol: 0.0, rtol: 0.0 };
+            let metrics = compare(o, m, tol).with_context(|| format!("output `{}` of {ml}", o.name))?;
+            unmarked.push((runtime.to_string(), metrics.max_abs, metrics.max_abs <= rtol));
+        }
+    }
+    let nothing = rows.is_empty();
+    if nothing {
+        skipped.push(("layers".into(), "nothing was compared: fewer than two runtimes ran on shared values".into()));
+    }
+    let first_failure = rows.iter().find(|r| r.first_failure).map(|r| r.layer.clone());
+    let pass = !nothing && first_failure.is_none() && unmarked.iter().all(|u| u.2);
+    let report = LayerReport {
+        target: label.to_string(),
+        reference: reference.map(|r| r.0),
+        slice: k,
+        rows,
+        skipped,
+        unmarked,
+        first_failure,
+        pass,
+    };
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
+    } else {
+        out!("{}", render(&report))?;
+    }
+    Ok(pass)
+}
+
+fn render(r: &LayerReport) -> String {
+    let mut out = format!("{}: layers {}\n", r.target, if r.pass { "PASS" } else { "FAIL" });
+    for (what, why) in &r.skipped {
+        out += &format!("  skip {what}: {why}\n");
+    }
+    let rows: Vec<Vec<String>> = r
+        .rows
+        .iter()
+        .map(|x| {
+            vec![
+                x.layer.clone(),
+                x.op.clone(),
+                format!("{:?}", x.shape),
+                format!("{} vs {}", x.runtime, x.against),
+                format!("{:.2e}", x.max_abs),
+                format!("{:.2e}", x.max_rel),
+                format!("{:.7}", x.cosine),
+                format!("{:.1}", x.sqnr_db),
+                format!("{:.1e}", x.atol),
+                match (x.pass, x.first_failure) {
+                    (true, _) => "pass".into(),
+                    (false, true) => "FAIL ← first".into(),
+                    (false, false) => "FAIL".into(),
+                },
+            ]
+        })
+        .collect();
+    let t = table(
+        &["layer", "op", "shape", "compared", "max abs", "max rel", "cosine", "SQNR dB", "atol", ""],
+        &rows,
+        &[4, 5, 6, 7, 8],
+    );
+    for line in t.lines() {
+        out += &format!("  {line}\n");
+    }
+    for (rt, d, ok) in &r.unmarked {
+        out += &format!(
+            "  unmarked graph on {rt}: final output differs from the marked run by {d:.2e} ({})\n",
+            if *ok { "same" } else { "DIFFERENT" }
+        );
+    }
+    out
+}
