@@ -317,3 +317,36 @@ fn with_preprocess_takes_raw_pixels() {
     let meta = json(zoo(&["inspect", &p("raw.onnx"), "--json"]))["metadata"].clone();
     assert!(meta["preprocess.in_graph"].as_str().unwrap().starts_with("yes"), "{meta}");
 }
+
+/// `verify --layers --reference`: copies of a zoo file broken on purpose are reported with the
+/// broken layer first; the unbroken file passes at every layer.
+#[test]
+fn layers_find_the_layer_that_was_broken() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.onnx");
+    let g = good.to_str().unwrap();
+    ok(zoo(&["export", "alexnet", "--variant", "lrn", "--batch", "1", "-o", g]));
+    let layers = |file: &str| {
+        let out = zoo(&["verify", file, "--layers", "--reference", g, "--runtime", "ort", "--json"]);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+        (out.status.success(), report)
+    };
+    let (passed, r) = layers(g);
+    assert!(passed && r["pass"] == true && r["first_failure"].is_null(), "{r}");
+    assert!(r["rows"].as_array().is_some_and(|rows| rows.len() >= 20), "{r}");
+
+    // conv2's weights shifted in the 4th decimal.
+    let conv = dir.path().join("conv.onnx");
+    let c = conv.to_str().unwrap();
+    python_check("break_model.py", &[g, c, "--add-to", "conv2.weight", "0.0001"]);
+    let (passed, r) = layers(c);
+    assert!(!passed && r["first_failure"] == "conv2", "{r}");
+
+    // The paper's α = 1e-4 written into ONNX untranslated (ONNX divides by n = 5).
+    let lrn = dir.path().join("lrn.onnx");
+    let l = lrn.to_str().unwrap();
+    python_check("break_model.py", &[g, l, "--lrn-alpha", "norm1", "0.0001"]);
+    let (passed, r) = layers(l);
+    assert!(!passed && r["first_failure"] == "norm1", "{r}");
+}

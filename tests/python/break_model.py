@@ -1,0 +1,40 @@
+"""Writes a copy of an ONNX file broken on purpose, for `zoo verify --layers` tests.
+
+    break_model.py IN OUT --add-to TENSOR DELTA   # every element of an initializer + DELTA
+    break_model.py IN OUT --lrn-alpha NODE ALPHA  # an LRN node's alpha replaced
+
+Prints {"ok": true, "changed": ...} as JSON.
+"""
+import json
+import sys
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+
+def main() -> int:
+    src, dst, mode, name, value = sys.argv[1:6]
+    model = onnx.load(src)
+    if mode == "--add-to":
+        for i, t in enumerate(model.graph.initializer):
+            if t.name == name:
+                a = numpy_helper.to_array(t).astype(np.float32) + np.float32(value)
+                model.graph.initializer[i].CopyFrom(numpy_helper.from_array(a, name))
+                break
+        else:
+            raise SystemExit(f"no initializer {name}")
+    elif mode == "--lrn-alpha":
+        node = next(n for n in model.graph.node if n.name == name and n.op_type == "LRN")
+        for a in node.attribute:
+            if a.name == "alpha":
+                a.f = float(value)
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+    onnx.save(model, dst)
+    json.dump({"ok": True, "changed": name}, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
