@@ -2,6 +2,7 @@
 
 mod bench;
 mod export;
+mod fixed_batch;
 mod inspect;
 mod list;
 mod manifests;
