@@ -37,8 +37,17 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         };
     let a = analyze(&proto);
     let (input_name, info) = a.inputs.first().cloned().context("model without input")?;
+    let info = info.context("input without a tensor type")?;
+    // A file that fixes its batch is benchmarked at that batch only (see fixed_batch.rs).
+    let fixed = info.shape.first().and_then(|d| d.known());
+    let batches = match fixed {
+        Some(b) if args.batch != [b] => {
+            eprintln!("zoo: warning: the file's input has a fixed batch of {b}: benchmarking batch {b} only");
+            vec![b]
+        }
+        _ => args.batch.clone(),
+    };
     let dims: Vec<usize> = info
-        .context("input without a tensor type")?
         .shape
         .iter()
         .skip(1)
@@ -55,7 +64,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     let mut rows = Vec::new();
     let mut results = Vec::new();
-    for &batch in &args.batch {
+    for &batch in &batches {
         let input = match variant {
             Some(v) => zoo_artifacts::golden::input(v, &input_name, batch),
             None => {

@@ -2,6 +2,7 @@
 
 mod bench;
 mod export;
+mod fixed_batch;
 mod inspect;
 /// `zoo verify --layers` (issue 11 §1).
 mod layers;

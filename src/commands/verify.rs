@@ -50,6 +50,8 @@ struct Subject {
     manifest: Option<Manifest>,
     /// Input name and shape per item (C, H, W); the batch comes from --batch.
     input: (String, Vec<usize>),
+    /// The input's batch when the file fixes it (`export --batch 1`, most published files).
+    fixed_batch: Option<usize>,
     checks: Vec<(String, bool, String)>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -135,6 +137,7 @@ fn model_subject(args: &VerifyArgs, zoo: &ZooDir, model: &str, variant: Option<&
         path,
         manifest: default_head.then_some(manifest),
         input: ("input".into(), vec![c, h, w]),
+        fixed_batch: None,
         checks,
         _dir: Some(dir),
     })
@@ -176,6 +179,7 @@ fn file_subject(zoo: &ZooDir, path: &Path) -> anyhow::Result<Subject> {
         path: path.to_path_buf(),
         manifest,
         input: (name, dims),
+        fixed_batch: info.shape.first().and_then(|d| d.known()),
         checks: vec![],
         _dir: None,
     })
@@ -211,7 +215,10 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
         atol: args.atol.or(s.manifest.as_ref().map(|m| m.golden.tolerance.atol)).unwrap_or(DEFAULT_TOLERANCE.atol),
         rtol: args.rtol.or(s.manifest.as_ref().map(|m| m.golden.tolerance.rtol)).unwrap_or(DEFAULT_TOLERANCE.rtol),
     };
-    let batches = if args.batch.is_empty() { vec![golden::BATCH] } else { args.batch.clone() };
+    let batches = crate::commands::fixed_batch::batches(&args.batch, s.fixed_batch, golden::BATCH)?;
+    if let Some(b) = s.fixed_batch {
+        checks.push(("fixed batch".into(), true, crate::commands::fixed_batch::note(b, golden::BATCH)));
+    }
 
     let mut runners: Vec<Box<dyn Runner>> = Vec::new();
     let mut tract_wanted = false;
