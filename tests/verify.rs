@@ -350,3 +350,20 @@ fn layers_find_the_layer_that_was_broken() {
     let (passed, r) = layers(l);
     assert!(!passed && r["first_failure"] == "norm1", "{r}");
 }
+
+/// A file with a fixed batch is fed its own batch: 1 (golden data sliced) and 3 (the golden
+/// pair plus one more item of the same input stream); a conflicting --batch is one clear line.
+#[test]
+fn fixed_batch_files_are_fed_their_own_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    for (batch, note) in [("1", "golden data sliced to the first 1 of 2"), ("3", "fixed batch: the file fixes batch 3")]
+    {
+        let path = dir.path().join(format!("b{batch}.onnx"));
+        let p = path.to_str().unwrap();
+        ok(zoo(&["export", "alexnet", "--variant", "torchvision", "--batch", batch, "-o", p]));
+        let out = ok(zoo(&["verify", p, "--runtime", "ort"]));
+        assert!(out.contains(note) && out.contains("PASS"), "{out}");
+    }
+    let b1 = dir.path().join("b1.onnx");
+    fails_with(zoo(&["verify", b1.to_str().unwrap(), "--batch", "3"]), "fixed batch of 1");
+}
