@@ -72,14 +72,25 @@ pub fn temp_beside(path: &Path, suffix: &str) -> std::io::Result<tempfile::Named
     tempfile::Builder::new().prefix(".zoo-").suffix(suffix).tempfile_in(dir)
 }
 
-/// Renames a finished temporary file to `path`, readable as an ordinary file would be.
+/// Puts a finished temporary file in place at `path`, readable as an ordinary file would be, so
+/// that a crash at any moment leaves the old file or the complete new one: the data is synced
+/// before the rename (else the rename may reach the disk first and a crash leaves an empty or
+/// partial file under the final name), and the folder after it (else the rename itself may be
+/// lost). Every file zoo writes goes through here.
 pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
-    tmp.persist(path).map(|_| ()).map_err(|e| e.error)
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    // A folder opened read-only can be fsynced on Linux and macOS.
+    std::fs::File::open(dir)?.sync_all()
 }
 
 /// Encodes `model` with weights from `source` into `out`.

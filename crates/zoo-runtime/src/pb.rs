@@ -10,7 +10,7 @@
 //! other element types are refused with the reason, never misread.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use prost::Message;
 use zoo_proto::TensorProto;
@@ -107,23 +107,11 @@ pub fn write_tensor(path: &Path, t: &Tensor) -> Result<(), RuntimeError> {
     if t.shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) != Some(t.data.len()) {
         return Err(write_err(format!("tensor `{}` has shape {:?} but {} values", t.name, t.shape, t.data.len())));
     }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".zoo-")
-        .suffix(".pb.part")
-        .tempfile_in(&dir)
-        .map_err(|e| write_err(e.to_string()))?;
-    tmp.write_all(&encode_tensor(t)).and_then(|()| tmp.as_file().sync_all()).map_err(|e| write_err(e.to_string()))?;
-    #[cfg(unix)]
-    {
-        // tempfile creates 0600 files; test data is meant to be shared like any other output.
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(|e| write_err(e.to_string()))?;
-    }
-    tmp.persist(path).map_err(|e| write_err(e.error.to_string()))?;
+    // The project's one atomic-write helper: temp file beside the target, fsync, rename, fsync
+    // of the folder.
+    let mut tmp = zoo_graph::write::temp_beside(path, ".pb.part").map_err(|e| write_err(e.to_string()))?;
+    tmp.write_all(&encode_tensor(t)).map_err(|e| write_err(e.to_string()))?;
+    zoo_graph::write::persist(tmp, path).map_err(|e| write_err(e.to_string()))?;
     Ok(())
 }
 
