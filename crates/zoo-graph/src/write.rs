@@ -309,12 +309,13 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ops::{BatchNorm, Conv, Dropout, Flatten, Linear, Relu};
     use crate::{Batch, Net, Opset, Seeded, WeightError, image};
 
-    fn small_model() -> Model {
+    /// A small network with every kind of initializer (weights, BatchNorm buffers, a constant).
+    pub(crate) fn small_model() -> Model {
         let mut net = Net::new("small", Opset::DEFAULT);
         let x = net.input("input", image(Batch::Dynamic, 3, 8, 8)).unwrap();
         let x = net.layer("conv", x, Conv::new(4, 3).pad(1)).unwrap();
