@@ -22,7 +22,7 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Serialize;
 use zoo_proto::{Message, ModelProto, TypeProto, ValueInfoProto, type_proto};
-use zoo_runtime::compare::{Tolerance, compare};
+use zoo_runtime::compare::{Tolerance, compare, sqnr_db};
 use zoo_runtime::onnxruntime::OrtRunner;
 use zoo_runtime::tract::TractRunner;
 use zoo_runtime::{Runner, Tensor};
@@ -60,12 +60,6 @@ struct LayerReport {
     unmarked: Vec<(String, f64, bool)>,
     first_failure: Option<String>,
     pass: bool,
-}
-
-fn read_model(path: &Path) -> anyhow::Result<ModelProto> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    ModelProto::decode(bytes.as_slice())
-        .map_err(|e| anyhow::anyhow!("{} is not an ONNX model (protobuf decoding failed: {e})", path.display()))
 }
 
 /// (value name, op) of every activation a node produces, in graph order.
@@ -144,20 +138,11 @@ fn run_all(
 }
 
 /// Signal-to-quantisation-noise ratio in dB: 10·log10(Σr² / Σ(a − r)²); infinite when equal.
-fn sqnr_db(a: &Tensor, r: &Tensor) -> f64 {
-    let (mut s, mut n) = (0f64, 0f64);
-    for (&x, &y) in a.data.iter().zip(&r.data) {
-        s += f64::from(y) * f64::from(y);
-        n += (f64::from(x) - f64::from(y)).powi(2);
-    }
-    if n == 0.0 { f64::INFINITY } else { 10.0 * (s / n).log10() }
-}
-
 pub(super) fn run(args: &VerifyArgs, label: &str, path: &Path, input: &Tensor, rtol: f64) -> anyhow::Result<bool> {
     let k = args.slice;
-    let model = read_model(path)?;
+    let model = super::read_onnx(path)?;
     let reference = match &args.reference {
-        Some(p) => Some((p.display().to_string(), read_model(p)?)),
+        Some(p) => Some((p.display().to_string(), super::read_onnx(p)?)),
         None => None,
     };
     let mut values = activations(&model);

@@ -12,7 +12,19 @@ mod run;
 mod verify;
 mod weights;
 
+use std::path::Path;
+
+use anyhow::Context;
+use zoo_proto::{Message, ModelProto};
+
 use crate::cli::Command;
+
+/// Reads and decodes an ONNX file, with the one-line errors every subcommand gives.
+pub(crate) fn read_onnx(path: &Path) -> anyhow::Result<ModelProto> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    ModelProto::decode(bytes.as_slice())
+        .map_err(|e| anyhow::anyhow!("{} is not an ONNX model (protobuf decoding failed: {e})", path.display()))
+}
 
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {

@@ -10,7 +10,6 @@ use serde::Serialize;
 use zoo_artifacts::{Manifest, ZooDir, golden};
 use zoo_graph::Seeded;
 use zoo_graph::analysis::analyze;
-use zoo_proto::{Message, ModelProto};
 use zoo_runtime::compare::{Metrics, Tolerance, compare};
 use zoo_runtime::onnxruntime::OrtRunner;
 use zoo_runtime::tract::TractRunner;
@@ -154,9 +153,7 @@ fn checksum_note(actual: &str, expected: &str, manifest: &str) -> String {
 /// A file zoo may or may not have written: golden data applies when its metadata names a
 /// variant whose manifest records the same weights and output.
 fn file_subject(zoo: &ZooDir, path: &Path) -> anyhow::Result<Subject> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let proto = ModelProto::decode(bytes.as_slice())
-        .map_err(|e| anyhow::anyhow!("{} is not an ONNX model (protobuf decoding failed: {e})", path.display()))?;
+    let proto = super::read_onnx(path)?;
     let a = analyze(&proto);
     let (name, info) = a.inputs.first().cloned().context("the model has no input")?;
     let info = info.with_context(|| format!("input `{name}` has no tensor type"))?;

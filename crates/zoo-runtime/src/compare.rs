@@ -65,6 +65,18 @@ pub struct Metrics {
 
 /// Compares `actual` against `reference` under `tol`. Tensors of different shapes are an
 /// error, not a failed comparison: there is nothing element-wise to report.
+/// Signal-to-quantization-noise ratio of `actual` against `reference`, in dB:
+/// 10·log₁₀(Σr² / Σ(a − r)²); infinite when they are equal. The per-layer measure of lossy
+/// passes (fp16, int8) and of `verify --layers`.
+pub fn sqnr_db(actual: &Tensor, reference: &Tensor) -> f64 {
+    let (mut signal, mut noise) = (0f64, 0f64);
+    for (&a, &r) in actual.data.iter().zip(&reference.data) {
+        signal += f64::from(r) * f64::from(r);
+        noise += (f64::from(a) - f64::from(r)).powi(2);
+    }
+    if noise == 0.0 { f64::INFINITY } else { 10.0 * (signal / noise).log10() }
+}
+
 pub fn compare(actual: &Tensor, reference: &Tensor, tol: Tolerance) -> Result<Metrics, RuntimeError> {
     if actual.shape != reference.shape {
         return Err(RuntimeError::Mismatch(format!(
@@ -224,6 +236,14 @@ mod tests {
 
     fn t(shape: Vec<usize>, data: Vec<f32>) -> Tensor {
         Tensor::new("t", shape, data)
+    }
+
+    #[test]
+    fn sqnr_of_a_ten_percent_error_is_20_db() {
+        let r = t(vec![2], vec![1.0, -1.0]);
+        let a = t(vec![2], vec![1.1, -0.9]);
+        assert!((sqnr_db(&a, &r) - 20.0).abs() < 1e-5, "{}", sqnr_db(&a, &r));
+        assert_eq!(sqnr_db(&r, &r), f64::INFINITY);
     }
 
     #[test]
