@@ -21,12 +21,14 @@ use sha2::{Digest, Sha256};
 use zoo_proto::{GraphProto, ModelProto, StringStringEntryProto, TensorProto};
 
 use crate::error::WriteError;
+use crate::ir::data::{StreamError, StreamStats};
+use crate::ir::{Graph, Tensor};
 use crate::model::Model;
-use crate::param::{Param, ParamKind};
+use crate::param::ParamKind;
 use crate::weights::WeightSource;
 
-/// Elements per chunk of streamed weights (4 MiB of f32).
-const CHUNK: usize = 1 << 20;
+/// Bytes per chunk handed to the writer thread (4 MiB).
+const CHUNK_BYTES: usize = 4 << 20;
 
 const TAG_MODEL_GRAPH: u64 = (7 << 3) | 2;
 const TAG_GRAPH_INITIALIZER: u64 = (5 << 3) | 2;
@@ -38,13 +40,31 @@ pub struct Written {
     pub bytes: u64,
     /// SHA-256 of the whole file, lowercase hex.
     pub sha256: String,
-    /// SHA-256 of the canonical weight bytes, lowercase hex.
+    /// SHA-256 of the canonical weight bytes (every weight and buffer as stored), lowercase hex.
     pub weights_sha256: String,
+    /// fp16 saturations and flushes to zero met while streaming.
+    pub fp16: StreamStats,
 }
 
 /// Writes `model` with weights from `source` to `path`, atomically.
 pub fn write_file(model: &Model, source: &dyn WeightSource, path: &Path) -> Result<Written, WriteError> {
     write_file_checked(model, source, path, &|_| Ok(()))
+}
+
+/// Writes a graph of the IR (after passes, or read from a file) to `path`, atomically, with
+/// the same streaming and the same checks as [`write_file_checked`].
+pub fn write_graph_checked(
+    graph: &Graph,
+    source: &dyn WeightSource,
+    path: &Path,
+    accept: &dyn Fn(&Written) -> Result<(), String>,
+) -> Result<Written, WriteError> {
+    let io = |source| WriteError::Io { path: path.to_path_buf(), source };
+    let tmp = temp_beside(path, ".onnx.part").map_err(io)?;
+    let written = encode_graph(graph, source, tmp.as_file())?;
+    accept(&written).map_err(WriteError::Rejected)?;
+    persist(tmp, path).map_err(io)?;
+    Ok(written)
 }
 
 /// Like [`write_file`], but `accept` sees what was written before the file is put in place;
@@ -55,12 +75,12 @@ pub fn write_file_checked(
     path: &Path,
     accept: &dyn Fn(&Written) -> Result<(), String>,
 ) -> Result<Written, WriteError> {
-    let io = |source| WriteError::Io { path: path.to_path_buf(), source };
-    let tmp = temp_beside(path, ".onnx.part").map_err(io)?;
-    let written = encode(model, source, tmp.as_file())?;
-    accept(&written).map_err(WriteError::Rejected)?;
-    persist(tmp, path).map_err(io)?;
-    Ok(written)
+    write_graph_checked(&graph_of(model)?, source, path, accept)
+}
+
+/// The IR of a builder's model; the writer serializes every model through it.
+fn graph_of(model: &Model) -> Result<Graph, WriteError> {
+    Graph::from_model(model).map_err(|e| WriteError::Inconsistent(e.to_string()))
 }
 
 /// A temporary file in `path`'s folder (so that the final rename stays on one file system).
@@ -99,6 +119,11 @@ pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> std::io::Result<()>
 /// the bytes (weights drawn or read, converted, hashed as canonical weights), the other hashes
 /// the file bytes and writes them. Buffers go round between them, so memory stays bounded.
 pub fn encode<W: Write + Send>(model: &Model, source: &dyn WeightSource, out: W) -> Result<Written, WriteError> {
+    encode_graph(&graph_of(model)?, source, out)
+}
+
+/// Encodes an IR graph; see [`encode`].
+pub fn encode_graph<W: Write + Send>(graph: &Graph, source: &dyn WeightSource, out: W) -> Result<Written, WriteError> {
     let (to_writer, from_producer) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
     let (to_producer, recycled) = mpsc::sync_channel::<Vec<u8>>(BUFFERS + 1);
     for _ in 0..BUFFERS {
@@ -121,7 +146,7 @@ pub fn encode<W: Write + Send>(model: &Model, source: &dyn WeightSource, out: W)
             Ok((total, hex(&hasher.finalize())))
         });
         let mut sink = ChunkSink { current: Vec::with_capacity(CHUNK_BYTES), to_writer, recycled };
-        let produced = produce(model, source, &mut sink);
+        let produced = produce(graph, source, &mut sink);
         let sent = produced.is_ok() && sink.flush().is_ok();
         drop(sink);
         let written = writer.join().unwrap_or_else(|_| Err(std::io::Error::other("writer thread panicked")));
@@ -130,14 +155,15 @@ pub fn encode<W: Write + Send>(model: &Model, source: &dyn WeightSource, out: W)
             (Err(e), _) => Err(e),
             (Ok(_), Err(e)) => Err(io(e)),
             (Ok(_), Ok(_)) if !sent => Err(io(std::io::Error::other("writer stopped early"))),
-            (Ok(weights_sha256), Ok((bytes, sha256))) => Ok(Written { bytes, sha256, weights_sha256 }),
+            (Ok(p), Ok((bytes, sha256))) => {
+                Ok(Written { bytes, sha256, weights_sha256: p.weights_sha256, fp16: p.stats })
+            }
         }
     })
 }
 
 /// Buffers in flight between the two threads.
 const BUFFERS: usize = 3;
-const CHUNK_BYTES: usize = CHUNK * 4;
 
 /// Collects bytes into chunk-sized buffers and hands full ones to the writer thread.
 struct ChunkSink {
@@ -168,42 +194,15 @@ impl ChunkSink {
         }
         Ok(())
     }
-
-    /// Appends `values` as little-endian f32 bytes, splitting across chunks as needed.
-    fn write_f32(&mut self, values: &[f32], hasher: &mut Sha256) -> std::io::Result<()> {
-        let mut values = values;
-        while !values.is_empty() {
-            let room = (CHUNK_BYTES - self.current.len()) / 4;
-            if room == 0 {
-                self.flush()?;
-                continue;
-            }
-            let n = room.min(values.len());
-            let start = self.current.len();
-            self.current.extend(values[..n].iter().flat_map(|x| x.to_le_bytes()));
-            hasher.update(&self.current[start..]);
-            values = &values[n..];
-            if self.current.len() + 4 > CHUNK_BYTES {
-                self.flush()?;
-            }
-        }
-        Ok(())
-    }
 }
 
-/// Produces the whole file's bytes into `sink`; returns the canonical weights' SHA-256.
-fn produce(model: &Model, source: &dyn WeightSource, sink: &mut ChunkSink) -> Result<String, WriteError> {
+/// Produces the whole file's bytes into `sink`; returns the canonical weights' SHA-256 and
+/// what streaming the tensors observed (fp16 saturations).
+fn produce(graph: &Graph, source: &dyn WeightSource, sink: &mut ChunkSink) -> Result<Produced, WriteError> {
     let io = |source| WriteError::Io { path: PathBuf::from("<stream>"), source };
-    let proto = &model.proto;
+    let proto = graph.skeleton();
     let empty = GraphProto::default();
-    let graph = proto.graph.as_ref().unwrap_or(&empty);
-    if graph.initializer.len() != model.params.len() {
-        return Err(WriteError::Inconsistent(format!(
-            "{} initializers, {} params",
-            graph.initializer.len(),
-            model.params.len()
-        )));
-    }
+    let g = proto.graph.as_ref().unwrap_or(&empty);
 
     // prost writes fields in tag order: ModelProto's 1–6, then graph (7), then the rest.
     let head = ModelProto {
@@ -216,46 +215,48 @@ fn produce(model: &Model, source: &dyn WeightSource, sink: &mut ChunkSink) -> Re
         ..Default::default()
     }
     .encode_to_vec();
-    let graph_head =
-        GraphProto { node: graph.node.clone(), name: graph.name.clone(), ..Default::default() }.encode_to_vec();
-    let graph_tail = GraphProto { node: vec![], name: None, initializer: vec![], ..graph.clone() }.encode_to_vec();
-    let tensors: Vec<TensorPlan> =
-        graph.initializer.iter().zip(&model.params).map(|(t, p)| TensorPlan::new(t, p)).collect::<Result<_, _>>()?;
+    let graph_head = GraphProto { node: g.node.clone(), name: g.name.clone(), ..Default::default() }.encode_to_vec();
+    let graph_tail = GraphProto { node: vec![], name: None, initializer: vec![], ..g.clone() }.encode_to_vec();
+    let plans: Vec<TensorPlan> = graph.tensors.iter().map(TensorPlan::new).collect();
     let graph_len = graph_head.len()
-        + tensors.iter().map(|t| 1 + encoded_len_varint(t.len as u64) + t.len).sum::<usize>()
+        + plans.iter().map(|t| 1 + encoded_len_varint(t.len as u64) + t.len).sum::<usize>()
         + graph_tail.len();
 
     sink.write_all(&head).map_err(io)?;
     sink.write_all(&key_len(TAG_MODEL_GRAPH, graph_len)).map_err(io)?;
     sink.write_all(&graph_head).map_err(io)?;
     let mut weights = Sha256::new();
-    let mut buf = vec![0f32; CHUNK];
-    for (plan, param) in tensors.iter().zip(&model.params) {
+    let mut stats = StreamStats::default();
+    for (plan, tensor) in plans.iter().zip(&graph.tensors) {
         sink.write_all(&key_len(TAG_GRAPH_INITIALIZER, plan.len)).map_err(io)?;
         sink.write_all(&plan.header).map_err(io)?;
-        if let Some(data_len) = plan.streamed {
-            sink.write_all(&key_len(TAG_TENSOR_RAW_DATA, data_len)).map_err(io)?;
-            let n = param.numel();
-            let mut offset = 0;
-            while offset < n {
-                let len = CHUNK.min(n - offset);
-                source.fill(param, offset, &mut buf[..len])?;
-                sink.write_f32(&buf[..len], &mut weights).map_err(io)?;
-                offset += len;
+        sink.write_all(&key_len(TAG_TENSOR_RAW_DATA, plan.data)).map_err(io)?;
+        // The canonical weights are every weight and buffer as stored, in graph order.
+        let hashed = tensor.kind != ParamKind::Constant;
+        let mut put = |bytes: &[u8]| {
+            if hashed {
+                weights.update(bytes);
             }
-        }
+            sink.write_all(bytes)
+        };
+        tensor.data.stream(source, tensor.numel(), &mut put, &mut stats).map_err(|e| match e {
+            StreamError::Io(e) => io(e),
+            StreamError::Weights(e) => WriteError::Weights(e),
+            StreamError::Short => {
+                WriteError::Inconsistent(format!("data of `{}` is shorter than its shape", tensor.name))
+            }
+        })?;
     }
     sink.write_all(&graph_tail).map_err(io)?;
 
     let weights_sha256 = hex(&weights.finalize());
-    let mut meta = proto.metadata_props.clone();
-    meta.extend(
-        source
-            .describe()
-            .into_iter()
-            .chain([("weights.sha256".to_string(), weights_sha256.clone())])
-            .map(|(key, value)| StringStringEntryProto { key: Some(key), value: Some(value) }),
-    );
+    let mut meta = graph.metadata.clone();
+    for (key, value) in source.describe().into_iter().chain([("weights.sha256".to_string(), weights_sha256.clone())]) {
+        match meta.iter_mut().find(|(k, _)| *k == key) {
+            Some(e) => e.1 = value,
+            None => meta.push((key, value)),
+        }
+    }
     let tail = ModelProto {
         ir_version: None,
         producer_name: None,
@@ -264,36 +265,42 @@ fn produce(model: &Model, source: &dyn WeightSource, sink: &mut ChunkSink) -> Re
         model_version: None,
         doc_string: None,
         graph: None,
-        metadata_props: meta,
-        ..proto.clone()
+        metadata_props: meta
+            .into_iter()
+            .map(|(key, value)| StringStringEntryProto { key: Some(key), value: Some(value) })
+            .collect(),
+        ..proto
     }
     .encode_to_vec();
     sink.write_all(&tail).map_err(io)?;
-    Ok(weights_sha256)
+    Ok(Produced { weights_sha256, stats })
 }
 
-/// One initializer's encoding: the prost-encoded fields before `raw_data`, and the length of
-/// the raw data that follows them (None for constants, whose header holds their data).
+struct Produced {
+    weights_sha256: String,
+    stats: StreamStats,
+}
+
+/// One initializer's encoding: the prost-encoded fields before `raw_data` (dims, data_type,
+/// name: tags 1, 2 and 8, all below raw_data's 9), and the length of the raw data after them.
 struct TensorPlan {
     header: Vec<u8>,
-    streamed: Option<usize>,
+    data: usize,
     len: usize,
 }
 
 impl TensorPlan {
-    fn new(t: &TensorProto, p: &Param) -> Result<Self, WriteError> {
-        if t.name.as_deref() != Some(p.name.as_str()) {
-            return Err(WriteError::Inconsistent(p.name.clone()));
+    fn new(t: &Tensor) -> Self {
+        let header = TensorProto {
+            dims: t.dims.iter().map(|&d| d as i64).collect(),
+            data_type: Some(t.dtype().onnx() as i32),
+            name: Some(t.name.clone()),
+            ..Default::default()
         }
-        if p.kind == ParamKind::Constant {
-            let header = t.encode_to_vec();
-            let len = header.len();
-            return Ok(TensorPlan { header, streamed: None, len });
-        }
-        let header = TensorProto { raw_data: None, ..t.clone() }.encode_to_vec();
-        let data = p.numel() * 4;
+        .encode_to_vec();
+        let data = t.byte_len();
         let len = header.len() + 1 + encoded_len_varint(data as u64) + data;
-        Ok(TensorPlan { header, streamed: Some(data), len })
+        TensorPlan { header, data, len }
     }
 }
 
@@ -312,7 +319,7 @@ pub fn hex(bytes: &[u8]) -> String {
 pub(crate) mod tests {
     use super::*;
     use crate::ops::{BatchNorm, Conv, Dropout, Flatten, Linear, Relu};
-    use crate::{Batch, Net, Opset, Seeded, WeightError, image};
+    use crate::{Batch, Net, Opset, Param, Seeded, WeightError, image};
 
     /// A small network with every kind of initializer (weights, BatchNorm buffers, a constant).
     pub(crate) fn small_model() -> Model {
