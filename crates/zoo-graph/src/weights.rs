@@ -65,3 +65,18 @@ impl WeightSource for Seeded {
         Ok(())
     }
 }
+
+/// No weights at all: for graphs whose every tensor holds its own bytes (a model read from a
+/// file). Asking it for a parameter is an internal error, reported as one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoWeights;
+
+impl WeightSource for NoWeights {
+    fn describe(&self) -> Vec<(String, String)> {
+        vec![]
+    }
+
+    fn fill(&self, param: &Param, _: usize, _: &mut [f32]) -> Result<(), WeightError> {
+        Err(WeightError::Param { name: param.name.clone(), reason: "no weight source for a graph read from a file".into() })
+    }
+}

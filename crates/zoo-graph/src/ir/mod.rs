@@ -13,6 +13,7 @@
 //! writer that build on this (issue 7) are not written yet.
 
 pub mod data;
+pub mod read;
 
 use std::collections::{HashMap, HashSet};
 
