@@ -19,6 +19,7 @@ mod model;
 pub mod ops;
 mod opset;
 mod param;
+pub mod passes;
 pub mod prng;
 pub mod proto_util;
 pub mod receptive_field;

@@ -77,6 +77,9 @@ impl WeightSource for NoWeights {
     }
 
     fn fill(&self, param: &Param, _: usize, _: &mut [f32]) -> Result<(), WeightError> {
-        Err(WeightError::Param { name: param.name.clone(), reason: "no weight source for a graph read from a file".into() })
+        Err(WeightError::Param {
+            name: param.name.clone(),
+            reason: "no weight source for a graph read from a file".into(),
+        })
     }
 }

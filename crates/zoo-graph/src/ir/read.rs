@@ -114,7 +114,8 @@ fn read_tensor(t: TensorProto, kind: ParamKind) -> Result<Tensor, ReadError> {
     let name = t.name.clone().unwrap_or_default();
     let fail = |reason: String| ReadError::Tensor { name: name.clone(), reason };
     let code = t.data_type.unwrap_or(0);
-    let dtype = DType::from_onnx(code).ok_or_else(|| fail(format!("element type {code} is not float, float16 or int64")))?;
+    let dtype =
+        DType::from_onnx(code).ok_or_else(|| fail(format!("element type {code} is not float, float16 or int64")))?;
     if t.data_location == Some(DataLocation::External as i32) || !t.external_data.is_empty() {
         return Err(fail("external data is not read by zoo's reader yet; load and re-save the model with its data inline (onnx.save(..., save_as_external_data=False))".into()));
     }
@@ -151,7 +152,9 @@ fn constant(n: &NodeProto, node: &str) -> Result<Tensor, ReadError> {
             let t = a.t.clone().ok_or_else(|| fail("`value` holds no tensor"))?;
             return Ok(Tensor { name: output.clone(), ..read_tensor(t, ParamKind::Constant)? });
         }
-        Some("value_ints") => (vec![a.ints.len()], TensorData::bytes(DType::I64, a.ints.iter().flat_map(|x| x.to_le_bytes()).collect())),
+        Some("value_ints") => {
+            (vec![a.ints.len()], TensorData::bytes(DType::I64, a.ints.iter().flat_map(|x| x.to_le_bytes()).collect()))
+        }
         Some("value_int") => (vec![], TensorData::bytes(DType::I64, a.i.unwrap_or(0).to_le_bytes().to_vec())),
         Some("value_floats") => (vec![a.floats.len()], TensorData::f32s(&a.floats)),
         Some("value_float") => (vec![], TensorData::f32s(&[a.f.unwrap_or(0.0)])),
@@ -168,7 +171,11 @@ fn classify(tensors: &mut [Tensor], nodes: &[Node]) {
             .iter()
             .flat_map(|n| {
                 let def = ops::lookup(&n.op);
-                n.inputs.iter().enumerate().filter(|(_, i)| **i == t.name).map(move |(k, _)| def.map_or(Role::Data, |d| (d.role)(k)))
+                n.inputs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| **i == t.name)
+                    .map(move |(k, _)| def.map_or(Role::Data, |d| (d.role)(k)))
             })
             .collect();
         t.kind = if t.dtype() == DType::I64 {

@@ -1,0 +1,77 @@
+//! The compiler's passes: each rewrites an [`ir::Graph`](crate::ir::Graph) in place and says
+//! what it changed and what it left alone, and why. One pass per file; each file opens with
+//! what it rewrites, its numeric effect and the oracle its tests use.
+//!
+//! Weight-rewriting passes compose [`TensorData`](crate::ir::TensorData) recipes instead of
+//! computing weights, so an export stays streaming after them: the folded values are produced
+//! while the writer streams the file.
+
+mod fold_batch_norm;
+mod remove_identity;
+
+pub use fold_batch_norm::FoldBatchNorm;
+pub use remove_identity::RemoveIdentity;
+
+use crate::error::WeightError;
+use crate::ir::Graph;
+use crate::weights::WeightSource;
+
+/// What one pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassReport {
+    pub pass: &'static str,
+    /// One line per rewrite (`bn1 → conv1`).
+    pub changed: Vec<String>,
+    /// Nodes the pass could have rewritten but left, each with the reason.
+    pub kept: Vec<(String, String)>,
+}
+
+/// Why a pass could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum PassError {
+    #[error("pass {pass}: {source}")]
+    Weights {
+        pass: &'static str,
+        #[source]
+        source: WeightError,
+    },
+    #[error("after the passes: {0}")]
+    Graph(#[from] crate::GraphError),
+}
+
+/// A graph rewrite.
+pub trait Pass {
+    /// The name recorded in the compiled file's metadata (`zoo.passes`).
+    fn name(&self) -> &'static str;
+    /// Rewrites `graph`; `source` gives the values of tensors that are builder parameters.
+    fn run(&self, graph: &mut Graph, source: &dyn WeightSource) -> Result<PassReport, PassError>;
+}
+
+/// `--optimize`: what torch.onnx.export does to an eval-mode model — Dropout and Identity
+/// gone, BatchNorm folded into the convolution before it.
+pub fn optimize() -> Vec<Box<dyn Pass>> {
+    vec![Box::new(RemoveIdentity), Box::new(FoldBatchNorm)]
+}
+
+/// Runs `passes` in order, then drops the tensors nothing reads any more and recomputes the
+/// intermediate types. Records the passes in `metadata_props` (`zoo.passes`, appended to any
+/// earlier compilation's).
+pub fn run(
+    graph: &mut Graph,
+    passes: &[Box<dyn Pass>],
+    source: &dyn WeightSource,
+) -> Result<Vec<PassReport>, PassError> {
+    let mut reports = Vec::new();
+    for p in passes {
+        reports.push(p.run(graph, source)?);
+    }
+    graph.drop_unused_tensors();
+    graph.infer()?;
+    let names: Vec<&str> = passes.iter().map(|p| p.name()).collect();
+    let applied = match graph.meta("zoo.passes") {
+        Some(before) if !before.is_empty() => format!("{before},{}", names.join(",")),
+        _ => names.join(","),
+    };
+    graph.set_meta("zoo.passes", applied);
+    Ok(reports)
+}
