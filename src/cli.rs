@@ -32,6 +32,8 @@ pub enum Command {
     Weights(WeightsArgs),
     /// Latency and throughput of a model on one runtime.
     Bench(BenchArgs),
+    /// Rewrite an ONNX file with the compiler's passes (zoo's own files or other exporters').
+    Compile(CompileArgs),
     /// Run an ONNX file on TensorProto inputs (`input_0.pb` …) and write `output_0.pb` ….
     Run(RunArgs),
 }
@@ -91,9 +93,35 @@ pub struct ExportArgs {
     pub weights: Option<PathBuf>,
     #[command(flatten)]
     pub zoo: ZooArg,
-    /// Output file (default: <model>-<variant>-opset<N>.onnx).
+    /// Output file (default: <model>-<variant>-opset<N>.onnx, `-optimized` before the
+    /// extension with --optimize).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub passes: PassArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which compiler passes to apply.
+#[derive(Debug, Args, Clone)]
+pub struct PassArgs {
+    /// Remove Dropout and Identity and fold BatchNorm into the Conv or Gemm before it, where
+    /// that is exact (what torch.onnx.export does to an eval-mode model).
+    #[arg(long)]
+    pub optimize: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// The ONNX file to compile.
+    pub input: PathBuf,
+    /// The compiled file (must differ from the input).
+    #[arg(short, long)]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub passes: PassArgs,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

@@ -1,12 +1,14 @@
 //! `zoo export MODEL`: build the graph, stream the weights (seeded, or from `--weights`) into
 //! the file, check the result against the variant's manifest before it is put in place, report.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde_json::json;
 use zoo_artifacts::ZooDir;
-use zoo_graph::write::{Written, write_file_checked};
+use zoo_graph::ir::Graph;
+use zoo_graph::passes::{self, PassReport};
+use zoo_graph::write::{Written, weights_sha256, write_file_checked, write_graph_checked};
 use zoo_graph::{Batch, Seeded, WeightSource};
 
 use crate::cli::ExportArgs;
@@ -16,10 +18,11 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     let (family, variant) = zoo_models::find(&args.model, args.build.variant.as_deref())?;
     let options = args.build.options(args.batch.value);
     let model = zoo_models::build(family.name, Some(variant.name), &options)?;
-    let path = args
-        .output
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("{}-{}-opset{}.onnx", family.name, variant.name, options.opset)));
+    let optimize = args.passes.optimize;
+    let path = args.output.clone().unwrap_or_else(|| {
+        let suffix = if optimize { "-optimized" } else { "" };
+        PathBuf::from(format!("{}-{}-opset{}{suffix}.onnx", family.name, variant.name, options.opset))
+    });
 
     let zoo = ZooDir::locate(args.zoo.zoo_dir.as_deref());
     let manifest = match zoo.load(family.name, variant.name) {
@@ -53,17 +56,41 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     let default_graph = options.batch == Batch::Dynamic
         && options.softmax.is_none_or(|s| s == variant.softmax)
         && !options.with_preprocess;
-    let accept = |w: &Written| -> Result<(), String> {
-        if let (Some(claimed), Some(file)) = (&claimed, &args.weights)
-            && *claimed != w.weights_sha256
-        {
-            return Err(format!(
-                "checksum mismatch: the tensors of {} hash to {}, the file records {claimed} ({}): the weights file is corrupted",
+    let corrupted = |actual: &str| -> Result<(), String> {
+        match (&claimed, &args.weights) {
+            (Some(claimed), Some(file)) if claimed != actual => Err(format!(
+                "checksum mismatch: the tensors of {} hash to {actual}, the file records {claimed} ({}): the weights file is corrupted",
                 file.display(),
-                w.weights_sha256,
                 zoo_weights::CLAIMED_SHA256_KEY
-            ));
+            )),
+            _ => Ok(()),
         }
+    };
+    let pinned = manifest.as_ref().filter(|m| seeded_default && args.seed == m.weights.seed);
+    if optimize {
+        let chosen = super::compile::selected(&args.passes)?;
+        let mut graph = Graph::from_model(&model)?;
+        let reports = passes::run(&mut graph, &chosen, source).context("compilation failed")?;
+        // The reference's weights: pinned by the manifest, or hashed from the source (one
+        // extra pass over the weights, without writing them).
+        let reference_weights = match pinned {
+            Some(m) => m.weights.sha256.clone(),
+            None => weights_sha256(&model, source)?,
+        };
+        corrupted(&reference_weights).map_err(anyhow::Error::msg)?;
+        super::compile::record(
+            &mut graph,
+            &[
+                ("zoo.reference", format!("{}/{}", family.name, variant.name)),
+                ("zoo.reference.weights.sha256", reference_weights),
+            ],
+        );
+        let written = write_graph_checked(&graph, source, &path, &|_| Ok(()))
+            .with_context(|| format!("export of {}", path.display()))?;
+        return print(args, &path, family, variant, &options, &model, &written, Some(&reports), false);
+    }
+    let accept = |w: &Written| -> Result<(), String> {
+        corrupted(&w.weights_sha256)?;
         let Some(m) = &manifest else { return Ok(()) };
         let mismatch = |what: &str, actual: &str, expected: &str| {
             format!(
@@ -83,14 +110,33 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     };
     let written =
         write_file_checked(&model, source, &path, &accept).with_context(|| format!("export of {}", path.display()))?;
+    let checked = manifest.is_some() && seeded_default && args.seed == 0;
+    print(args, &path, family, variant, &options, &model, &written, None, checked)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn print(
+    args: &ExportArgs,
+    path: &Path,
+    family: &zoo_models::Family,
+    variant: &zoo_models::Variant,
+    options: &zoo_models::Options,
+    model: &zoo_graph::Model,
+    written: &Written,
+    reports: Option<&[PassReport]>,
+    checked: bool,
+) -> anyhow::Result<()> {
     if args.json {
-        let out = json!({
+        let mut out = json!({
             "path": path, "model": family.name, "variant": variant.name, "opset": options.opset.version(),
             "bytes": written.bytes, "sha256": written.sha256, "weights_sha256": written.weights_sha256,
             "params": model.trainable_count(),
             "weights": match &args.weights { Some(f) => json!({"file": f}), None => json!({"seed": args.seed}) },
-            "checked_against_manifest": manifest.is_some() && seeded_default && args.seed == 0,
+            "checked_against_manifest": checked,
         });
+        if let Some(r) = reports {
+            out["passes"] = super::compile::reports_json(r);
+        }
         outln!("{out}")?;
     } else {
         outln!("{}", path.display())?;
@@ -99,6 +145,9 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         match &args.weights {
             Some(f) => outln!("  weights  {}, sha256 {}", f.display(), written.weights_sha256)?,
             None => outln!("  weights  seed {}, sha256 {}", args.seed, written.weights_sha256)?,
+        }
+        if let Some(r) = reports {
+            out!("{}", super::compile::render_reports(r))?;
         }
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 mod bench;
+mod compile;
 mod export;
 mod fixed_batch;
 mod inspect;
@@ -35,6 +36,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Manifests(args) => manifests::run(&args),
         Command::Weights(args) => weights::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Compile(args) => compile::run(&args),
         Command::Run(args) => run::run(&args),
     }
 }

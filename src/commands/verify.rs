@@ -161,7 +161,9 @@ fn file_subject(zoo: &ZooDir, path: &Path) -> anyhow::Result<Subject> {
     let dims =
         dims.with_context(|| format!("input `{name}` {} has symbolic dimensions past the batch", info.shape_string()))?;
     let meta = |k: &str| a.metadata.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-    let manifest = match (meta("model"), meta("variant"), meta("weights.sha256")) {
+    // A compiled file computes what its reference computes: the reference's golden data applies.
+    let reference_weights = meta("zoo.reference.weights.sha256").or_else(|| meta("weights.sha256"));
+    let manifest = match (meta("model"), meta("variant"), reference_weights) {
         (Some(m), Some(v), Some(sha)) => zoo.load(&m, &v).ok().filter(|man| {
             man.weights.sha256 == sha
                 && a.outputs.first().is_some_and(|(n, t)| {

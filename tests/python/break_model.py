@@ -2,6 +2,7 @@
 
     break_model.py IN OUT --add-to TENSOR DELTA   # every element of an initializer + DELTA
     break_model.py IN OUT --lrn-alpha NODE ALPHA  # an LRN node's alpha replaced
+    break_model.py IN OUT --op-type NODE OP       # a node's op_type replaced (checker not run)
 
 Prints {"ok": true, "changed": ...} as JSON.
 """
@@ -29,6 +30,9 @@ def main() -> int:
         for a in node.attribute:
             if a.name == "alpha":
                 a.f = float(value)
+    elif mode == "--op-type":
+        node = next(n for n in model.graph.node if n.name == name)
+        node.op_type = value
     else:
         raise SystemExit(f"unknown mode {mode}")
     onnx.save(model, dst)

@@ -304,6 +304,28 @@ impl TensorPlan {
     }
 }
 
+/// The canonical weights' SHA-256 of `model` with weights from `source`, without writing
+/// anything: what [`write_file`] would record as `weights.sha256` (a compiled file records its
+/// reference's this way).
+pub fn weights_sha256(model: &Model, source: &dyn WeightSource) -> Result<String, WriteError> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0f32; CHUNK_BYTES / 4];
+    let mut bytes = Vec::with_capacity(CHUNK_BYTES);
+    for p in model.params.iter().filter(|p| p.kind != ParamKind::Constant) {
+        let n = p.numel();
+        let mut offset = 0;
+        while offset < n {
+            let len = buf.len().min(n - offset);
+            source.fill(p, offset, &mut buf[..len])?;
+            bytes.clear();
+            bytes.extend(buf[..len].iter().flat_map(|x| x.to_le_bytes()));
+            hasher.update(&bytes);
+            offset += len;
+        }
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
 fn key_len(key: u64, len: usize) -> Vec<u8> {
     let mut b = Vec::with_capacity(16);
     encode_varint(key, &mut b);
@@ -365,6 +387,7 @@ pub(crate) mod tests {
         assert_eq!(written.bytes, expected.len() as u64);
         assert_eq!(written.sha256, hex(&Sha256::digest(&expected)));
         assert_eq!(written.weights_sha256, weights_sha);
+        assert_eq!(weights_sha256(&model, &source).unwrap(), weights_sha);
         assert_eq!(ModelProto::decode(streamed.as_slice()).unwrap(), whole);
     }
 

@@ -1,0 +1,105 @@
+//! `zoo compile IN.onnx -o OUT.onnx --optimize`: read an ONNX file (zoo's or another
+//! exporter's) into the IR, run the passes, and write the result atomically, its provenance in
+//! `metadata_props`: the passes, zoo's version and the input file's SHA-256. `zoo export
+//! --optimize` shares the pass selection, the provenance and the report.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use zoo_graph::ir::{Graph, read::read_model};
+use zoo_graph::passes::{self, Pass, PassReport};
+use zoo_graph::weights::NoWeights;
+use zoo_graph::write::{Written, hex, write_graph_checked};
+use zoo_proto::{Message, ModelProto};
+
+use crate::cli::{CompileArgs, PassArgs};
+use crate::format::bytes;
+
+pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
+    let chosen = selected(&args.passes)?;
+    let (input, output) = (&args.input, &args.output);
+    if output.exists() && std::fs::canonicalize(output).ok() == std::fs::canonicalize(input).ok() {
+        bail!("the output {} is the input file: write the compiled model to another path", output.display());
+    }
+    let raw = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
+    let sha256 = hex(&Sha256::digest(&raw));
+    let proto = ModelProto::decode(raw.as_slice())
+        .map_err(|e| anyhow::anyhow!("{} is not an ONNX model (protobuf decoding failed: {e})", input.display()))?;
+    drop(raw);
+    let mut graph = read_model(proto).with_context(|| format!("{} cannot be compiled", input.display()))?;
+    // The fp32 reference of everything downstream: the first uncompiled file's weights.
+    let reference_weights =
+        graph.meta("zoo.reference.weights.sha256").or(graph.meta("weights.sha256")).map(str::to_string);
+    let reports = passes::run(&mut graph, &chosen, &NoWeights).context("compilation failed")?;
+    let mut reference = vec![("zoo.reference.sha256", sha256)];
+    if let Some(w) = reference_weights {
+        reference.push(("zoo.reference.weights.sha256", w));
+    }
+    record(&mut graph, &reference);
+    let written = write_graph_checked(&graph, &NoWeights, output, &|_| Ok(()))
+        .with_context(|| format!("compilation of {}", input.display()))?;
+    print(output, &written, &reports, args.json)
+}
+
+/// The passes the options ask for, in order.
+pub(crate) fn selected(args: &PassArgs) -> anyhow::Result<Vec<Box<dyn Pass>>> {
+    let mut chosen = Vec::new();
+    if args.optimize {
+        chosen.extend(passes::optimize());
+    }
+    if chosen.is_empty() {
+        bail!("no pass chosen: add --optimize");
+    }
+    Ok(chosen)
+}
+
+/// Records zoo's version and the reference the compiled file must compute the same as.
+pub(crate) fn record(graph: &mut Graph, reference: &[(&str, String)]) {
+    graph.set_meta("zoo.version", env!("CARGO_PKG_VERSION"));
+    for (k, v) in reference {
+        graph.set_meta(k, v.clone());
+    }
+}
+
+pub(crate) fn reports_json(reports: &[PassReport]) -> serde_json::Value {
+    reports
+        .iter()
+        .map(|r| {
+            json!({
+                "pass": r.pass,
+                "changed": r.changed,
+                "kept": r.kept.iter().map(|(node, why)| json!({"node": node, "why": why})).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
+/// One line per pass, then every node a pass left and why.
+pub(crate) fn render_reports(reports: &[PassReport]) -> String {
+    let mut out = String::new();
+    for r in reports {
+        out += &format!("  {:<16} {} rewritten, {} kept\n", r.pass, r.changed.len(), r.kept.len());
+        for (node, why) in &r.kept {
+            out += &format!("    kept {node}: {why}\n");
+        }
+    }
+    out
+}
+
+fn print(path: &Path, written: &Written, reports: &[PassReport], json: bool) -> anyhow::Result<()> {
+    if json {
+        let out = json!({
+            "path": path, "bytes": written.bytes, "sha256": written.sha256,
+            "weights_sha256": written.weights_sha256, "passes": reports_json(reports),
+        });
+        outln!("{out}")?;
+    } else {
+        outln!("{}", path.display())?;
+        outln!("  size     {} bytes ({})", written.bytes, bytes(written.bytes))?;
+        outln!("  sha256   {}", written.sha256)?;
+        out!("{}", render_reports(reports))?;
+    }
+    Ok(())
+}

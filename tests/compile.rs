@@ -1,0 +1,130 @@
+//! The compiler: `zoo export --optimize` and `zoo compile --optimize`, checked by tools zoo did
+//! not write (`tests/python/check_compiled.py`: onnx's full checker and strict shape inference,
+//! ONNX Runtime on the unfolded reference with every optimization off, ONNX Runtime's own
+//! BatchNorm fold), by `zoo verify` against the reference's golden data, and for byte-for-byte
+//! reproducibility.
+
+use std::path::Path;
+
+use crate::support::{fails_with, json, ok, python_check, sha256_file, zoo};
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Exports `model`/`variant` plain and `--optimize`, compiles the plain file, and checks both
+/// compiled files. Returns the optimize export's JSON report.
+fn compile_variant(model: &str, variant: &str, bn_left: usize) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, optimized, compiled) =
+        (dir.path().join("plain.onnx"), dir.path().join("opt.onnx"), dir.path().join("compiled.onnx"));
+    ok(zoo(&["export", model, "--variant", variant, "-o", p(&plain)]));
+    let report = json(zoo(&["export", model, "--variant", variant, "--optimize", "-o", p(&optimized), "--json"]));
+    let c = json(zoo(&["compile", p(&plain), "-o", p(&compiled), "--optimize", "--json"]));
+    // Export-then-compile and export --optimize make the same tensors and the same graph; only
+    // the provenance differs (model/variant vs the input file's SHA-256).
+    assert_eq!(c["weights_sha256"], report["weights_sha256"], "{c}\n{report}");
+    assert_eq!(c["passes"], report["passes"]);
+    let bn = bn_left.to_string();
+    for file in [&optimized, &compiled] {
+        let r = python_check("check_compiled.py", &[p(file), "--reference", p(&plain), "--expect-bn", &bn]);
+        assert_eq!(r["ok"], true, "{r}");
+        // zoo verify applies the reference's golden data to the compiled file.
+        let v = json(zoo(&["verify", p(file), "--json"]));
+        let v = &v[0];
+        assert_eq!(v["pass"], true, "{v}");
+        let golden = v["comparisons"].as_array().unwrap().iter().filter(|c| c["against"] != "ort/cpu").count();
+        assert_eq!(golden, 2, "ort and tract both compared with golden data: {v}");
+    }
+    report
+}
+
+fn pass<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["passes"].as_array().unwrap().iter().find(|p| p["pass"] == name).unwrap()
+}
+
+#[test]
+fn resnet18_folds_all_twenty_batch_norms() {
+    let r = compile_variant("resnet18", "v1.5", 0);
+    assert_eq!(pass(&r, "fold-batch-norm")["changed"].as_array().unwrap().len(), 20, "{r}");
+    assert_eq!(pass(&r, "fold-batch-norm")["kept"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn googlenet_torchvision_folds_every_batch_norm_and_drops_dropout() {
+    let r = compile_variant("googlenet", "torchvision", 0);
+    // 57 BasicConv2d blocks (conv + BatchNorm each) in torchvision's GoogLeNet without aux heads.
+    assert_eq!(pass(&r, "fold-batch-norm")["changed"].as_array().unwrap().len(), 57, "{r}");
+    assert_eq!(pass(&r, "remove-identity")["changed"].as_array().unwrap().len(), 1, "{r}");
+}
+
+/// alexnet/bn puts BatchNorm after ReLU and pooling: nothing folds exactly, and each one is
+/// reported with the op it follows. Its three Dropouts go.
+#[test]
+fn alexnet_bn_keeps_its_batch_norms_and_says_why() {
+    let r = compile_variant("alexnet", "bn", 8);
+    let fold = pass(&r, "fold-batch-norm");
+    assert_eq!(fold["changed"].as_array().unwrap().len(), 0);
+    let kept = fold["kept"].as_array().unwrap();
+    assert_eq!(kept.len(), 8);
+    assert_eq!(kept[0]["node"], "bn1");
+    assert!(
+        kept[0]["why"].as_str().unwrap().contains("comes from MaxPool `pool1`, not from a Conv or Gemm"),
+        "{kept:?}"
+    );
+    assert_eq!(pass(&r, "remove-identity")["changed"].as_array().unwrap().len(), 3, "{r}");
+}
+
+#[test]
+fn compiled_files_are_byte_reproducible_and_record_their_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.onnx"), dir.path().join("b.onnx"));
+    ok(zoo(&["export", "resnet18", "--optimize", "-o", p(&a)]));
+    ok(zoo(&["export", "resnet18", "--optimize", "-o", p(&b)]));
+    assert_eq!(sha256_file(&a), sha256_file(&b));
+    let plain = dir.path().join("plain.onnx");
+    ok(zoo(&["export", "resnet18", "-o", p(&plain)]));
+    let (c, d) = (dir.path().join("c.onnx"), dir.path().join("d.onnx"));
+    ok(zoo(&["compile", p(&plain), "-o", p(&c), "--optimize"]));
+    ok(zoo(&["compile", p(&plain), "-o", p(&d), "--optimize"]));
+    assert_eq!(sha256_file(&c), sha256_file(&d));
+
+    let r = python_check("check_compiled.py", &[p(&c), "--reference", p(&plain), "--expect-bn", "0"]);
+    let (m, reference) = (&r["metadata"], &r["reference_metadata"]);
+    assert_eq!(m["zoo.passes"], "remove-identity,fold-batch-norm", "{r}");
+    assert_eq!(m["zoo.reference.sha256"], sha256_file(&plain).as_str());
+    assert_eq!(m["zoo.reference.weights.sha256"], reference["weights.sha256"]);
+    assert_ne!(m["weights.sha256"], reference["weights.sha256"], "the folded weights differ");
+    assert_eq!(m["zoo.version"], env!("CARGO_PKG_VERSION"));
+    let e = python_check("check_compiled.py", &[p(&a), "--reference", p(&plain)]);
+    assert_eq!(e["metadata"]["zoo.reference"], "resnet18/v1.5");
+    assert_eq!(e["metadata"]["zoo.reference.weights.sha256"], reference["weights.sha256"]);
+}
+
+#[test]
+fn bad_compile_inputs_fail_with_one_line_and_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.onnx");
+    ok(zoo(&["export", "alexnet", "--variant", "torchvision", "-o", p(&plain)]));
+    let out = dir.path().join("out.onnx");
+    let o = p(&out);
+
+    fails_with(zoo(&["compile", p(&plain), "-o", o]), "no pass chosen: add --optimize");
+    fails_with(zoo(&["compile", p(&plain), "-o", p(&plain), "--optimize"]), "is the input file");
+    fails_with(zoo(&["compile", "/no/such.onnx", "-o", o, "--optimize"]), "cannot read /no/such.onnx");
+
+    let truncated = dir.path().join("truncated.onnx");
+    let bytes = std::fs::read(&plain).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    fails_with(zoo(&["compile", p(&truncated), "-o", o, "--optimize"]), "is not an ONNX model");
+
+    let elu = dir.path().join("elu.onnx");
+    python_check("break_model.py", &[p(&plain), p(&elu), "--op-type", "features.1", "Elu"]);
+    fails_with(zoo(&["compile", p(&elu), "-o", o, "--optimize"]), "node `features.1`: op `Elu` is not supported");
+
+    fails_with(zoo(&["compile", p(&plain), "-o", "/no/such/dir/out.onnx", "--optimize"]), "cannot write");
+    assert!(!out.exists());
+    let names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| !n.starts_with(".zoo-")), "temporary files left: {names:?}");
+}
