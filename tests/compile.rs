@@ -128,3 +128,35 @@ fn bad_compile_inputs_fail_with_one_line_and_leave_nothing() {
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(names.iter().all(|n| !n.starts_with(".zoo-")), "temporary files left: {names:?}");
 }
+
+/// Files other tools wrote (`foreign_models.py`: torch.onnx.export's `x.view(n, -1)` chain with
+/// Constant nodes, a helper-made net with BatchNorm and a MatMul classifier, an ONNX Runtime
+/// optimized file with contrib ops): compiled, and checked against their originals.
+#[test]
+fn other_exporters_files_compile_and_compute_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    python_check("foreign_models.py", &[p(d)]);
+    let compile = |name: &str| {
+        let (src, out) = (d.join(format!("{name}.onnx")), d.join(format!("{name}.opt.onnx")));
+        let report = json(zoo(&["compile", p(&src), "-o", p(&out), "--optimize", "--json"]));
+        let check = python_check("check_compiled.py", &[p(&out), "--reference", p(&src), "--expect-bn", "0"]);
+        (report, check)
+    };
+    let (r, c) = compile("torch_style_dynamic");
+    let chains = pass(&r, "fold-shape-chains");
+    assert_eq!(chains["changed"], serde_json::json!(["/Reshape → Flatten(axis=1)"]), "{r}");
+    assert!(
+        !c["op_types"].as_array().unwrap().iter().any(|o| ["Shape", "Gather", "Concat"].contains(&o.as_str().unwrap()))
+    );
+    assert_eq!(c["metadata"]["zoo.passes"], "fold-shape-chains,remove-identity,fold-batch-norm");
+
+    let (r, _) = compile("matmul_classifier");
+    assert_eq!(pass(&r, "fold-batch-norm")["changed"], serde_json::json!(["bn → c1 (bias c1.b)"]), "{r}");
+
+    let src = d.join("ort_optimized.onnx");
+    fails_with(
+        zoo(&["compile", p(&src), "-o", p(&d.join("x.onnx")), "--optimize"]),
+        "node `c1` (FusedConv) is in domain `com.microsoft`",
+    );
+}

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use zoo_graph::ir::{Graph, read::read_model};
+use zoo_graph::ir::{Graph, read::read_model_report};
 use zoo_graph::passes::{self, Pass, PassReport};
 use zoo_graph::weights::NoWeights;
 use zoo_graph::write::{Written, hex, write_graph_checked};
@@ -28,11 +28,17 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
     let proto = ModelProto::decode(raw.as_slice())
         .map_err(|e| anyhow::anyhow!("{} is not an ONNX model (protobuf decoding failed: {e})", input.display()))?;
     drop(raw);
-    let mut graph = read_model(proto).with_context(|| format!("{} cannot be compiled", input.display()))?;
+    let (mut graph, read) =
+        read_model_report(proto).with_context(|| format!("{} cannot be compiled", input.display()))?;
     // The fp32 reference of everything downstream: the first uncompiled file's weights.
     let reference_weights =
         graph.meta("zoo.reference.weights.sha256").or(graph.meta("weights.sha256")).map(str::to_string);
-    let reports = passes::run(&mut graph, &chosen, &NoWeights).context("compilation failed")?;
+    let mut reports = passes::run(&mut graph, &chosen, &NoWeights).context("compilation failed")?;
+    if !read.changed.is_empty() {
+        reports.insert(0, read);
+        let applied = format!("fold-shape-chains,{}", graph.meta("zoo.passes").unwrap_or_default());
+        graph.set_meta("zoo.passes", applied);
+    }
     let mut reference = vec![("zoo.reference.sha256", sha256)];
     if let Some(w) = reference_weights {
         reference.push(("zoo.reference.weights.sha256", w));

@@ -9,11 +9,12 @@
 //! saturated and counted). Exports therefore stay streaming after any pass.
 //!
 //! [`Graph::from_model`] takes what `Net::finish` produced; [`Graph::skeleton`] gives back the
-//! `ModelProto` the streaming writer fills. The ONNX reader, the passes and the external-data
-//! writer that build on this (issue 7) are not written yet.
+//! `ModelProto` the streaming writer fills; [`read::read_model`] reads any ONNX file of the ops
+//! zoo knows into it, and [`crate::passes`] rewrite it.
 
 pub mod data;
 pub mod read;
+mod shape_chains;
 
 use std::collections::{HashMap, HashSet};
 

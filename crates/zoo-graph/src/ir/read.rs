@@ -2,7 +2,8 @@
 //! (torch.onnx.export's, the ONNX Model Zoo's).
 //!
 //! Spec: https://onnx.ai/onnx/repo-docs/IR.html. The reader accepts the default domain's ops
-//! zoo's builder knows (`ops::lookup`) and turns `Constant` nodes into initializers; every
+//! zoo's builder knows (`ops::lookup`), turns `Constant` nodes into initializers and folds the
+//! `Shape → Gather → Unsqueeze → Concat → Reshape` chains of `x.view(n, -1)`; every
 //! other op, another domain, sub-graphs, a tensor type other than float/float16/int64, or
 //! initializer data shorter or longer than its shape is an error naming the node or tensor.
 //! Tensor data is moved out of the decoded protobuf (no second copy). External data is not
@@ -17,6 +18,7 @@ use super::{Graph, Io, Node, Tensor, TensorData, default_opset, node_from_proto}
 use crate::GraphError;
 use crate::ops::{self, Role};
 use crate::param::ParamKind;
+use crate::passes::PassReport;
 use crate::proto_util::tensor_info;
 use crate::tensor::DType;
 
@@ -28,7 +30,7 @@ pub enum ReadError {
     #[error("the model imports no version of the default ONNX domain")]
     NoOpset,
     #[error(
-        "node `{node}`: op `{op}` is not supported by zoo's reader (it reads the ops zoo builds, plus Identity and Constant)"
+        "node `{node}`: op `{op}` is not supported by zoo's reader (it reads the ops zoo builds, Identity, Constant and x.view(n, -1) shape chains)"
     )]
     UnsupportedOp { node: String, op: String },
     #[error("node `{node}` ({op}) is in domain `{domain}`: zoo reads only the default ONNX domain")]
@@ -39,12 +41,20 @@ pub enum ReadError {
     Io { what: &'static str, name: String },
     #[error("node `{node}` (Constant): {reason}")]
     Constant { node: String, reason: String },
+    #[error("node `{node}`: {reason}")]
+    ShapeChain { node: String, reason: String },
     #[error(transparent)]
     Graph(#[from] GraphError),
 }
 
 /// The IR of a decoded ONNX model. Takes the model by value to move tensor data out of it.
-pub fn read_model(mut proto: ModelProto) -> Result<Graph, ReadError> {
+pub fn read_model(proto: ModelProto) -> Result<Graph, ReadError> {
+    read_model_report(proto).map(|(g, _)| g)
+}
+
+/// [`read_model`], with what the reader rewrote on the way in: the shape chains it folded
+/// (see [`super::shape_chains`]), as the report of a pass named `fold-shape-chains`.
+pub fn read_model_report(mut proto: ModelProto) -> Result<(Graph, PassReport), ReadError> {
     let opset = default_opset(&proto.opset_import).ok_or(ReadError::NoOpset)?;
     let mut g = proto.graph.take().ok_or(ReadError::NoGraph)?;
 
@@ -66,7 +76,7 @@ pub fn read_model(mut proto: ModelProto) -> Result<Graph, ReadError> {
             tensors.push(constant(n, &node.name)?);
             continue;
         }
-        if ops::lookup(&node.op).is_none() {
+        if ops::lookup(&node.op).is_none() && !["Shape", "Gather", "Unsqueeze"].contains(&node.op.as_str()) {
             return Err(ReadError::UnsupportedOp { node: node.name, op: node.op });
         }
         nodes.push(node);
@@ -100,8 +110,10 @@ pub fn read_model(mut proto: ModelProto) -> Result<Graph, ReadError> {
             .map(|e| (e.key.clone().unwrap_or_default(), e.value.clone().unwrap_or_default()))
             .collect(),
     };
+    let changed =
+        super::shape_chains::fold(&mut graph).map_err(|(node, reason)| ReadError::ShapeChain { node, reason })?;
     graph.infer()?;
-    Ok(graph)
+    Ok((graph, PassReport { pass: "fold-shape-chains", changed, kept: vec![] }))
 }
 
 fn io(v: &zoo_proto::ValueInfoProto, what: &'static str) -> Result<Io, ReadError> {
