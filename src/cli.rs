@@ -111,6 +111,13 @@ pub struct PassArgs {
     /// that is exact (what torch.onnx.export does to an eval-mode model).
     #[arg(long)]
     pub optimize: bool,
+    /// Precision of the weights and the computation: `fp32` (as exported) or `fp16`.
+    #[arg(long, default_value = "fp32", value_parser = ["fp32", "fp16"])]
+    pub precision: String,
+    /// Type of the graph's inputs and outputs with --precision fp16: `fp32` (a Cast at each
+    /// edge) or `fp16`.
+    #[arg(long, default_value = "fp32", value_parser = ["fp32", "fp16"])]
+    pub io: String,
 }
 
 #[derive(Debug, Args)]

@@ -160,3 +160,63 @@ fn other_exporters_files_compile_and_compute_the_same() {
         "node `c1` (FusedConv) is in domain `com.microsoft`",
     );
 }
+
+/// `--precision fp16`: bit for bit onnxconverter-common's conversion of the same fp32 file
+/// (plain, and after --optimize), within fp16's derived bound of the fp32 reference on ONNX
+/// Runtime, and `zoo verify` passes it against the reference's golden data.
+#[test]
+fn fp16_is_onnxconverter_commons_conversion_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = |n: &str| dir.path().join(n);
+    let (plain, opt, half, opt_half) = (f("plain.onnx"), f("opt.onnx"), f("half.onnx"), f("opt-half.onnx"));
+    ok(zoo(&["export", "resnet18", "-o", p(&plain)]));
+    ok(zoo(&["export", "resnet18", "--optimize", "-o", p(&opt)]));
+    let h = json(zoo(&["compile", p(&plain), "-o", p(&half), "--precision", "fp16", "--json"]));
+    assert_eq!(h["fp16"]["saturated"], 0, "{h}");
+    let e = json(zoo(&["export", "resnet18", "--optimize", "--precision", "fp16", "-o", p(&opt_half), "--json"]));
+    assert_eq!(e["passes"].as_array().unwrap().len(), 3, "{e}");
+    for (file, fp32, bn) in [(&half, &plain, "20"), (&opt_half, &opt, "0")] {
+        let r = python_check(
+            "check_compiled.py",
+            &[p(file), "--reference", p(&plain), "--fp16-of", p(fp32), "--expect-bn", bn],
+        );
+        assert_eq!(r["fp16_oracle"]["differing"], serde_json::json!([]), "{r}");
+        assert!(r["fp16_oracle"]["initializers_compared"].as_u64().unwrap() >= 40, "{r}");
+        assert_eq!(r["metadata"]["zoo.precision"], "fp16");
+        let v = json(zoo(&["verify", p(file), "--json", "--runtime", "ort"]));
+        assert_eq!(v[0]["pass"], true, "{v}");
+        let note = &v[0]["checks"][0];
+        assert!(note[2].as_str().unwrap().contains("L = 18 layers"), "{note}");
+    }
+    // Half the bytes of the weights.
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len() as f64;
+    assert!((size(&opt_half) / size(&opt) - 0.5).abs() < 0.01);
+}
+
+/// `--io fp16`: float16 inputs and outputs; zoo's ONNX Runtime runner feeds and reads them.
+#[test]
+fn fp16_io_files_run_and_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("alexnet-fp16.onnx");
+    let e = json(zoo(&["export", "alexnet", "--precision", "fp16", "--io", "fp16", "-o", p(&out), "--json"]));
+    assert_eq!(pass(&e, "fp16-io")["changed"].as_array().unwrap().len(), 3, "{e}");
+    let v = json(zoo(&["verify", p(&out), "--json", "--runtime", "ort"]));
+    assert_eq!(v[0]["pass"], true, "{v}");
+    fails_with(zoo(&["export", "alexnet", "--io", "fp16", "-o", p(&out)]), "--io fp16 needs --precision fp16");
+}
+
+/// Values beyond fp16's range saturate to ±65504, are counted, and are warned about.
+#[test]
+fn fp16_overflow_saturates_and_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    python_check("foreign_models.py", &[p(d)]);
+    let (src, big, out) = (d.join("matmul_classifier.onnx"), d.join("big.onnx"), d.join("half.onnx"));
+    python_check("break_model.py", &[p(&src), p(&big), "--add-to", "fc.w", "1e6"]);
+    let o = zoo(&["compile", p(&big), "-o", p(&out), "--precision", "fp16", "--json"]);
+    let err = crate::support::stderr(&o);
+    let r = json(o);
+    // fc.w is [16, 10]: every element is now about 1e6.
+    assert_eq!(r["fp16"]["saturated"], 160, "{r}");
+    assert!(err.contains("160 weights exceed fp16's range and were saturated to ±65504"), "{err}");
+}

@@ -55,8 +55,13 @@ pub(crate) fn selected(args: &PassArgs) -> anyhow::Result<Vec<Box<dyn Pass>>> {
     if args.optimize {
         chosen.extend(passes::optimize());
     }
+    match (args.precision.as_str(), args.io.as_str()) {
+        ("fp16", io) => chosen.push(Box::new(passes::ToFp16 { io_fp16: io == "fp16" })),
+        (_, "fp16") => bail!("--io fp16 needs --precision fp16"),
+        _ => {}
+    }
     if chosen.is_empty() {
-        bail!("no pass chosen: add --optimize");
+        bail!("no pass chosen: add --optimize or --precision fp16");
     }
     Ok(chosen)
 }
@@ -94,17 +99,49 @@ pub(crate) fn render_reports(reports: &[PassReport]) -> String {
     out
 }
 
+/// What converting to fp16 did to the values, for the report (a warning when any saturated).
+pub(crate) fn fp16_json(written: &Written) -> serde_json::Value {
+    json!({"saturated": written.fp16.saturated, "flushed_to_zero": written.fp16.flushed})
+}
+
+/// A warning on stderr when converting saturated any value: the file is valid, but it no
+/// longer computes what its reference does wherever those weights matter.
+pub(crate) fn warn_fp16(written: &Written) {
+    if written.fp16.saturated > 0 {
+        eprintln!(
+            "zoo: warning: {} weights exceed fp16's range and were saturated to ±65504 (not infinite); see the report",
+            written.fp16.saturated
+        );
+    }
+}
+
+pub(crate) fn fp16_line(written: &Written, fp16: bool) -> String {
+    if !fp16 {
+        return String::new();
+    }
+    let s = written.fp16;
+    format!("  fp16     {} values saturated to ±65504, {} non-zero values flushed to zero\n", s.saturated, s.flushed)
+}
+
 fn print(path: &Path, written: &Written, reports: &[PassReport], json: bool) -> anyhow::Result<()> {
+    let fp16 = reports.iter().any(|r| r.pass.starts_with("fp16"));
+    if fp16 {
+        warn_fp16(written);
+    }
     if json {
-        let out = json!({
+        let mut out = json!({
             "path": path, "bytes": written.bytes, "sha256": written.sha256,
             "weights_sha256": written.weights_sha256, "passes": reports_json(reports),
         });
+        if fp16 {
+            out["fp16"] = fp16_json(written);
+        }
         outln!("{out}")?;
     } else {
         outln!("{}", path.display())?;
         outln!("  size     {} bytes ({})", written.bytes, bytes(written.bytes))?;
         outln!("  sha256   {}", written.sha256)?;
+        out!("{}", fp16_line(written, fp16))?;
         out!("{}", render_reports(reports))?;
     }
     Ok(())

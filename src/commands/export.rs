@@ -18,9 +18,14 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     let (family, variant) = zoo_models::find(&args.model, args.build.variant.as_deref())?;
     let options = args.build.options(args.batch.value);
     let model = zoo_models::build(family.name, Some(variant.name), &options)?;
-    let optimize = args.passes.optimize;
+    let compiled = args.passes.optimize || args.passes.precision != "fp32" || args.passes.io != "fp32";
     let path = args.output.clone().unwrap_or_else(|| {
-        let suffix = if optimize { "-optimized" } else { "" };
+        let suffix = match (args.passes.optimize, args.passes.precision.as_str()) {
+            (true, "fp16") => "-optimized-fp16",
+            (false, "fp16") => "-fp16",
+            (true, _) => "-optimized",
+            _ => "",
+        };
         PathBuf::from(format!("{}-{}-opset{}{suffix}.onnx", family.name, variant.name, options.opset))
     });
 
@@ -67,7 +72,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         }
     };
     let pinned = manifest.as_ref().filter(|m| seeded_default && args.seed == m.weights.seed);
-    if optimize {
+    if compiled {
         let chosen = super::compile::selected(&args.passes)?;
         let mut graph = Graph::from_model(&model)?;
         let reports = passes::run(&mut graph, &chosen, source).context("compilation failed")?;
@@ -126,6 +131,9 @@ fn print(
     reports: Option<&[PassReport]>,
     checked: bool,
 ) -> anyhow::Result<()> {
+    if reports.is_some_and(|r| r.iter().any(|p| p.pass.starts_with("fp16"))) {
+        super::compile::warn_fp16(written);
+    }
     if args.json {
         let mut out = json!({
             "path": path, "model": family.name, "variant": variant.name, "opset": options.opset.version(),
@@ -136,6 +144,9 @@ fn print(
         });
         if let Some(r) = reports {
             out["passes"] = super::compile::reports_json(r);
+            if r.iter().any(|p| p.pass.starts_with("fp16")) {
+                out["fp16"] = super::compile::fp16_json(written);
+            }
         }
         outln!("{out}")?;
     } else {
@@ -147,6 +158,7 @@ fn print(
             None => outln!("  weights  seed {}, sha256 {}", args.seed, written.weights_sha256)?,
         }
         if let Some(r) = reports {
+            out!("{}", super::compile::fp16_line(written, r.iter().any(|p| p.pass.starts_with("fp16"))))?;
             out!("{}", super::compile::render_reports(r))?;
         }
     }

@@ -15,6 +15,17 @@ Checks, with tools zoo did not write:
                    folded layer rounds W*k once (<= 2^-24 relative per weight) and reassociates
                    one multiply, and these relative errors add up along the path (8 ulp of
                    margin per layer for accumulation-order differences between the two graphs)
+                   For fp16 files (float16 initializers) the bound is fp16's instead:
+                   tol = 2 * 2^-11 * sqrt(L + 1): each of the L layers rounds its weights and
+                   its output to fp16 (unit roundoff 2^-11), independent errors that add in
+                   quadrature.
+  fp16_oracle      with --fp16-of FP32.onnx: onnxconverter-common's
+                   convert_float_to_float16(keep_io_types=True, max_finite_val=65504,
+                   min_positive_val=2^-25) of that fp32 file has bit-identical float16
+                   initializers of the same names (min_positive_val = half fp16's smallest
+                   subnormal makes its clamp of tiny values round to zero, as IEEE rounding
+                   does; its default, 1e-7, would move values below 1e-7 up to 1e-7), and
+                   ONNX Runtime's outputs of the two files agree within the fp16 bound
   fold_oracle      ONNX Runtime's own BatchNorm fold (basic level, optimized_model_filepath) of
                    the reference: for every Conv/Gemm producing the same value in both, the
                    weights agree to within 3 ulp (float32 spacing at each value; ONNX Runtime
@@ -125,11 +136,46 @@ def fold_oracle(compiled: onnx.ModelProto, reference_path: str) -> dict:
             "bias_max_rel_to_max": worst_b}
 
 
+def fp16_oracle(compiled: onnx.ModelProto, fp32_path: str, name: str, x, ours, tol) -> dict:
+    import warnings
+
+    from onnxconverter_common import float16
+
+    with warnings.catch_warnings():
+        # It warns for every value it clamps; the comparison below is the finding.
+        warnings.simplefilter("ignore")
+        theirs = float16.convert_float_to_float16(
+            onnx.load(fp32_path), keep_io_types=True, max_finite_val=65504.0, min_positive_val=2.0**-25
+        )
+    mine = {t.name: numpy_helper.to_array(t) for t in compiled.graph.initializer}
+    compared, differing, failures = 0, [], []
+    for t in theirs.graph.initializer:
+        if t.data_type != onnx.TensorProto.FLOAT16 or t.name not in mine:
+            continue
+        b = numpy_helper.to_array(t)
+        compared += 1
+        a = mine[t.name]
+        if a.dtype != b.dtype or a.shape != b.shape or not np.array_equal(a.view(np.uint16), b.view(np.uint16)):
+            differing.append(t.name)
+    if not compared or differing:
+        failures.append(f"fp16 oracle: {len(differing)} of {compared} float16 initializers differ: {differing[:5]}")
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "theirs.onnx")
+        onnx.save(theirs, path)
+        out = session(path, ort.GraphOptimizationLevel.ORT_DISABLE_ALL).run(None, {name: x})[0].astype(np.float64)
+    err = float(np.max(np.abs(out - ours)) / max(np.max(np.abs(out)), 1e-30))
+    if not np.isfinite(err) or err > tol:
+        failures.append(f"fp16 oracle: outputs differ by {err:.3e} of max > {tol:.3e}")
+    return {"initializers_compared": compared, "differing": differing[:10], "outputs_rel_to_max": err,
+            "failures": failures}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("compiled")
     ap.add_argument("--reference", required=True)
     ap.add_argument("--expect-bn", type=int, help="BatchNormalization nodes left in the compiled file")
+    ap.add_argument("--fp16-of", help="the fp32 file the compiled fp16 file converts (for the fp16 oracle)")
     args = ap.parse_args()
     failures: list[str] = []
     compiled = onnx.load(args.compiled)
@@ -164,15 +210,23 @@ def main() -> int:
     r = session(args.reference, off).run(None, {name: x})[0].astype(np.float64)
     a = session(args.compiled, off).run(None, {name: x})[0].astype(np.float64)
     layers = depth(reference)
-    tol = 2.0**-20 * (layers + 1)
+    fp16 = any(t.data_type == onnx.TensorProto.FLOAT16 for t in compiled.graph.initializer)
+    tol = 2 * 2.0**-11 * np.sqrt(layers + 1) if fp16 else 2.0**-20 * (layers + 1)
     err = float(np.max(np.abs(a - r)) / max(np.max(np.abs(r)), 1e-30))
     report["outputs"] = {"rel_to_max": err, "tol": tol, "depth": layers}
     if not np.isfinite(err) or err > tol:
         failures.append(f"outputs: max|a - r| / max|r| = {err:.3e} > {tol:.3e}")
 
-    oracle = fold_oracle(compiled, args.reference)
+    if args.fp16_of:
+        report["fp16_oracle"] = fp16_oracle(compiled, args.fp16_of, name, x, a, tol)
+        if report["fp16_oracle"]["failures"]:
+            failures += report["fp16_oracle"]["failures"]
+
+    # An fp16 file's fold is proven on its fp32 form (check that file; --fp16-of proves this
+    # one is its exact fp16 conversion).
+    oracle = {} if fp16 else fold_oracle(compiled, args.reference)
     report["fold_oracle"] = oracle
-    if bn_left < sum(n.op_type == "BatchNormalization" for n in reference.graph.node):
+    if not fp16 and bn_left < sum(n.op_type == "BatchNormalization" for n in reference.graph.node):
         bad = oracle["weights_max_ulp"] > 3 or oracle["bias_max_rel_to_max"] > 2.0**-21
         if not oracle["tensors_compared"] or bad:
             failures.append(f"fold oracle: {oracle}")

@@ -319,3 +319,21 @@ fn lrn_paper_alpha(node: &NodeProto) -> String {
     let scale = if paper == 0.0 { 1.0 } else { 10f64.powi(5 - paper.abs().log10().floor() as i32) };
     format!(" (ONNX α; paper α = α/n = {})", (paper * scale).round() / scale)
 }
+
+/// Conv, Gemm and MatMul nodes on the longest path from a graph input to an output: the number
+/// of rounding steps an error bound for reduced precision counts (inception branches run side
+/// by side, so GoogLeNet's depth is its longest branch, not its node count).
+pub fn layer_depth(model: &ModelProto) -> usize {
+    use std::collections::HashMap;
+    let Some(g) = model.graph.as_ref() else { return 0 };
+    // Nodes are in topological order (the IR spec requires it), so one forward sweep suffices.
+    let mut depth: HashMap<&str, usize> = HashMap::new();
+    for n in &g.node {
+        let below = n.input.iter().filter_map(|i| depth.get(i.as_str())).copied().max().unwrap_or(0);
+        let here = below + usize::from(matches!(n.op_type.as_deref(), Some("Conv" | "Gemm" | "MatMul")));
+        for o in &n.output {
+            depth.insert(o.as_str(), here);
+        }
+    }
+    g.output.iter().filter_map(|o| o.name.as_deref().and_then(|n| depth.get(n))).copied().max().unwrap_or(0)
+}

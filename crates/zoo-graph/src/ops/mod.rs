@@ -7,6 +7,7 @@
 mod add;
 mod average_pool;
 mod batch_norm;
+mod cast;
 mod concat;
 mod conv;
 mod dropout;
@@ -78,6 +79,7 @@ pub fn lookup(op_type: &str) -> Option<&'static OpDef> {
         "Sub" | "Mul" | "Div" => &add::ARITHMETIC,
         "AveragePool" => &average_pool::DEF,
         "BatchNormalization" => &batch_norm::DEF,
+        "Cast" => &cast::DEF,
         "Concat" => &concat::DEF,
         "Conv" => &conv::DEF,
         "Dropout" => &dropout::DEF,

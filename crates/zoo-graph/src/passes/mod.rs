@@ -8,9 +8,11 @@
 
 mod fold_batch_norm;
 mod remove_identity;
+mod to_fp16;
 
 pub use fold_batch_norm::FoldBatchNorm;
 pub use remove_identity::RemoveIdentity;
+pub use to_fp16::ToFp16;
 
 use crate::error::WeightError;
 use crate::ir::Graph;

@@ -87,6 +87,10 @@ pub struct OrtRunner {
     session: Session,
     inputs: Vec<String>,
     outputs: Vec<String>,
+    /// Inputs and outputs of type float16 (`compile --precision fp16 --io fp16`): fed from and
+    /// read back as f32, converted exactly one way (f32 → f16 rounds to nearest even) and
+    /// exactly the other.
+    f16: std::collections::HashSet<String>,
     /// The providers registered, in priority order, `Cpu` last when allowed.
     registered: Vec<Provider>,
     /// ONNX Runtime's names of the providers the profile showed; `None` until profiled.
@@ -200,8 +204,9 @@ impl OrtRunner {
             }
         };
 
-        let inputs = io_names(session.inputs(), "input")?;
-        let outputs = io_names(session.outputs(), "output")?;
+        let (inputs, f16_in) = io_names(session.inputs(), "input")?;
+        let (outputs, f16_out) = io_names(session.outputs(), "output")?;
+        let f16 = f16_in.into_iter().chain(f16_out).collect();
         let mut registered = accelerators;
         if cpu_allowed {
             registered.push(Provider::Cpu);
@@ -210,6 +215,7 @@ impl OrtRunner {
             session,
             inputs,
             outputs,
+            f16,
             registered,
             used: None,
             profiling: opts.profile,
@@ -269,9 +275,15 @@ impl OrtRunner {
         }
         let mut values: Vec<(Cow<'a, str>, SessionInputValue<'a>)> = Vec::new();
         for t in inputs {
+            let err = |e: ort::Error| RuntimeError::Ort(format!("input `{}`: {e}", t.name));
+            if self.f16.contains(&t.name) {
+                let data: Vec<half::f16> = t.data.iter().map(|&x| half::f16::from_f32(x)).collect();
+                let v = ort::value::Tensor::from_array((t.shape.clone(), data)).map_err(err)?;
+                values.push((Cow::Borrowed(t.name.as_str()), v.into()));
+                continue;
+            }
             // A view of the caller's data: no copy into ONNX Runtime.
-            let v = TensorRef::from_array_view((t.shape.clone(), t.data.as_slice()))
-                .map_err(|e| RuntimeError::Ort(format!("input `{}`: {e}", t.name)))?;
+            let v = TensorRef::from_array_view((t.shape.clone(), t.data.as_slice())).map_err(err)?;
             values.push((Cow::Borrowed(t.name.as_str()), v.into()));
         }
         Ok(SessionInputs::ValueMap(values))
@@ -327,18 +339,25 @@ fn label(registered: &[Provider], used: Option<&[String]>) -> String {
     format!("ort/{top}")
 }
 
-/// Names of the session's inputs or outputs, all of which must be float32 tensors.
-fn io_names(outlets: &[ort::value::Outlet], what: &str) -> Result<Vec<String>, RuntimeError> {
-    outlets
-        .iter()
-        .map(|o| match o.dtype() {
-            ValueType::Tensor { ty: TensorElementType::Float32, .. } => Ok(o.name().to_string()),
-            other => Err(RuntimeError::Ort(format!(
-                "model {what} `{}` is {other}, not float32; zoo runs models with float32 {what}s only",
-                o.name()
-            ))),
-        })
-        .collect()
+/// Names of the session's inputs or outputs, all of which must be float32 or float16 tensors,
+/// and the float16 ones.
+fn io_names(outlets: &[ort::value::Outlet], what: &str) -> Result<(Vec<String>, Vec<String>), RuntimeError> {
+    let mut names = Vec::new();
+    let mut f16 = Vec::new();
+    for o in outlets {
+        match o.dtype() {
+            ValueType::Tensor { ty: TensorElementType::Float32, .. } => {}
+            ValueType::Tensor { ty: TensorElementType::Float16, .. } => f16.push(o.name().to_string()),
+            other => {
+                return Err(RuntimeError::Ort(format!(
+                    "model {what} `{}` is {other}, not float32 or float16; zoo runs models with float {what}s only",
+                    o.name()
+                )));
+            }
+        }
+        names.push(o.name().to_string());
+    }
+    Ok((names, f16))
 }
 
 impl Runner for OrtRunner {
@@ -357,8 +376,14 @@ impl Runner for OrtRunner {
             let value = results
                 .get(name.as_str())
                 .ok_or_else(|| RuntimeError::Ort(format!("output `{name}` missing from the results")))?;
-            let (shape, data) =
-                value.try_extract_tensor::<f32>().map_err(|e| RuntimeError::Ort(format!("output `{name}`: {e}")))?;
+            let err = |e: ort::Error| RuntimeError::Ort(format!("output `{name}`: {e}"));
+            let (shape, data): (&ort::value::Shape, Cow<[f32]>) = if self.f16.contains(name) {
+                let (shape, data) = value.try_extract_tensor::<half::f16>().map_err(err)?;
+                (shape, Cow::Owned(data.iter().map(|x| x.to_f32()).collect()))
+            } else {
+                let (shape, data) = value.try_extract_tensor::<f32>().map_err(err)?;
+                (shape, Cow::Borrowed(data))
+            };
             let shape = shape
                 .iter()
                 .map(|&d| usize::try_from(d))
