@@ -222,6 +222,37 @@ fn export_refuses_what_does_not_match_its_manifest() {
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0, "something was left behind");
     // Another opset is not pinned file-wise, only weights-wise: it exports.
     ok(zoo(&["export", "alexnet", "--opset", "13", "--zoo-dir", z.to_str().unwrap(), "-o", o.to_str().unwrap()]));
+
+    // The compiled exports are pinned too.
+    let e = json(zoo(&[
+        "export",
+        "alexnet",
+        "--optimize",
+        "--zoo-dir",
+        z.to_str().unwrap(),
+        "-o",
+        o.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(e["checked_against_manifest"], true, "{e}");
+    m["compiled"]["--optimize --precision fp16"]["sha256"] = "0".repeat(64).into();
+    std::fs::write(&manifest, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    std::fs::remove_file(&o).unwrap();
+    fails_with(
+        zoo(&[
+            "export",
+            "alexnet",
+            "--optimize",
+            "--precision",
+            "fp16",
+            "--zoo-dir",
+            z.to_str().unwrap(),
+            "-o",
+            o.to_str().unwrap(),
+        ]),
+        "checksum mismatch: the `--optimize --precision fp16` file's SHA-256 of alexnet/lrn",
+    );
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0, "something was left behind");
 }
 
 #[test]

@@ -49,6 +49,50 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
     print(output, &written, &reports, args.json)
 }
 
+/// The compiled exports every manifest pins (`zoo manifests`), by their options.
+pub(crate) fn pinned() -> [PassArgs; 2] {
+    let fp32 = || "fp32".to_string();
+    [
+        PassArgs { optimize: true, precision: fp32(), io: fp32() },
+        PassArgs { optimize: true, precision: "fp16".into(), io: fp32() },
+    ]
+}
+
+/// The options as they are written on the command line (a manifest's key for them).
+pub(crate) fn key(args: &PassArgs) -> String {
+    let mut k = Vec::new();
+    if args.optimize {
+        k.push("--optimize".to_string());
+    }
+    if args.precision != "fp32" {
+        k.push(format!("--precision {}", args.precision));
+    }
+    if args.io != "fp32" {
+        k.push(format!("--io {}", args.io));
+    }
+    k.join(" ")
+}
+
+/// What `zoo export MODEL --variant V <passes>` writes: the builder's model through the passes,
+/// with its reference recorded (shared by `export` and `manifests`, so the pins are of exactly
+/// what users get).
+pub(crate) fn compile_export(
+    model: &zoo_graph::Model,
+    source: &dyn zoo_graph::WeightSource,
+    args: &PassArgs,
+    reference: &str,
+    reference_weights: String,
+) -> anyhow::Result<(Graph, Vec<PassReport>)> {
+    let chosen = selected(args)?;
+    let mut graph = Graph::from_model(model)?;
+    let reports = passes::run(&mut graph, &chosen, source).context("compilation failed")?;
+    record(
+        &mut graph,
+        &[("zoo.reference", reference.to_string()), ("zoo.reference.weights.sha256", reference_weights)],
+    );
+    Ok((graph, reports))
+}
+
 /// The passes the options ask for, in order.
 pub(crate) fn selected(args: &PassArgs) -> anyhow::Result<Vec<Box<dyn Pass>>> {
     let mut chosen = Vec::new();

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde_json::json;
 use zoo_artifacts::ZooDir;
-use zoo_graph::ir::Graph;
-use zoo_graph::passes::{self, PassReport};
+use zoo_graph::passes::PassReport;
 use zoo_graph::write::{Written, weights_sha256, write_file_checked, write_graph_checked};
 use zoo_graph::{Batch, Seeded, WeightSource};
 
@@ -72,10 +71,14 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         }
     };
     let pinned = manifest.as_ref().filter(|m| seeded_default && args.seed == m.weights.seed);
+    let mismatch = |what: &str, actual: &str, expected: &str| {
+        format!(
+            "checksum mismatch: {what} of {}/{} is {actual}, {manifest_path} records {expected}; \
+             nothing was written (if the change is deliberate, run `zoo manifests --write`)",
+            family.name, variant.name
+        )
+    };
     if compiled {
-        let chosen = super::compile::selected(&args.passes)?;
-        let mut graph = Graph::from_model(&model)?;
-        let reports = passes::run(&mut graph, &chosen, source).context("compilation failed")?;
         // The reference's weights: pinned by the manifest, or hashed from the source (one
         // extra pass over the weights, without writing them).
         let reference_weights = match pinned {
@@ -83,27 +86,31 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
             None => weights_sha256(&model, source)?,
         };
         corrupted(&reference_weights).map_err(anyhow::Error::msg)?;
-        super::compile::record(
-            &mut graph,
-            &[
-                ("zoo.reference", format!("{}/{}", family.name, variant.name)),
-                ("zoo.reference.weights.sha256", reference_weights),
-            ],
-        );
-        let written = write_graph_checked(&graph, source, &path, &|_| Ok(()))
+        let reference = format!("{}/{}", family.name, variant.name);
+        let (graph, reports) =
+            super::compile::compile_export(&model, source, &args.passes, &reference, reference_weights)?;
+        let key = super::compile::key(&args.passes);
+        let pin = pinned
+            .filter(|m| default_graph && options.opset.version() == m.export.opset)
+            .and_then(|m| m.compiled.get(&key));
+        let accept = |w: &Written| -> Result<(), String> {
+            let Some(pin) = pin else { return Ok(()) };
+            for (what, actual, expected) in
+                [("file", &w.sha256, &pin.sha256), ("weights", &w.weights_sha256, &pin.weights_sha256)]
+            {
+                if actual != expected {
+                    return Err(mismatch(&format!("the `{key}` {what}'s SHA-256"), actual, expected));
+                }
+            }
+            Ok(())
+        };
+        let written = write_graph_checked(&graph, source, &path, &accept)
             .with_context(|| format!("export of {}", path.display()))?;
-        return print(args, &path, family, variant, &options, &model, &written, Some(&reports), false);
+        return print(args, &path, family, variant, &options, &model, &written, Some(&reports), pin.is_some());
     }
     let accept = |w: &Written| -> Result<(), String> {
         corrupted(&w.weights_sha256)?;
         let Some(m) = &manifest else { return Ok(()) };
-        let mismatch = |what: &str, actual: &str, expected: &str| {
-            format!(
-                "checksum mismatch: {what} of {}/{} is {actual}, {manifest_path} records {expected}; \
-                 nothing was written (if the change is deliberate, run `zoo manifests --write`)",
-                family.name, variant.name
-            )
-        };
         if seeded_default && args.seed == m.weights.seed && w.weights_sha256 != m.weights.sha256 {
             return Err(mismatch("the weights' SHA-256", &w.weights_sha256, &m.weights.sha256));
         }

@@ -4,7 +4,7 @@
 
 use anyhow::{Context, bail};
 use zoo_artifacts::golden::{self, BATCH, INPUT_FILE, OUTPUT_FILE};
-use zoo_artifacts::manifest::{Architecture, Export, Golden, GoldenFile, Io, Tolerance, Weights};
+use zoo_artifacts::manifest::{Architecture, Compiled, Export, Golden, GoldenFile, Io, Tolerance, Weights};
 use zoo_artifacts::{Manifest, ZooDir};
 use zoo_graph::analysis::analyze;
 use zoo_graph::{Dim, Seeded, TensorInfo};
@@ -87,6 +87,16 @@ pub fn derive(family: &Family, v: &Variant, ort_lib: Option<std::path::PathBuf>)
     let path = dir.path().join("model.onnx");
     let seeded = Seeded { seed: 0 };
     let written = zoo_graph::write::write_file(&model, &seeded, &path)?;
+    let mut compiled = std::collections::BTreeMap::new();
+    for args in super::compile::pinned() {
+        let reference = format!("{}/{}", family.name, v.name);
+        let (graph, _) =
+            super::compile::compile_export(&model, &seeded, &args, &reference, written.weights_sha256.clone())?;
+        // Hashed as it streams past: nothing is written.
+        let w = zoo_graph::write::encode_graph(&graph, &seeded, std::io::sink())?;
+        let pin = Compiled { bytes: w.bytes, sha256: w.sha256, weights_sha256: w.weights_sha256 };
+        compiled.insert(super::compile::key(&args), pin);
+    }
     let input = golden::input(v, &input_name, BATCH);
     let library = zoo_runtime::onnxruntime::init(ort_lib.as_deref())?;
     let (mut runner, _) = OrtRunner::new(&path, &ort_cpu(ort_lib))?;
@@ -130,6 +140,7 @@ pub fn derive(family: &Family, v: &Variant, ort_lib: Option<std::path::PathBuf>)
             bytes: written.bytes,
             sha256: written.sha256,
         },
+        compiled,
         golden: Golden {
             dir: golden::DIR.into(),
             batch: BATCH,

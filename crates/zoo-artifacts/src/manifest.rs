@@ -9,10 +9,14 @@
 //!   and buffer, little-endian f32, in graph order);
 //! - `export`: `opset`, `batch` (`"dynamic"`), `bytes` and `sha256` of the file
 //!   `zoo export <model> --variant <variant>` writes with the defaults;
+//! - `compiled`: the compiled exports pinned like the plain one, keyed by their options
+//!   (`--optimize`, `--optimize --precision fp16`): `bytes`, `sha256` and `weights_sha256` of
+//!   the file `zoo export <model> --variant <variant> <options>` writes with the defaults;
 //! - `golden`: `dir` (`test_data_set_0`), `batch`, the `input` and `output` files (`file`, `name`,
 //!   `shape`, `sha256`), how the input was generated, which runtime produced the output, and
 //!   the `tolerance` (`atol`, `rtol`: pass iff |a − r| ≤ atol + rtol·|r|) a runtime must meet.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -32,7 +36,17 @@ pub struct Manifest {
     pub default_opset: i64,
     pub weights: Weights,
     pub export: Export,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub compiled: BTreeMap<String, Compiled>,
     pub golden: Golden,
+}
+
+/// A compiled export's checksums.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compiled {
+    pub bytes: u64,
+    pub sha256: String,
+    pub weights_sha256: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
