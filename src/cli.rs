@@ -99,9 +99,29 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub passes: PassArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Where the weights go.
+#[derive(Debug, Args, Clone)]
+pub struct DataArgs {
+    /// Keep tensors of --external-threshold bytes or more in one side file, `<output>.data`,
+    /// at 4 KiB-aligned offsets (mmap-able; required past protobuf's 2 GiB limit).
+    #[arg(long)]
+    pub external_data: bool,
+    /// With --external-data: the smallest tensor, in bytes, that goes to the side file.
+    #[arg(long, default_value_t = 1024, requires = "external_data", value_name = "BYTES")]
+    pub external_threshold: usize,
+}
+
+impl DataArgs {
+    pub fn external(&self) -> Option<usize> {
+        self.external_data.then_some(self.external_threshold)
+    }
 }
 
 /// Which compiler passes to apply.
@@ -129,6 +149,8 @@ pub struct CompileArgs {
     pub output: PathBuf,
     #[command(flatten)]
     pub passes: PassArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

@@ -109,7 +109,10 @@ fn bad_compile_inputs_fail_with_one_line_and_leave_nothing() {
     let out = dir.path().join("out.onnx");
     let o = p(&out);
 
-    fails_with(zoo(&["compile", p(&plain), "-o", o]), "no pass chosen: add --optimize");
+    fails_with(
+        zoo(&["compile", p(&plain), "-o", o]),
+        "nothing to do: add --optimize, --precision fp16 or --external-data",
+    );
     fails_with(zoo(&["compile", p(&plain), "-o", p(&plain), "--optimize"]), "is the input file");
     fails_with(zoo(&["compile", "/no/such.onnx", "-o", o, "--optimize"]), "cannot read /no/such.onnx");
 
@@ -219,4 +222,101 @@ fn fp16_overflow_saturates_and_is_counted() {
     // fc.w is [16, 10]: every element is now about 1e6.
     assert_eq!(r["fp16"]["saturated"], 160, "{r}");
     assert!(err.contains("160 weights exceed fp16's range and were saturated to ±65504"), "{err}");
+}
+
+/// `--external-data`: tensors of 1 KiB or more in `<name>.onnx.data` at 4 KiB-aligned offsets,
+/// which onnx's checker, ONNX Runtime and tract load, with the same weights as the inline file.
+#[test]
+fn external_data_is_aligned_and_loads_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, ext) = (dir.path().join("plain.onnx"), dir.path().join("r18.onnx"));
+    ok(zoo(&["export", "resnet18", "-o", p(&plain)]));
+    let e = json(zoo(&["export", "resnet18", "--optimize", "--external-data", "-o", p(&ext), "--json"]));
+    assert_eq!(e["external_data"]["location"], "r18.onnx.data", "{e}");
+    // The weights are those the manifest pins for the inline --optimize export.
+    assert_eq!(e["checked_against_manifest"], true, "{e}");
+    let r = python_check("check_external.py", &[p(&ext), "--threshold", "1024"]);
+    assert_eq!(r["ok"], true, "{r}");
+    // 21 conv/fc weights and the 11 biases of ≥ 256 channels go out; the 10 smaller biases stay.
+    assert_eq!((r["external"].as_u64(), r["inline"].as_u64()), (Some(32), Some(10)), "{r}");
+    let c = python_check("check_compiled.py", &[p(&ext), "--reference", p(&plain), "--expect-bn", "0"]);
+    assert_eq!(c["ok"], true, "{c}");
+    let v = json(zoo(&["verify", p(&ext), "--json"]));
+    assert_eq!(v[0]["pass"], true, "{v}");
+    // compile reads external data and writes it inline again: the same weights.
+    let inline = dir.path().join("inline.onnx");
+    let i = json(zoo(&["compile", p(&ext), "-o", p(&inline), "--precision", "fp16", "--json"]));
+    let pinned = json(zoo(&[
+        "export",
+        "resnet18",
+        "--optimize",
+        "--precision",
+        "fp16",
+        "-o",
+        p(&dir.path().join("h.onnx")),
+        "--json",
+    ]));
+    assert_eq!(i["weights_sha256"], pinned["weights_sha256"]);
+}
+
+/// External data that points outside the model's folder, through a symlink, or past the end
+/// of its file is refused by every reader, naming the tensor; an existing side file zoo did not
+/// write is never overwritten; a model past 2 GiB needs --external-data.
+#[test]
+fn hostile_external_data_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("m");
+    std::fs::create_dir(&d).unwrap();
+    let ext = d.join("a.onnx");
+    ok(zoo(&["export", "alexnet", "--variant", "torchvision", "--external-data", "-o", p(&ext)]));
+    std::fs::write(dir.path().join("secret"), vec![0u8; 1 << 20]).unwrap();
+    let bad = d.join("bad.onnx");
+    let out = d.join("out.onnx");
+    for (location, needle) in [
+        ("../secret", "is not a plain relative path inside the model's folder"),
+        ("/etc/passwd", "is not a plain relative path inside the model's folder"),
+        ("link.data", "is a symlink"),
+        ("short.data", "truncated"),
+    ] {
+        python_check("break_model.py", &[p(&ext), p(&bad), "--external-location", "features.0.weight", location]);
+        #[cfg(unix)]
+        if location == "link.data" && !d.join("link.data").exists() {
+            std::os::unix::fs::symlink(d.join("a.onnx.data"), d.join("link.data")).unwrap();
+        }
+        if location == "short.data" {
+            std::fs::write(d.join("short.data"), [0u8; 100]).unwrap();
+        }
+        for cmd in [
+            &["inspect", p(&bad)][..],
+            &["verify", p(&bad)][..],
+            &["compile", p(&bad), "-o", p(&out), "--optimize"][..],
+        ] {
+            let o = zoo(cmd);
+            let err = crate::support::stderr(&o);
+            assert!(err.contains("initializer `features.0.weight`"), "{cmd:?}: {err}");
+            fails_with(o, needle);
+        }
+        assert!(!out.exists());
+    }
+
+    let foreign = d.join("b.onnx");
+    std::fs::write(d.join("b.onnx.data"), b"somebody else's file").unwrap();
+    fails_with(
+        zoo(&["export", "alexnet", "--variant", "torchvision", "--external-data", "-o", p(&foreign)]),
+        "b.onnx.data exists and is not the data of a zoo model",
+    );
+    assert_eq!(std::fs::read(d.join("b.onnx.data")).unwrap(), b"somebody else's file");
+    assert!(!foreign.exists());
+    // Its own side file, zoo replaces.
+    ok(zoo(&["export", "alexnet", "--variant", "torchvision", "--external-data", "-o", p(&ext)]));
+
+    // VGG-19 with 150,000 classes holds 2.9 GB of weights: inline, protobuf cannot hold it.
+    let big = d.join("big.onnx");
+    fails_with(
+        zoo(&["export", "vgg19", "--num-classes", "150000", "-o", p(&big)]),
+        "above protobuf's 2 GiB limit: write its weights to a side file with --external-data",
+    );
+    let names: Vec<String> =
+        std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| !n.starts_with(".zoo-") && !n.starts_with("big")), "{names:?}");
 }

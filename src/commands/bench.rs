@@ -9,7 +9,7 @@ use anyhow::Context;
 use serde_json::json;
 use zoo_graph::analysis::analyze;
 use zoo_graph::{Batch, Seeded};
-use zoo_proto::{Message, ModelProto};
+use zoo_proto::ModelProto;
 use zoo_runtime::onnxruntime::OrtRunner;
 use zoo_runtime::tract::TractRunner;
 use zoo_runtime::{Runner, Tensor};
@@ -24,9 +24,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     // has to be decoded.
     let (label, path, variant, proto): (String, PathBuf, Option<&'static zoo_models::Variant>, ModelProto) =
         if target.is_file() || args.target.ends_with(".onnx") {
-            let bytes = std::fs::read(target).with_context(|| format!("cannot read {}", target.display()))?;
-            let proto = ModelProto::decode(bytes.as_slice())
-                .map_err(|e| anyhow::anyhow!("{} is not an ONNX model: {e}", target.display()))?;
+            let proto = super::read_onnx(target)?;
             (args.target.clone(), target.to_path_buf(), None, proto)
         } else {
             let (f, v) = zoo_models::find(&args.target, args.build.variant.as_deref())?;

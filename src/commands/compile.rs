@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use zoo_graph::ir::{Graph, read::read_model_report};
 use zoo_graph::passes::{self, Pass, PassReport};
 use zoo_graph::weights::NoWeights;
-use zoo_graph::write::{Written, hex, write_graph_checked};
+use zoo_graph::write::{DataWritten, Written, hex, write_graph_with};
 use zoo_proto::{Message, ModelProto};
 
 use crate::cli::{CompileArgs, PassArgs};
@@ -19,6 +19,9 @@ use crate::format::bytes;
 
 pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
     let chosen = selected(&args.passes)?;
+    if chosen.is_empty() && !args.data.external_data {
+        bail!("nothing to do: add --optimize, --precision fp16 or --external-data");
+    }
     let (input, output) = (&args.input, &args.output);
     if output.exists() && std::fs::canonicalize(output).ok() == std::fs::canonicalize(input).ok() {
         bail!("the output {} is the input file: write the compiled model to another path", output.display());
@@ -28,8 +31,8 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
     let proto = ModelProto::decode(raw.as_slice())
         .map_err(|e| anyhow::anyhow!("{} is not an ONNX model (protobuf decoding failed: {e})", input.display()))?;
     drop(raw);
-    let (mut graph, read) =
-        read_model_report(proto).with_context(|| format!("{} cannot be compiled", input.display()))?;
+    let (mut graph, read) = read_model_report(proto, Some(folder(input)))
+        .with_context(|| format!("{} cannot be compiled", input.display()))?;
     // The fp32 reference of everything downstream: the first uncompiled file's weights.
     let reference_weights =
         graph.meta("zoo.reference.weights.sha256").or(graph.meta("weights.sha256")).map(str::to_string);
@@ -44,9 +47,17 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
         reference.push(("zoo.reference.weights.sha256", w));
     }
     record(&mut graph, &reference);
-    let written = write_graph_checked(&graph, &NoWeights, output, &|_| Ok(()))
+    let written = write_graph_with(&graph, &NoWeights, output, &|_| Ok(()), args.data.external())
         .with_context(|| format!("compilation of {}", input.display()))?;
     print(output, &written, &reports, args.json)
+}
+
+/// The folder a file's relative paths (its external data) start from.
+pub(crate) fn folder(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
 }
 
 /// The compiled exports every manifest pins (`zoo manifests`), by their options.
@@ -104,9 +115,6 @@ pub(crate) fn selected(args: &PassArgs) -> anyhow::Result<Vec<Box<dyn Pass>>> {
         (_, "fp16") => bail!("--io fp16 needs --precision fp16"),
         _ => {}
     }
-    if chosen.is_empty() {
-        bail!("no pass chosen: add --optimize or --precision fp16");
-    }
     Ok(chosen)
 }
 
@@ -115,6 +123,23 @@ pub(crate) fn record(graph: &mut Graph, reference: &[(&str, String)]) {
     graph.set_meta("zoo.version", env!("CARGO_PKG_VERSION"));
     for (k, v) in reference {
         graph.set_meta(k, v.clone());
+    }
+}
+
+pub(crate) fn data_json(d: &DataWritten) -> serde_json::Value {
+    json!({"location": d.location, "bytes": d.bytes, "sha256": d.sha256, "tensors": d.tensors})
+}
+
+pub(crate) fn data_line(w: &Written) -> String {
+    match &w.data {
+        Some(d) => format!(
+            "  data     {} ({} tensors, {} bytes, sha256 {})\n",
+            d.location,
+            d.tensors,
+            d.bytes,
+            &d.sha256[..16]
+        ),
+        None => String::new(),
     }
 }
 
@@ -180,11 +205,15 @@ fn print(path: &Path, written: &Written, reports: &[PassReport], json: bool) -> 
         if fp16 {
             out["fp16"] = fp16_json(written);
         }
+        if let Some(d) = &written.data {
+            out["external_data"] = data_json(d);
+        }
         outln!("{out}")?;
     } else {
         outln!("{}", path.display())?;
         outln!("  size     {} bytes ({})", written.bytes, bytes(written.bytes))?;
         outln!("  sha256   {}", written.sha256)?;
+        out!("{}", data_line(written))?;
         out!("{}", fp16_line(written, fp16))?;
         out!("{}", render_reports(reports))?;
     }

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde_json::json;
 use zoo_artifacts::ZooDir;
+use zoo_graph::ir::Graph;
 use zoo_graph::passes::PassReport;
-use zoo_graph::write::{Written, weights_sha256, write_file_checked, write_graph_checked};
+use zoo_graph::write::{Written, weights_sha256, write_file_checked, write_graph_with};
 use zoo_graph::{Batch, Seeded, WeightSource};
 
 use crate::cli::ExportArgs;
@@ -17,6 +18,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     let (family, variant) = zoo_models::find(&args.model, args.build.variant.as_deref())?;
     let options = args.build.options(args.batch.value);
     let model = zoo_models::build(family.name, Some(variant.name), &options)?;
+    let external = args.data.external();
     let compiled = args.passes.optimize || args.passes.precision != "fp32" || args.passes.io != "fp32";
     let path = args.output.clone().unwrap_or_else(|| {
         let suffix = match (args.passes.optimize, args.passes.precision.as_str()) {
@@ -95,16 +97,19 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
             .and_then(|m| m.compiled.get(&key));
         let accept = |w: &Written| -> Result<(), String> {
             let Some(pin) = pin else { return Ok(()) };
-            for (what, actual, expected) in
-                [("file", &w.sha256, &pin.sha256), ("weights", &w.weights_sha256, &pin.weights_sha256)]
-            {
+            // With external data the file differs from the pinned one; its weights do not.
+            let mut checks = vec![("weights", &w.weights_sha256, &pin.weights_sha256)];
+            if external.is_none() {
+                checks.insert(0, ("file", &w.sha256, &pin.sha256));
+            }
+            for (what, actual, expected) in checks {
                 if actual != expected {
                     return Err(mismatch(&format!("the `{key}` {what}'s SHA-256"), actual, expected));
                 }
             }
             Ok(())
         };
-        let written = write_graph_checked(&graph, source, &path, &accept)
+        let written = write_graph_with(&graph, source, &path, &accept, external)
             .with_context(|| format!("export of {}", path.display()))?;
         return print(args, &path, family, variant, &options, &model, &written, Some(&reports), pin.is_some());
     }
@@ -114,14 +119,17 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         if seeded_default && args.seed == m.weights.seed && w.weights_sha256 != m.weights.sha256 {
             return Err(mismatch("the weights' SHA-256", &w.weights_sha256, &m.weights.sha256));
         }
-        let default_file = default_graph && options.opset.version() == m.export.opset;
+        let default_file = default_graph && options.opset.version() == m.export.opset && external.is_none();
         if seeded_default && args.seed == m.weights.seed && default_file && w.sha256 != m.export.sha256 {
             return Err(mismatch("the exported file's SHA-256", &w.sha256, &m.export.sha256));
         }
         Ok(())
     };
-    let written =
-        write_file_checked(&model, source, &path, &accept).with_context(|| format!("export of {}", path.display()))?;
+    let written = match external {
+        None => write_file_checked(&model, source, &path, &accept),
+        Some(_) => write_graph_with(&Graph::from_model(&model)?, source, &path, &accept, external),
+    }
+    .with_context(|| format!("export of {}", path.display()))?;
     let checked = manifest.is_some() && seeded_default && args.seed == 0;
     print(args, &path, family, variant, &options, &model, &written, None, checked)
 }
@@ -149,6 +157,9 @@ fn print(
             "weights": match &args.weights { Some(f) => json!({"file": f}), None => json!({"seed": args.seed}) },
             "checked_against_manifest": checked,
         });
+        if let Some(d) = &written.data {
+            out["external_data"] = super::compile::data_json(d);
+        }
         if let Some(r) = reports {
             out["passes"] = super::compile::reports_json(r);
             if r.iter().any(|p| p.pass.starts_with("fp16")) {
@@ -160,6 +171,7 @@ fn print(
         outln!("{}", path.display())?;
         outln!("  size     {} bytes ({})", written.bytes, bytes(written.bytes))?;
         outln!("  sha256   {}", written.sha256)?;
+        out!("{}", super::compile::data_line(written))?;
         match &args.weights {
             Some(f) => outln!("  weights  {}, sha256 {}", f.display(), written.weights_sha256)?,
             None => outln!("  weights  seed {}, sha256 {}", args.seed, written.weights_sha256)?,

@@ -2,12 +2,10 @@
 
 use std::path::Path;
 
-use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use zoo_graph::analysis::{Analysis, analyze};
 use zoo_graph::receptive_field::Field;
 use zoo_graph::{Dim, TensorInfo};
-use zoo_proto::{Message, ModelProto};
 
 use crate::cli::InspectArgs;
 use crate::format::{bytes, grouped, si, table};
@@ -15,7 +13,7 @@ use crate::format::{bytes, grouped, si, table};
 pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     let path = Path::new(&args.target);
     let (title, proto) = if path.is_file() || args.target.ends_with(".onnx") {
-        (path.display().to_string(), read_onnx(path)?)
+        (path.display().to_string(), super::read_onnx(path)?)
     } else {
         let options = args.build.options(args.batch.value);
         let (family, variant) = zoo_models::find(&args.target, args.build.variant.as_deref())?;
@@ -29,20 +27,6 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
         out!("{}", render(&title, &a))?;
     }
     Ok(())
-}
-
-fn read_onnx(path: &Path) -> anyhow::Result<ModelProto> {
-    let data = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let model = ModelProto::decode(data.as_slice()).map_err(|e| {
-        anyhow::anyhow!(
-            "{} is not an ONNX model (protobuf decoding failed: {e}); is the file truncated?",
-            path.display()
-        )
-    })?;
-    if model.graph.is_none() || model.ir_version.is_none() {
-        bail!("{} is not an ONNX model (it has no graph or IR version)", path.display());
-    }
-    Ok(model)
 }
 
 fn shape_json(info: &Option<TensorInfo>) -> Value {

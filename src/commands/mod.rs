@@ -16,15 +16,38 @@ mod weights;
 use std::path::Path;
 
 use anyhow::Context;
+use zoo_graph::ir::external;
 use zoo_proto::{Message, ModelProto};
 
 use crate::cli::Command;
 
-/// Reads and decodes an ONNX file, with the one-line errors every subcommand gives.
+/// Reads and decodes an ONNX file, with the one-line errors every subcommand gives. Its external
+/// data, if any, is checked (inside the model's folder, no symlinks, long enough) before any
+/// runtime is handed the file.
 pub(crate) fn read_onnx(path: &Path) -> anyhow::Result<ModelProto> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    ModelProto::decode(bytes.as_slice())
-        .map_err(|e| anyhow::anyhow!("{} is not an ONNX model (protobuf decoding failed: {e})", path.display()))
+    let model = ModelProto::decode(bytes.as_slice()).map_err(|e| {
+        anyhow::anyhow!(
+            "{} is not an ONNX model (protobuf decoding failed: {e}); is the file truncated?",
+            path.display()
+        )
+    })?;
+    if model.graph.is_none() || model.ir_version.is_none() {
+        anyhow::bail!("{} is not an ONNX model (it has no graph or IR version)", path.display());
+    }
+    let dir = compile::folder(path);
+    for t in model.graph.iter().flat_map(|g| &g.initializer).filter(|t| external::is_external(t)) {
+        let name = t.name.as_deref().unwrap_or_default();
+        let numel: i64 = t.dims.iter().product();
+        let size = zoo_proto::tensor_proto::DataType::try_from(t.data_type.unwrap_or(0))
+            .ok()
+            .and_then(|d| zoo_graph::DType::from_onnx(d as i32))
+            .map_or(0, |d| d.size() as i64);
+        let expected = u64::try_from(numel.saturating_mul(size)).unwrap_or(0);
+        external::resolve(t, dir, expected)
+            .map_err(|e| anyhow::anyhow!("{}: initializer `{name}`: {e}", path.display()))?;
+    }
+    Ok(model)
 }
 
 pub fn run(command: Command) -> anyhow::Result<()> {

@@ -3,6 +3,9 @@
     break_model.py IN OUT --add-to TENSOR DELTA   # every element of an initializer + DELTA
     break_model.py IN OUT --lrn-alpha NODE ALPHA  # an LRN node's alpha replaced
     break_model.py IN OUT --op-type NODE OP       # a node's op_type replaced (checker not run)
+    break_model.py IN OUT --external-location TENSOR LOCATION
+                                                  # an external tensor's location replaced (the
+                                                  # data is not loaded, copied or moved)
 
 Prints {"ok": true, "changed": ...} as JSON.
 """
@@ -16,7 +19,7 @@ from onnx import numpy_helper
 
 def main() -> int:
     src, dst, mode, name, value = sys.argv[1:6]
-    model = onnx.load(src)
+    model = onnx.load(src, load_external_data=(mode != "--external-location"))
     if mode == "--add-to":
         for i, t in enumerate(model.graph.initializer):
             if t.name == name:
@@ -30,6 +33,14 @@ def main() -> int:
         for a in node.attribute:
             if a.name == "alpha":
                 a.f = float(value)
+    elif mode == "--external-location":
+        t = next(t for t in model.graph.initializer if t.name == name)
+        entry = next(e for e in t.external_data if e.key == "location")
+        entry.value = value
+        with open(dst, "wb") as f:
+            f.write(model.SerializeToString())
+        json.dump({"ok": True, "changed": name}, sys.stdout)
+        return 0
     elif mode == "--op-type":
         node = next(n for n in model.graph.node if n.name == name)
         node.op_type = value

@@ -58,6 +58,10 @@ pub enum WriteError {
     /// What was written did not pass the caller's check (e.g. a manifest's checksum).
     #[error("{0}")]
     Rejected(String),
+    #[error(
+        "the model would be {bytes} bytes, above protobuf's 2 GiB limit: write its weights to a side file with --external-data"
+    )]
+    TooLarge { bytes: u64 },
     #[error("graph has no parameter list entry for initializer `{0}` (internal inconsistency)")]
     Inconsistent(String),
 }

@@ -18,10 +18,12 @@ use std::sync::mpsc;
 use prost::Message;
 use prost::encoding::{encode_varint, encoded_len_varint};
 use sha2::{Digest, Sha256};
+use zoo_proto::tensor_proto::DataLocation;
 use zoo_proto::{GraphProto, ModelProto, StringStringEntryProto, TensorProto};
 
 use crate::error::WriteError;
 use crate::ir::data::{StreamError, StreamStats};
+use crate::ir::external::ALIGN;
 use crate::ir::{Graph, Tensor};
 use crate::model::Model;
 use crate::param::ParamKind;
@@ -44,7 +46,21 @@ pub struct Written {
     pub weights_sha256: String,
     /// fp16 saturations and flushes to zero met while streaming.
     pub fp16: StreamStats,
+    /// The external-data side file, when there is one.
+    pub data: Option<DataWritten>,
 }
+
+/// What went into the external-data side file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataWritten {
+    pub location: String,
+    pub bytes: u64,
+    pub sha256: String,
+    pub tensors: usize,
+}
+
+/// protobuf cannot encode or parse a message of 2 GiB or more.
+pub const PROTOBUF_LIMIT: u64 = (1 << 31) - 1;
 
 /// Writes `model` with weights from `source` to `path`, atomically.
 pub fn write_file(model: &Model, source: &dyn WeightSource, path: &Path) -> Result<Written, WriteError> {
@@ -59,12 +75,76 @@ pub fn write_graph_checked(
     path: &Path,
     accept: &dyn Fn(&Written) -> Result<(), String>,
 ) -> Result<Written, WriteError> {
-    let io = |source| WriteError::Io { path: path.to_path_buf(), source };
-    let tmp = temp_beside(path, ".onnx.part").map_err(io)?;
-    let written = encode_graph(graph, source, tmp.as_file())?;
+    write_graph_with(graph, source, path, accept, None)
+}
+
+/// The side file of a model written with external data: `<path>.data` (`m.onnx.data`).
+pub fn data_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".data");
+    path.with_file_name(name)
+}
+
+/// [`write_graph_checked`]; with `external = Some(threshold)`, tensors of at least that many
+/// bytes go to one side file, [`data_path`], at 4 KiB-aligned offsets. Both files are written
+/// to temporary files and renamed into place only when both are complete, the data first: a
+/// crash leaves the old pair, or the new data beside the old model (which then fails its
+/// checks loudly), never a partial file. An existing side file is replaced only when the model
+/// already at `path` is zoo's and points at it.
+pub fn write_graph_with(
+    graph: &Graph,
+    source: &dyn WeightSource,
+    path: &Path,
+    accept: &dyn Fn(&Written) -> Result<(), String>,
+    external: Option<usize>,
+) -> Result<Written, WriteError> {
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| WriteError::Io { path: p, source }
+    };
+    let Some(threshold) = external else {
+        let tmp = temp_beside(path, ".onnx.part").map_err(io(path))?;
+        let written = encode_graph(graph, source, tmp.as_file())?;
+        accept(&written).map_err(WriteError::Rejected)?;
+        persist(tmp, path).map_err(io(path))?;
+        return Ok(written);
+    };
+    let data = data_path(path);
+    let location = data.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    if std::fs::symlink_metadata(&data).is_ok() && !points_at(path, &location) {
+        return Err(WriteError::Rejected(format!(
+            "{} exists and is not the data of a zoo model at {}: nothing was written (remove it or choose another output)",
+            data.display(),
+            path.display()
+        )));
+    }
+    let tmp = temp_beside(path, ".onnx.part").map_err(io(path))?;
+    let tmp_data = temp_beside(&data, ".data.part").map_err(io(&data))?;
+    let mut out = std::io::BufWriter::with_capacity(CHUNK_BYTES, tmp_data.as_file());
+    let sink = DataSink { threshold, location, out: &mut out };
+    let written = encode_graph_with(graph, source, tmp.as_file(), Some(sink))?;
+    drop(out);
     accept(&written).map_err(WriteError::Rejected)?;
-    persist(tmp, path).map_err(io)?;
+    persist(tmp_data, &data).map_err(io(&data))?;
+    persist(tmp, path).map_err(io(path))?;
     Ok(written)
+}
+
+/// Whether the model at `path` is zoo's and keeps tensors in `location`.
+fn points_at(path: &Path, location: &str) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else { return false };
+    // A model with external data is small; a huge file there is not one of ours.
+    if meta.len() > 256 << 20 {
+        return false;
+    }
+    let Ok(m) = std::fs::read(path).map_err(|_| ()).and_then(|b| ModelProto::decode(b.as_slice()).map_err(|_| ()))
+    else {
+        return false;
+    };
+    m.producer_name.as_deref() == Some("zoo")
+        && m.graph.iter().flat_map(|g| &g.initializer).any(|t| {
+            t.external_data.iter().any(|e| e.key.as_deref() == Some("location") && e.value.as_deref() == Some(location))
+        })
 }
 
 /// Like [`write_file`], but `accept` sees what was written before the file is put in place;
@@ -124,6 +204,25 @@ pub fn encode<W: Write + Send>(model: &Model, source: &dyn WeightSource, out: W)
 
 /// Encodes an IR graph; see [`encode`].
 pub fn encode_graph<W: Write + Send>(graph: &Graph, source: &dyn WeightSource, out: W) -> Result<Written, WriteError> {
+    encode_graph_with(graph, source, out, None)
+}
+
+/// Where tensors go that are kept out of the `.onnx` file.
+pub struct DataSink<'a> {
+    /// Tensors of at least this many bytes go to the side file.
+    pub threshold: usize,
+    /// The side file's name as the model records it (relative to the model's folder).
+    pub location: String,
+    pub out: &'a mut dyn Write,
+}
+
+/// [`encode_graph`], with tensors of at least `data.threshold` bytes in a side file.
+pub fn encode_graph_with<W: Write + Send>(
+    graph: &Graph,
+    source: &dyn WeightSource,
+    out: W,
+    data: Option<DataSink<'_>>,
+) -> Result<Written, WriteError> {
     let (to_writer, from_producer) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
     let (to_producer, recycled) = mpsc::sync_channel::<Vec<u8>>(BUFFERS + 1);
     for _ in 0..BUFFERS {
@@ -146,7 +245,7 @@ pub fn encode_graph<W: Write + Send>(graph: &Graph, source: &dyn WeightSource, o
             Ok((total, hex(&hasher.finalize())))
         });
         let mut sink = ChunkSink { current: Vec::with_capacity(CHUNK_BYTES), to_writer, recycled };
-        let produced = produce(graph, source, &mut sink);
+        let produced = produce(graph, source, &mut sink, data);
         let sent = produced.is_ok() && sink.flush().is_ok();
         drop(sink);
         let written = writer.join().unwrap_or_else(|_| Err(std::io::Error::other("writer thread panicked")));
@@ -156,7 +255,7 @@ pub fn encode_graph<W: Write + Send>(graph: &Graph, source: &dyn WeightSource, o
             (Ok(_), Err(e)) => Err(io(e)),
             (Ok(_), Ok(_)) if !sent => Err(io(std::io::Error::other("writer stopped early"))),
             (Ok(p), Ok((bytes, sha256))) => {
-                Ok(Written { bytes, sha256, weights_sha256: p.weights_sha256, fp16: p.stats })
+                Ok(Written { bytes, sha256, weights_sha256: p.weights_sha256, fp16: p.stats, data: p.data })
             }
         }
     })
@@ -198,7 +297,12 @@ impl ChunkSink {
 
 /// Produces the whole file's bytes into `sink`; returns the canonical weights' SHA-256 and
 /// what streaming the tensors observed (fp16 saturations).
-fn produce(graph: &Graph, source: &dyn WeightSource, sink: &mut ChunkSink) -> Result<Produced, WriteError> {
+fn produce(
+    graph: &Graph,
+    source: &dyn WeightSource,
+    sink: &mut ChunkSink,
+    mut data: Option<DataSink<'_>>,
+) -> Result<Produced, WriteError> {
     let io = |source| WriteError::Io { path: PathBuf::from("<stream>"), source };
     let proto = graph.skeleton();
     let empty = GraphProto::default();
@@ -217,37 +321,85 @@ fn produce(graph: &Graph, source: &dyn WeightSource, sink: &mut ChunkSink) -> Re
     .encode_to_vec();
     let graph_head = GraphProto { node: g.node.clone(), name: g.name.clone(), ..Default::default() }.encode_to_vec();
     let graph_tail = GraphProto { node: vec![], name: None, initializer: vec![], ..g.clone() }.encode_to_vec();
-    let plans: Vec<TensorPlan> = graph.tensors.iter().map(TensorPlan::new).collect();
+    // Offsets in the side file are known up front: each tensor starts at the next 4 KiB.
+    let mut pos = 0u64;
+    let plans: Vec<TensorPlan> = graph
+        .tensors
+        .iter()
+        .map(|t| match &data {
+            Some(d) if t.byte_len() >= d.threshold => {
+                let offset = pos.div_ceil(ALIGN) * ALIGN;
+                pos = offset + t.byte_len() as u64;
+                TensorPlan::external(t, &d.location, offset)
+            }
+            _ => TensorPlan::inline(t),
+        })
+        .collect();
     let graph_len = graph_head.len()
         + plans.iter().map(|t| 1 + encoded_len_varint(t.len as u64) + t.len).sum::<usize>()
         + graph_tail.len();
+    // The tail (opset imports and metadata) is small; 64 KiB covers it with room to spare.
+    let total = (head.len() + graph_len) as u64 + (64 << 10);
+    if total > PROTOBUF_LIMIT {
+        return Err(WriteError::TooLarge { bytes: total });
+    }
 
     sink.write_all(&head).map_err(io)?;
     sink.write_all(&key_len(TAG_MODEL_GRAPH, graph_len)).map_err(io)?;
     sink.write_all(&graph_head).map_err(io)?;
     let mut weights = Sha256::new();
+    let mut data_hash = Sha256::new();
+    let mut data_pos = 0u64;
     let mut stats = StreamStats::default();
+    fn stream_err(name: &str) -> impl Fn(StreamError) -> WriteError + '_ {
+        move |e| match e {
+            StreamError::Io(e) => WriteError::Io { path: PathBuf::from("<stream>"), source: e },
+            StreamError::Weights(e) => WriteError::Weights(e),
+            StreamError::Short => WriteError::Inconsistent(format!("data of `{name}` is shorter than its shape")),
+        }
+    }
     for (plan, tensor) in plans.iter().zip(&graph.tensors) {
         sink.write_all(&key_len(TAG_GRAPH_INITIALIZER, plan.len)).map_err(io)?;
         sink.write_all(&plan.header).map_err(io)?;
-        sink.write_all(&key_len(TAG_TENSOR_RAW_DATA, plan.data)).map_err(io)?;
         // The canonical weights are every weight and buffer as stored, in graph order.
         let hashed = tensor.kind != ParamKind::Constant;
+        if let (Some(offset), Some(d)) = (plan.external, data.as_mut()) {
+            let pad = vec![0u8; (offset - data_pos) as usize];
+            d.out.write_all(&pad).map_err(io)?;
+            data_hash.update(&pad);
+            let mut put = |bytes: &[u8]| {
+                if hashed {
+                    weights.update(bytes);
+                }
+                data_hash.update(bytes);
+                d.out.write_all(bytes)
+            };
+            tensor.data.stream(source, tensor.numel(), &mut put, &mut stats).map_err(stream_err(&tensor.name))?;
+            data_pos = offset + tensor.byte_len() as u64;
+            continue;
+        }
+        sink.write_all(&key_len(TAG_TENSOR_RAW_DATA, plan.data)).map_err(io)?;
         let mut put = |bytes: &[u8]| {
             if hashed {
                 weights.update(bytes);
             }
             sink.write_all(bytes)
         };
-        tensor.data.stream(source, tensor.numel(), &mut put, &mut stats).map_err(|e| match e {
-            StreamError::Io(e) => io(e),
-            StreamError::Weights(e) => WriteError::Weights(e),
-            StreamError::Short => {
-                WriteError::Inconsistent(format!("data of `{}` is shorter than its shape", tensor.name))
-            }
-        })?;
+        tensor.data.stream(source, tensor.numel(), &mut put, &mut stats).map_err(stream_err(&tensor.name))?;
     }
     sink.write_all(&graph_tail).map_err(io)?;
+    let data = match data {
+        Some(d) => {
+            d.out.flush().map_err(io)?;
+            Some(DataWritten {
+                location: d.location,
+                bytes: data_pos,
+                sha256: hex(&data_hash.finalize()),
+                tensors: plans.iter().filter(|p| p.external.is_some()).count(),
+            })
+        }
+        None => None,
+    };
 
     let weights_sha256 = hex(&weights.finalize());
     let mut meta = graph.metadata.clone();
@@ -273,34 +425,56 @@ fn produce(graph: &Graph, source: &dyn WeightSource, sink: &mut ChunkSink) -> Re
     }
     .encode_to_vec();
     sink.write_all(&tail).map_err(io)?;
-    Ok(Produced { weights_sha256, stats })
+    Ok(Produced { weights_sha256, stats, data })
 }
 
 struct Produced {
     weights_sha256: String,
     stats: StreamStats,
+    data: Option<DataWritten>,
 }
 
-/// One initializer's encoding: the prost-encoded fields before `raw_data` (dims, data_type,
-/// name: tags 1, 2 and 8, all below raw_data's 9), and the length of the raw data after them.
+/// One initializer's encoding. Inline: the prost-encoded fields before `raw_data` (dims,
+/// data_type, name: tags 1, 2 and 8, all below raw_data's 9), and the length of the raw data
+/// after them. External: the whole TensorProto, pointing at `offset` of the side file.
 struct TensorPlan {
     header: Vec<u8>,
     data: usize,
     len: usize,
+    external: Option<u64>,
 }
 
 impl TensorPlan {
-    fn new(t: &Tensor) -> Self {
-        let header = TensorProto {
+    fn skeleton(t: &Tensor) -> TensorProto {
+        TensorProto {
             dims: t.dims.iter().map(|&d| d as i64).collect(),
             data_type: Some(t.dtype().onnx() as i32),
             name: Some(t.name.clone()),
             ..Default::default()
         }
-        .encode_to_vec();
+    }
+
+    fn inline(t: &Tensor) -> Self {
+        let header = Self::skeleton(t).encode_to_vec();
         let data = t.byte_len();
         let len = header.len() + 1 + encoded_len_varint(data as u64) + data;
-        TensorPlan { header, data, len }
+        TensorPlan { header, data, len, external: None }
+    }
+
+    fn external(t: &Tensor, location: &str, offset: u64) -> Self {
+        let entry = |k: &str, v: String| StringStringEntryProto { key: Some(k.into()), value: Some(v) };
+        let header = TensorProto {
+            external_data: vec![
+                entry("location", location.to_string()),
+                entry("offset", offset.to_string()),
+                entry("length", t.byte_len().to_string()),
+            ],
+            data_location: Some(DataLocation::External as i32),
+            ..Self::skeleton(t)
+        }
+        .encode_to_vec();
+        let len = header.len();
+        TensorPlan { header, data: 0, len, external: Some(offset) }
     }
 }
 

@@ -13,6 +13,7 @@
 //! zoo knows into it, and [`crate::passes`] rewrite it.
 
 pub mod data;
+pub mod external;
 pub mod read;
 mod shape_chains;
 

@@ -6,15 +6,17 @@
 //! `Shape → Gather → Unsqueeze → Concat → Reshape` chains of `x.view(n, -1)`; every
 //! other op, another domain, sub-graphs, a tensor type other than float/float16/int64, or
 //! initializer data shorter or longer than its shape is an error naming the node or tensor.
-//! Tensor data is moved out of the decoded protobuf (no second copy). External data is not
-//! read yet (issue 7 §2): such a file is refused with a message saying so.
+//! Tensor data is moved out of the decoded protobuf (no second copy); external data stays in
+//! its file, confined to the model's folder ([`super::external`]), and streams from there.
 //! Node order must already be topological (as the IR spec requires); shape inference over the
 //! read graph ([`Graph::infer`]) checks it and the shapes, naming the first node that fails.
 
-use zoo_proto::tensor_proto::DataLocation;
+use std::path::Path;
+use std::sync::Arc;
+
 use zoo_proto::{ModelProto, NodeProto, TensorProto};
 
-use super::{Graph, Io, Node, Tensor, TensorData, default_opset, node_from_proto};
+use super::{Graph, Io, Node, Tensor, TensorData, default_opset, external, node_from_proto};
 use crate::GraphError;
 use crate::ops::{self, Role};
 use crate::param::ParamKind;
@@ -48,19 +50,22 @@ pub enum ReadError {
 }
 
 /// The IR of a decoded ONNX model. Takes the model by value to move tensor data out of it.
+/// External data is refused (no folder to confine it to); see [`read_model_report`].
 pub fn read_model(proto: ModelProto) -> Result<Graph, ReadError> {
-    read_model_report(proto).map(|(g, _)| g)
+    read_model_report(proto, None).map(|(g, _)| g)
 }
 
 /// [`read_model`], with what the reader rewrote on the way in: the shape chains it folded
 /// (see [`super::shape_chains`]), as the report of a pass named `fold-shape-chains`.
-pub fn read_model_report(mut proto: ModelProto) -> Result<(Graph, PassReport), ReadError> {
+/// External data is read from `dir`, the model's folder, confined to it
+/// ([`super::external::resolve`]).
+pub fn read_model_report(mut proto: ModelProto, dir: Option<&Path>) -> Result<(Graph, PassReport), ReadError> {
     let opset = default_opset(&proto.opset_import).ok_or(ReadError::NoOpset)?;
     let mut g = proto.graph.take().ok_or(ReadError::NoGraph)?;
 
     let mut tensors = Vec::with_capacity(g.initializer.len());
     for t in std::mem::take(&mut g.initializer) {
-        tensors.push(read_tensor(t, ParamKind::Weight)?);
+        tensors.push(read_tensor(t, ParamKind::Weight, dir)?);
     }
     let mut nodes = Vec::with_capacity(g.node.len());
     for (i, n) in g.node.iter().enumerate() {
@@ -122,21 +127,25 @@ fn io(v: &zoo_proto::ValueInfoProto, what: &'static str) -> Result<Io, ReadError
     Ok(Io { name, info })
 }
 
-fn read_tensor(t: TensorProto, kind: ParamKind) -> Result<Tensor, ReadError> {
+fn read_tensor(t: TensorProto, kind: ParamKind, dir: Option<&Path>) -> Result<Tensor, ReadError> {
     let name = t.name.clone().unwrap_or_default();
     let fail = |reason: String| ReadError::Tensor { name: name.clone(), reason };
     let code = t.data_type.unwrap_or(0);
     let dtype =
         DType::from_onnx(code).ok_or_else(|| fail(format!("element type {code} is not float, float16 or int64")))?;
-    if t.data_location == Some(DataLocation::External as i32) || !t.external_data.is_empty() {
-        return Err(fail("external data is not read by zoo's reader yet; load and re-save the model with its data inline (onnx.save(..., save_as_external_data=False))".into()));
-    }
     let dims = t
         .dims
         .iter()
         .map(|&d| usize::try_from(d).map_err(|_| fail(format!("negative dimension {d}"))))
         .collect::<Result<Vec<_>, _>>()?;
     let numel = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).ok_or_else(|| fail("shape overflows".into()))?;
+    if external::is_external(&t) {
+        let dir = dir.ok_or_else(|| fail("external data, but no model folder to read it from".into()))?;
+        let bytes = numel.checked_mul(dtype.size()).ok_or_else(|| fail("shape overflows".into()))? as u64;
+        let at = external::resolve(&t, dir, bytes).map_err(fail)?;
+        let data = TensorData::External { dtype, path: Arc::new(at.path), offset: at.offset };
+        return Ok(Tensor { name, dims, kind, data });
+    }
     let bytes = match (dtype, t.raw_data) {
         (_, Some(raw)) => raw,
         (DType::F32, None) => t.float_data.iter().flat_map(|x| x.to_le_bytes()).collect(),
@@ -162,7 +171,7 @@ fn constant(n: &NodeProto, node: &str) -> Result<Tensor, ReadError> {
     let data = match a.name.as_deref() {
         Some("value") => {
             let t = a.t.clone().ok_or_else(|| fail("`value` holds no tensor"))?;
-            return Ok(Tensor { name: output.clone(), ..read_tensor(t, ParamKind::Constant)? });
+            return Ok(Tensor { name: output.clone(), ..read_tensor(t, ParamKind::Constant, None)? });
         }
         Some("value_ints") => {
             (vec![a.ints.len()], TensorData::bytes(DType::I64, a.ints.iter().flat_map(|x| x.to_le_bytes()).collect()))

@@ -70,6 +70,9 @@ pub fn run(
     graph.drop_unused_tensors();
     graph.infer()?;
     let names: Vec<&str> = passes.iter().map(|p| p.name()).collect();
+    if names.is_empty() {
+        return Ok(reports);
+    }
     let applied = match graph.meta("zoo.passes") {
         Some(before) if !before.is_empty() => format!("{before},{}", names.join(",")),
         _ => names.join(","),
