@@ -28,9 +28,9 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
     }
     let raw = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
     let sha256 = hex(&Sha256::digest(&raw));
-    let proto = ModelProto::decode(raw.as_slice())
+    // Decoding from `Bytes` slices the buffer: the tensors are not copied.
+    let proto = ModelProto::decode(prost::bytes::Bytes::from(raw))
         .map_err(|e| anyhow::anyhow!("{} is not an ONNX model (protobuf decoding failed: {e})", input.display()))?;
-    drop(raw);
     let (mut graph, read) = read_model_report(proto, Some(folder(input)))
         .with_context(|| format!("{} cannot be compiled", input.display()))?;
     // The fp32 reference of everything downstream: the first uncompiled file's weights.

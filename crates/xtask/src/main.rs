@@ -38,6 +38,9 @@ fn proto(check: bool) -> Result<String, String> {
     let protoc = protoc_bin_vendored::protoc_bin_path().map_err(|e| format!("vendored protoc: {e}"))?;
     let mut config = prost_build::Config::new();
     config.protoc_executable(protoc).out_dir(&out);
+    // Tensor bytes as `bytes::Bytes`: decoding a model held in one `Bytes` buffer then slices
+    // it instead of copying every initializer (zoo compile's memory stays ≈ the file's size).
+    config.bytes([".onnx.TensorProto.raw_data"]);
     config
         .compile_protos(&[root.join("proto/onnx.proto")], &[root.join("proto")])
         .map_err(|e| format!("generating from proto/onnx.proto: {e}"))?;
@@ -52,7 +55,11 @@ fn proto(check: bool) -> Result<String, String> {
             Err(format!("{GENERATED} is stale: run `cargo run -p xtask -- proto` and commit the result"))
         }
     } else {
-        std::fs::write(&target, fresh).map_err(|e| format!("writing {}: {e}", target.display()))?;
+        // Written beside and renamed, so a crash never leaves half the code (xtask cannot use
+        // zoo_graph::write: it generates the code zoo-graph is built on).
+        let tmp = target.with_extension("rs.part");
+        std::fs::write(&tmp, fresh).map_err(|e| format!("writing {}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, &target).map_err(|e| format!("renaming to {}: {e}", target.display()))?;
         Ok(format!("wrote {GENERATED}"))
     }
 }

@@ -56,8 +56,8 @@ pub fn tensor_info(vi: &ValueInfoProto) -> Option<TensorInfo> {
 /// graph's meaning).
 pub fn tensor_skeleton(p: &Param) -> TensorProto {
     let raw = match &p.init {
-        Init::F32(v) => Some(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
-        Init::I64(v) => Some(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+        Init::F32(v) => Some(v.iter().flat_map(|x| x.to_le_bytes()).collect::<prost::bytes::Bytes>()),
+        Init::I64(v) => Some(v.iter().flat_map(|x| x.to_le_bytes()).collect::<prost::bytes::Bytes>()),
         _ => None,
     };
     TensorProto {

@@ -548,7 +548,7 @@ pub(crate) mod tests {
                 source.fill(p, 0, &mut v).unwrap();
                 let raw: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
                 canonical.extend_from_slice(&raw);
-                t.raw_data = Some(raw);
+                t.raw_data = Some(raw.into());
             }
         }
         let weights_sha = hex(&Sha256::digest(&canonical));

@@ -28,7 +28,7 @@ pub fn encode_tensor(t: &Tensor) -> Vec<u8> {
         // onnx's `from_array` leaves the field unset for an empty name; matching it keeps the
         // bytes identical.
         name: (!t.name.is_empty()).then(|| t.name.clone()),
-        raw_data: Some(raw),
+        raw_data: Some(raw.into()),
         ..Default::default()
     }
     .encode_to_vec()
@@ -180,7 +180,7 @@ mod tests {
         let mut q = TensorProto::decode(&ONNX_FLOAT_DATA_2X2[..]).unwrap();
         q.dims = vec![5];
         assert!(decode_tensor(&q.encode_to_vec()).unwrap_err().contains("4 values of float_data"));
-        q.raw_data = Some(vec![0; 16]);
+        q.raw_data = Some(vec![0; 16].into());
         q.dims = vec![4];
         assert!(decode_tensor(&q.encode_to_vec()).unwrap_err().contains("both"));
         let mut e = TensorProto::decode(&ONNX_ARANGE_2X3[..]).unwrap();

@@ -47,9 +47,9 @@ pub enum TensorData {
     Param(Param),
     /// Little-endian bytes of `dtype`, held in memory (constants, folded biases).
     Bytes { dtype: DType, bytes: Arc<Vec<u8>> },
-    /// Little-endian bytes of `dtype` at `start..` of a buffer shared by many tensors (an ONNX
-    /// file read once into memory).
-    Shared { dtype: DType, buf: Arc<Vec<u8>>, start: usize },
+    /// Little-endian bytes of `dtype`, a slice of a buffer shared by many tensors (an ONNX file
+    /// read once into memory and decoded without copying its tensors).
+    Shared { dtype: DType, bytes: prost::bytes::Bytes },
     /// Little-endian bytes of `dtype` at `offset` of an external-data file, already checked to
     /// lie inside the model's folder and inside the file.
     External { dtype: DType, path: Arc<PathBuf>, offset: u64 },
@@ -106,8 +106,8 @@ impl TensorData {
             TensorData::Bytes { dtype, bytes } => {
                 decode(*dtype, bytes.get(offset * dtype.size()..).unwrap_or(&[]), out)
             }
-            TensorData::Shared { dtype, buf, start } => {
-                decode(*dtype, buf.get(start + offset * dtype.size()..).unwrap_or(&[]), out)
+            TensorData::Shared { dtype, bytes } => {
+                decode(*dtype, bytes.get(offset * dtype.size()..).unwrap_or(&[]), out)
             }
             TensorData::External { dtype, path, offset: base } => {
                 let n = out.len() * dtype.size();
@@ -157,8 +157,8 @@ impl TensorData {
                 let raw = bytes.get(..n * dtype.size()).ok_or(StreamError::Short)?;
                 return sink(raw).map_err(StreamError::Io);
             }
-            TensorData::Shared { buf, start, .. } => {
-                let raw = buf.get(*start..*start + n * dtype.size()).ok_or(StreamError::Short)?;
+            TensorData::Shared { bytes, .. } => {
+                let raw = bytes.get(..n * dtype.size()).ok_or(StreamError::Short)?;
                 return sink(raw).map_err(StreamError::Io);
             }
             TensorData::External { path, offset, .. } => {

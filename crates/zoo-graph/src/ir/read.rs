@@ -24,6 +24,9 @@ use crate::passes::PassReport;
 use crate::proto_util::tensor_info;
 use crate::tensor::DType;
 
+/// Tensors up to this many bytes are copied out of the file's buffer.
+const SMALL: usize = 4096;
+
 /// Why a model cannot be read into the IR.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -148,10 +151,10 @@ fn read_tensor(t: TensorProto, kind: ParamKind, dir: Option<&Path>) -> Result<Te
     }
     let bytes = match (dtype, t.raw_data) {
         (_, Some(raw)) => raw,
-        (DType::F32, None) => t.float_data.iter().flat_map(|x| x.to_le_bytes()).collect(),
-        (DType::I64, None) => t.int64_data.iter().flat_map(|x| x.to_le_bytes()).collect(),
+        (DType::F32, None) => t.float_data.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>().into(),
+        (DType::I64, None) => t.int64_data.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>().into(),
         // float16 values travel as the low 16 bits of int32_data.
-        (DType::F16, None) => t.int32_data.iter().flat_map(|&x| (x as u16).to_le_bytes()).collect(),
+        (DType::F16, None) => t.int32_data.iter().flat_map(|&x| (x as u16).to_le_bytes()).collect::<Vec<u8>>().into(),
     };
     let expected = numel.checked_mul(dtype.size()).ok_or_else(|| fail("shape overflows".into()))?;
     if bytes.len() != expected {
@@ -160,7 +163,14 @@ fn read_tensor(t: TensorProto, kind: ParamKind, dir: Option<&Path>) -> Result<Te
             bytes.len()
         )));
     }
-    Ok(Tensor { name, dims, kind, data: TensorData::bytes(dtype, bytes) })
+    // Small tensors (shape constants, biases) are copied out so passes can read them as
+    // plain bytes; big ones stay slices of the file's buffer.
+    let data = if bytes.len() <= SMALL {
+        TensorData::bytes(dtype, bytes.to_vec())
+    } else {
+        TensorData::Shared { dtype, bytes }
+    };
+    Ok(Tensor { name, dims, kind, data })
 }
 
 /// A `Constant` node's value as an initializer of the same name.

@@ -1,0 +1,143 @@
+//! Compiler benchmark (issue 7 §4), every figure a ratio against a peer measured in the same
+//! run, blocks alternating so that drift on a shared machine hits both sides alike:
+//! - `zoo export M --optimize` against the plain `zoo export M`: wall (target ≤ 1.2×) and peak
+//!   RSS (target ≤ 1.2× the weight bytes);
+//! - `zoo compile plain.onnx --optimize` against `cp plain.onnx` (target ≤ 3×), peak RSS against
+//!   the file's size (target ≤ 1.3×);
+//! - ONNX Runtime session creation on the `--optimize` file against the plain file, and batch-8
+//!   throughput (target ≥ 1.0×).
+//!
+//! `cargo bench --bench compile -- [--model vgg16] [--variant bn] [--runs 5] [--session-model resnet50]`
+//! needs ONNX Runtime's library (ORT_DYLIB_PATH, or the test virtualenv `scripts/test` makes).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use zoo_runtime::onnxruntime::{OrtOptions, OrtRunner, Provider};
+use zoo_runtime::{Runner, Tensor};
+
+fn arg(args: &[String], name: &str, default: &str) -> String {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| default.into())
+}
+
+const ZOO: &str = env!("CARGO_BIN_EXE_zoo");
+
+fn zoo() -> Command {
+    Command::new(ZOO)
+}
+
+/// Wall time and peak RSS of one child process, through GNU time (`/usr/bin/time`): the
+/// kernel's RUSAGE_CHILDREN keeps the largest child so far, which would hide a smaller one.
+fn measure(program: &str, args: &[&str]) -> (Duration, u64) {
+    // Flush what the previous command left dirty, so that its writeback is not billed to
+    // this one's fsync.
+    let _ = Command::new("sync").status();
+    let t = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%M", program])
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .output()
+        .expect("/usr/bin/time (GNU time) is needed for peak RSS");
+    let wall = t.elapsed();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{program} {args:?} failed: {text}");
+    let rss_kib: u64 = text.lines().last().and_then(|l| l.trim().parse().ok()).unwrap_or(0);
+    (wall, rss_kib * 1024)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn ort() -> OrtOptions {
+    OrtOptions {
+        library: None,
+        providers: vec![Provider::Cpu],
+        strict: true,
+        threads: None,
+        trt_fp16: false,
+        trt_engine_cache: None,
+        profile: false,
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let model = arg(&args, "--model", "vgg16");
+    let variant = arg(&args, "--variant", "bn");
+    let runs: usize = arg(&args, "--runs", "5").parse().expect("--runs N");
+    let session_model = arg(&args, "--session-model", "resnet50");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = |n: &str| dir.path().join(n).to_str().expect("utf-8 path").to_string();
+    let (plain, opt, compiled, copy) = (p("plain.onnx"), p("opt.onnx"), p("compiled.onnx"), p("copy.onnx"));
+
+    let mut rows = Vec::new();
+    let (mut e_plain, mut e_opt, mut c_zoo, mut c_cp, mut c_cp_sync) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut rss_opt, mut rss_compile) = (0u64, 0u64);
+    for _ in 0..runs {
+        let (t, _) = measure(ZOO, &["export", &model, "--variant", &variant, "-o", &plain]);
+        e_plain.push(t.as_secs_f64());
+        let (t, r) = measure(ZOO, &["export", &model, "--variant", &variant, "--optimize", "-o", &opt]);
+        e_opt.push(t.as_secs_f64());
+        rss_opt = rss_opt.max(r);
+        let (t, r) = measure(ZOO, &["compile", &plain, "-o", &compiled, "--optimize"]);
+        c_zoo.push(t.as_secs_f64());
+        rss_compile = rss_compile.max(r);
+        let (t, _) = measure("cp", &[&plain, &copy]);
+        c_cp.push(t.as_secs_f64());
+        // zoo syncs what it writes (crash safety); cp does not: a second peer that does.
+        let (t, _) = measure("sh", &["-c", &format!("cp {plain} {copy} && sync {copy}")]);
+        c_cp_sync.push(t.as_secs_f64());
+    }
+    let file = std::fs::metadata(&plain).expect("plain file").len() as f64;
+    let weights = std::fs::metadata(&opt).expect("opt file").len() as f64;
+    let (ep, eo, cz, cc, cs) = (median(e_plain), median(e_opt), median(c_zoo), median(c_cp), median(c_cp_sync));
+    rows.push(format!(
+        "export {model}/{variant} --optimize vs plain export: {eo:.2} s / {ep:.2} s = {:.2}× (target ≤ 1.2×)",
+        eo / ep
+    ));
+    rows.push(format!("export --optimize peak RSS / weight bytes: {:.2} (target ≤ 1.2)", rss_opt as f64 / weights));
+    rows.push(format!(
+        "compile --optimize vs cp of the {:.0} MB file: {cz:.2} s / {cc:.2} s = {:.2}× (target ≤ 3×)",
+        file / 1e6,
+        cz / cc
+    ));
+    rows.push(format!("compile --optimize vs cp + sync of the file: {cz:.2} s / {cs:.2} s = {:.2}×", cz / cs));
+    rows.push(format!("compile peak RSS / file size: {:.2} (target ≤ 1.3)", rss_compile as f64 / file));
+
+    // Session creation and throughput, plain vs --optimize, alternating.
+    let (sp, so) = (p("s-plain.onnx"), p("s-opt.onnx"));
+    assert!(zoo().args(["export", &session_model, "-o", &sp]).status().expect("export").success());
+    assert!(zoo().args(["export", &session_model, "--optimize", "-o", &so]).status().expect("export").success());
+    let input = Tensor::new("input", vec![8, 3, 224, 224], vec![0.5; 8 * 3 * 224 * 224]);
+    let (mut create_p, mut create_o, mut run_p, mut run_o) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..runs {
+        for (path, create, run) in [(&sp, &mut create_p, &mut run_p), (&so, &mut create_o, &mut run_o)] {
+            let t = Instant::now();
+            let (mut r, _) = OrtRunner::new(Path::new(path), &ort()).expect("session");
+            create.push(t.elapsed().as_secs_f64());
+            r.run(std::slice::from_ref(&input)).expect("warm-up");
+            let t = Instant::now();
+            for _ in 0..3 {
+                r.run(std::slice::from_ref(&input)).expect("run");
+            }
+            run.push(t.elapsed().as_secs_f64() / 3.0);
+        }
+    }
+    let (cp_, co) = (median(create_p), median(create_o));
+    let (rp, ro) = (median(run_p), median(run_o));
+    rows.push(format!(
+        "ORT session creation {session_model}: --optimize {co:.3} s / plain {cp_:.3} s = {:.2}× (target ≤ torch's folded file; plain today 2–2.4× torch's)",
+        co / cp_
+    ));
+    rows.push(format!("ORT batch-8 throughput {session_model}: --optimize / plain = {:.3}× (target ≥ 1.0×)", rp / ro));
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let flags: Vec<&str> = ["avx512f", "avx2", "fma"].into_iter().filter(|f| cpu.contains(f)).collect();
+    println!("compile benchmark, {runs} runs each, medians; CPU features: {}", flags.join(" "));
+    for r in rows {
+        println!("  {r}");
+    }
+}
