@@ -254,8 +254,9 @@ pub struct VerifyArgs {
     /// Compare every intermediate value, layer by layer, instead of the outputs only.
     #[arg(long, conflicts_with = "all")]
     pub layers: bool,
-    /// With --layers: also compare against this (fp32) file's values of the same names.
-    #[arg(long, requires = "layers")]
+    /// Also compare against this (fp32) file run by ONNX Runtime on the same inputs: its
+    /// outputs (a compiled file's reference), or with --layers its values of the same names.
+    #[arg(long, conflicts_with = "all")]
     pub reference: Option<PathBuf>,
     /// With --layers: values marked as outputs per session run (bounds memory).
     #[arg(long, default_value_t = 8, value_parser = positive, requires = "layers")]

@@ -154,8 +154,27 @@ fn other_exporters_files_compile_and_compute_the_same() {
     );
     assert_eq!(c["metadata"]["zoo.passes"], "fold-shape-chains,remove-identity,fold-batch-norm");
 
+    // zoo verify --reference: the compiled file against its original on the same inputs.
+    let (opt, src) = (d.join("torch_style_dynamic.opt.onnx"), d.join("torch_style_dynamic.onnx"));
+    let v = json(zoo(&["verify", p(&opt), "--reference", p(&src), "--json"]));
+    let against_reference = v[0]["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["against"].as_str().unwrap().starts_with("reference"))
+        .count();
+    assert_eq!((v[0]["pass"].as_bool(), against_reference), (Some(true), 2), "{v}");
+
     let (r, _) = compile("matmul_classifier");
     assert_eq!(pass(&r, "fold-batch-norm")["changed"], serde_json::json!(["bn → c1 (bias c1.b)"]), "{r}");
+    // A compiled file that no longer computes what its reference does fails against it.
+    let (opt, src, broken) =
+        (d.join("matmul_classifier.opt.onnx"), d.join("matmul_classifier.onnx"), d.join("broken.onnx"));
+    python_check("break_model.py", &[p(&opt), p(&broken), "--add-to", "c1.b", "0.05"]);
+    let o = zoo(&["verify", p(&broken), "--reference", p(&src), "--json"]);
+    assert!(!o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["pass"], false, "{v}");
 
     let src = d.join("ort_optimized.onnx");
     fails_with(

@@ -270,9 +270,25 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
         }
     }
 
+    // The named reference runs on ONNX Runtime's CPU provider: the fp32 truth the file must match.
+    let mut reference_runner = match &args.reference {
+        Some(p) => {
+            super::read_onnx(p)?;
+            let mut opts = args.ort.ort_options(false);
+            opts.providers = vec![zoo_runtime::onnxruntime::Provider::Cpu];
+            let (r, _) = OrtRunner::new(p, &opts).with_context(|| format!("reference {}", p.display()))?;
+            Some((format!("reference {} (ort/cpu)", p.display()), r))
+        }
+        None => None,
+    };
+
     let mut comparisons = Vec::new();
     for &batch in &batches {
         let input = make_input(&s, batch);
+        let reference_out = match reference_runner.as_mut() {
+            Some((label, r)) => Some((label.clone(), r.run(std::slice::from_ref(&input))?.outputs)),
+            None => None,
+        };
         let mut batch_runners: Vec<Box<dyn Runner>> = Vec::new();
         if tract_wanted {
             let shape: Vec<usize> = input.shape.clone();
@@ -307,6 +323,20 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
                         against: format!("golden (first {n})"),
                         tolerance: tol,
                         metrics,
+                    });
+                }
+                if let Some((ref_label, ref_outs)) = &reference_out
+                    && let Some(r) = ref_outs.get(i)
+                {
+                    let tol = s.fp16_depth.map_or(tol, |l| fp16_tolerance(tol, l, r));
+                    comparisons.push(Comparison {
+                        runtime: label.clone(),
+                        providers: out.providers.clone(),
+                        batch,
+                        output: o.name.clone(),
+                        against: ref_label.clone(),
+                        tolerance: tol,
+                        metrics: compare(o, r, tol)?,
                     });
                 }
                 if let Some((ref_label, ref_outs)) = &reference
