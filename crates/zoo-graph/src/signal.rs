@@ -37,7 +37,7 @@ pub fn bias_square(init: &Init) -> f64 {
 
 /// E[max²] / E[x²] of a window of `n` rectified values (σ² = 2·E[x²]): √-only fit to the
 /// order statistics of normal samples (n = 4: 3.1, n = 9: 5.2), 1 for n = 1.
-fn max_gain(n: usize) -> f64 {
+pub fn max_gain(n: usize) -> f64 {
     1.0 + 1.4 * ((n.max(1) - 1) as f64).sqrt()
 }
 
@@ -68,45 +68,40 @@ impl Signal {
         (self.mean_square() - self.mean() * self.mean()).max(f64::MIN_POSITIVE)
     }
 
-    fn symmetric(m: f64) -> Signal {
+    pub fn symmetric(m: f64) -> Signal {
         Signal { rectified: 0.0, symmetric: m }
     }
 }
 
 /// The output signal of `node` given its activation inputs' signals and its parameter inputs'
-/// recipes (`weights[i]` is `None` for activations).
+/// recipes (`weights[i]` is `None` for activations): each op's own rule ([`crate::ops::OpDef`]'s
+/// `signal`); an op zoo does not know passes its first input's signal on.
 pub fn propagate(node: &NodeProto, inputs: &[Signal], weights: &[Option<&Init>]) -> Signal {
-    let x = inputs.first().copied().unwrap_or(Signal::UNIT);
-    let window = || attr::get_ints(node, "kernel_shape").unwrap_or_default().iter().product::<i64>().max(1) as usize;
-    match node.op_type.as_deref().unwrap_or_default() {
-        // Zero-mean weights: the output is symmetric whatever the input.
-        "Conv" | "Gemm" | "MatMul" => {
-            let gain = weights.get(1).copied().flatten().map_or(1.0, weight_gain);
-            let bias = weights.get(2).copied().flatten().map_or(0.0, bias_square);
-            Signal::symmetric(gain * x.mean_square() + bias)
-        }
-        "Relu" => Signal { rectified: x.rectified + x.symmetric / 2.0, symmetric: 0.0 },
-        "MaxPool" => Signal { rectified: x.mean_square() * max_gain(window()), symmetric: 0.0 },
-        // Averages of positively correlated values keep most of the non-negative part's mean
-        // and little of the symmetric part.
-        "AveragePool" | "GlobalAveragePool" => {
-            let n = if node.op_type.as_deref() == Some("GlobalAveragePool") { 49 } else { window() };
-            if n > 1 { Signal { rectified: x.rectified / 2.0, symmetric: x.symmetric / 2.0 } } else { x }
-        }
-        // Normalised to unit variance, then scaled by γ ~ U(0.5, 1.5) (E[γ²] = 13/12) and
-        // shifted by β ~ U(±0.25) (E[β²] = 1/48).
-        "BatchNormalization" => Signal::symmetric(13.0 / 12.0 + 1.0 / 48.0),
-        "Add" => Signal {
-            rectified: inputs.iter().map(|s| s.rectified).sum(),
-            symmetric: inputs.iter().map(|s| s.symmetric).sum(),
-        },
-        "Concat" => {
-            let n = inputs.len().max(1) as f64;
-            Signal {
-                rectified: inputs.iter().map(|s| s.rectified).sum::<f64>() / n,
-                symmetric: inputs.iter().map(|s| s.symmetric).sum::<f64>() / n,
-            }
-        }
-        _ => x,
+    match crate::ops::lookup(node.op_type.as_deref().unwrap_or_default()) {
+        Some(def) => (def.signal)(node, inputs, weights),
+        None => first(inputs),
     }
+}
+
+/// The first input's signal (unit where there is none).
+pub fn first(inputs: &[Signal]) -> Signal {
+    inputs.first().copied().unwrap_or(Signal::UNIT)
+}
+
+/// An op that leaves the signal as it is (Identity, Dropout at inference, Flatten, …).
+pub fn unchanged(_: &NodeProto, inputs: &[Signal], _: &[Option<&Init>]) -> Signal {
+    first(inputs)
+}
+
+/// Conv, Gemm, MatMul: zero-mean weights make the output symmetric whatever the input, of
+/// mean square gain·E[x²] + E[b²].
+pub fn linear(_: &NodeProto, inputs: &[Signal], weights: &[Option<&Init>]) -> Signal {
+    let gain = weights.get(1).copied().flatten().map_or(1.0, weight_gain);
+    let bias = weights.get(2).copied().flatten().map_or(0.0, bias_square);
+    Signal::symmetric(gain * first(inputs).mean_square() + bias)
+}
+
+/// Elements per pooling window (`kernel_shape`'s product).
+pub fn window(node: &NodeProto) -> usize {
+    attr::get_ints(node, "kernel_shape").unwrap_or_default().iter().product::<i64>().max(1) as usize
 }

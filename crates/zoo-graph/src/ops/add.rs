@@ -5,6 +5,9 @@
 
 use zoo_proto::NodeProto;
 
+use crate::param::Init;
+use crate::signal::Signal;
+
 use super::{Consts, OpDef, Role, all_data, arity, no_description, no_macs};
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
@@ -54,7 +57,13 @@ fn role(_: usize) -> Role {
     Role::Weight
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role };
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role, signal };
 
 /// Sub, Mul and Div: their constants (a preprocessing mean or scale, say) are not weights.
-pub(super) const ARITHMETIC: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };
+pub(super) const ARITHMETIC: OpDef =
+    OpDef { infer, macs: no_macs, describe: no_description, role: all_data, signal: crate::signal::unchanged };
+
+/// A sum's parts add: non-negative with non-negative, symmetric with symmetric.
+fn signal(_: &NodeProto, inputs: &[Signal], _: &[Option<&Init>]) -> Signal {
+    Signal { rectified: inputs.iter().map(|s| s.rectified).sum(), symmetric: inputs.iter().map(|s| s.symmetric).sum() }
+}

@@ -6,6 +6,9 @@
 
 use zoo_proto::NodeProto;
 
+use crate::param::Init;
+use crate::signal::Signal;
+
 use super::{Consts, OpDef, Pool2d, all_data, no_macs, pool_describe, pool_infer};
 use crate::attr;
 use crate::builder::{Layer, Net, Value};
@@ -45,4 +48,15 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
     pool_infer(node, inputs)
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: pool_describe, role: all_data };
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: pool_describe, role: all_data, signal };
+
+/// Averages of positively correlated values keep most of the non-negative part's mean and
+/// little of the symmetric part.
+fn signal(node: &NodeProto, inputs: &[Signal], _: &[Option<&Init>]) -> Signal {
+    let x = crate::signal::first(inputs);
+    if crate::signal::window(node) > 1 {
+        Signal { rectified: x.rectified / 2.0, symmetric: x.symmetric / 2.0 }
+    } else {
+        x
+    }
+}

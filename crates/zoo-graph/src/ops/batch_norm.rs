@@ -8,6 +8,8 @@
 
 use zoo_proto::NodeProto;
 
+use crate::signal::Signal;
+
 use super::{Consts, OpDef, Role, arity, known, no_macs};
 use crate::attr;
 use crate::builder::{Layer, Net, Value};
@@ -91,4 +93,10 @@ fn role(i: usize) -> Role {
     }
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe, role };
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe, role, signal };
+
+/// Normalised to unit variance, then scaled by γ ~ U(0.5, 1.5) (E[γ²] = 13/12) and shifted by
+/// β ~ U(±0.25) (E[β²] = 1/48).
+fn signal(_: &NodeProto, _: &[Signal], _: &[Option<&Init>]) -> Signal {
+    Signal::symmetric(13.0 / 12.0 + 1.0 / 48.0)
+}

@@ -29,4 +29,5 @@ fn describe(node: &NodeProto) -> String {
         .map_or_else(String::new, |d| format!("to {d}"))
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe, role: all_data };
+pub(super) const DEF: OpDef =
+    OpDef { infer, macs: no_macs, describe, role: all_data, signal: crate::signal::unchanged };

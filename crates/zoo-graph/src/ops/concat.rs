@@ -5,6 +5,9 @@
 
 use zoo_proto::NodeProto;
 
+use crate::param::Init;
+use crate::signal::Signal;
+
 use super::{Consts, OpDef, all_data, no_description, no_macs};
 use crate::attr;
 use crate::builder::{Layer, Net, Value};
@@ -59,4 +62,13 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
     Ok(vec![TensorInfo::new(first.dtype, shape)])
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data, signal };
+
+/// Channels side by side: the mean square is the inputs' average.
+fn signal(_: &NodeProto, inputs: &[Signal], _: &[Option<&Init>]) -> Signal {
+    let n = inputs.len().max(1) as f64;
+    Signal {
+        rectified: inputs.iter().map(|s| s.rectified).sum::<f64>() / n,
+        symmetric: inputs.iter().map(|s| s.symmetric).sum::<f64>() / n,
+    }
+}

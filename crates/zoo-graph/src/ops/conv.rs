@@ -163,4 +163,4 @@ fn role(i: usize) -> Role {
     if i == 0 { Role::Data } else { Role::Weight }
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs, describe, role };
+pub(super) const DEF: OpDef = OpDef { infer, macs, describe, role, signal: crate::signal::linear };

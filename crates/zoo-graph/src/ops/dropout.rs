@@ -37,4 +37,5 @@ fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorIn
     Ok(vec![inputs[0].clone()])
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };
+pub(super) const DEF: OpDef =
+    OpDef { infer, macs: no_macs, describe: no_description, role: all_data, signal: crate::signal::unchanged };

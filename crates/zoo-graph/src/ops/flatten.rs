@@ -47,4 +47,5 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
     Ok(vec![TensorInfo::new(x.dtype, vec![product(head), product(tail)])])
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };
+pub(super) const DEF: OpDef =
+    OpDef { infer, macs: no_macs, describe: no_description, role: all_data, signal: crate::signal::unchanged };

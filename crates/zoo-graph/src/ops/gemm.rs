@@ -87,4 +87,4 @@ fn role(i: usize) -> Role {
     if i == 0 { Role::Data } else { Role::Weight }
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs, describe: no_description, role };
+pub(super) const DEF: OpDef = OpDef { infer, macs, describe: no_description, role, signal: crate::signal::linear };

@@ -5,6 +5,9 @@
 
 use zoo_proto::NodeProto;
 
+use crate::param::Init;
+use crate::signal::Signal;
+
 use super::{Consts, OpDef, all_data, arity, no_description, no_macs};
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
@@ -30,4 +33,14 @@ fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorIn
     Ok(vec![TensorInfo::new(x.dtype, shape)])
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data, signal };
+
+/// As AveragePool's (a 7×7 window at every zoo network's last stage); GlobalMaxPool, which
+/// shares this definition, is not modelled.
+fn signal(node: &NodeProto, inputs: &[Signal], _: &[Option<&Init>]) -> Signal {
+    let x = crate::signal::first(inputs);
+    match node.op_type.as_deref() {
+        Some("GlobalAveragePool") => Signal { rectified: x.rectified / 2.0, symmetric: x.symmetric / 2.0 },
+        _ => x,
+    }
+}

@@ -74,7 +74,8 @@ fn describe(node: &NodeProto) -> String {
     )
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe, role: all_data };
+pub(super) const DEF: OpDef =
+    OpDef { infer, macs: no_macs, describe, role: all_data, signal: crate::signal::unchanged };
 
 #[cfg(test)]
 mod tests {

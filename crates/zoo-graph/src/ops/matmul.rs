@@ -44,4 +44,4 @@ fn role(i: usize) -> Role {
     if i == 1 { Role::Weight } else { Role::Data }
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs, describe: no_description, role };
+pub(super) const DEF: OpDef = OpDef { infer, macs, describe: no_description, role, signal: crate::signal::linear };

@@ -6,6 +6,9 @@
 
 use zoo_proto::NodeProto;
 
+use crate::param::Init;
+use crate::signal::Signal;
+
 use super::{Consts, OpDef, Pool2d, all_data, no_macs, pool_describe, pool_infer};
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
@@ -37,4 +40,10 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
     pool_infer(node, inputs)
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: pool_describe, role: all_data };
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: pool_describe, role: all_data, signal };
+
+/// The largest of a window of rectified values: see [`crate::signal::max_gain`].
+fn signal(node: &NodeProto, inputs: &[Signal], _: &[Option<&Init>]) -> Signal {
+    let x = crate::signal::first(inputs);
+    Signal { rectified: x.mean_square() * crate::signal::max_gain(crate::signal::window(node)), symmetric: 0.0 }
+}

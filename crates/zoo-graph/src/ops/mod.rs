@@ -1,6 +1,7 @@
-//! The ops zoo builds and analyses, one file each. Every op file holds the same three things:
+//! The ops zoo builds and analyses, one file each. Every op file holds the same four things:
 //! the builder's layer (which parameters it creates, which node it emits), the shape inference
-//! of the node as the ONNX spec defines it, and its cost (multiply-accumulates). The builder
+//! of the node as the ONNX spec defines it, its cost (multiply-accumulates) and its signal rule
+//! (how the reference weights' scale propagates through it, see [`crate::signal`]). The builder
 //! and `inspect` share the inference, so a file zoo did not write is read the same way as one
 //! it did.
 
@@ -42,6 +43,8 @@ use zoo_proto::NodeProto;
 
 use crate::attr;
 use crate::error::ShapeError;
+use crate::param::Init;
+use crate::signal::Signal;
 use crate::tensor::{Dim, TensorInfo};
 use crate::window::{Window, WindowError};
 
@@ -70,7 +73,13 @@ pub struct OpDef {
     /// Kernel / stride / padding, or whatever else characterises the node, for tables.
     pub describe: fn(&NodeProto) -> String,
     pub role: fn(usize) -> Role,
+    /// The mean square of the output from the inputs' ([`crate::signal`]), which the builder
+    /// uses to draw BatchNorm statistics that normalise.
+    pub signal: SignalFn,
 }
+
+/// See [`OpDef::signal`].
+pub type SignalFn = fn(&NodeProto, &[Signal], &[Option<&Init>]) -> Signal;
 
 /// The op definition for `op_type` in the default ONNX domain, if zoo knows it.
 pub fn lookup(op_type: &str) -> Option<&'static OpDef> {

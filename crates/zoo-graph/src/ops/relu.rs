@@ -6,6 +6,9 @@
 
 use zoo_proto::NodeProto;
 
+use crate::param::Init;
+use crate::signal::Signal;
+
 use super::{Consts, OpDef, all_data, arity, no_description, no_macs};
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
@@ -27,4 +30,14 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
     Ok(vec![inputs[0].clone()])
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };
+pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data, signal };
+
+/// ReLU passes the non-negative part whole and halves the symmetric one; the other pointwise
+/// activations sharing this definition are not modelled (zoo's networks use ReLU only).
+fn signal(node: &NodeProto, inputs: &[Signal], _: &[Option<&Init>]) -> Signal {
+    let x = crate::signal::first(inputs);
+    match node.op_type.as_deref() {
+        Some("Relu") => Signal { rectified: x.rectified + x.symmetric / 2.0, symmetric: 0.0 },
+        _ => x,
+    }
+}

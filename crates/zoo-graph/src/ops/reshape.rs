@@ -56,4 +56,5 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], consts: Consts) -> Result<Vec<
     Ok(vec![TensorInfo::new(x.dtype, shape)])
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data };
+pub(super) const DEF: OpDef =
+    OpDef { infer, macs: no_macs, describe: no_description, role: all_data, signal: crate::signal::unchanged };
