@@ -23,7 +23,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     // A zoo model is analysed from the graph just built (its weights are not read back); a file
     // has to be decoded.
     let (label, path, variant, proto): (String, PathBuf, Option<&'static zoo_models::Variant>, ModelProto) =
-        if target.is_file() || args.target.ends_with(".onnx") {
+        if super::is_file_target(&args.target) {
             let proto = super::read_onnx(target)?;
             (args.target.clone(), target.to_path_buf(), None, proto)
         } else {

@@ -5,11 +5,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde_json::json;
-use zoo_artifacts::ZooDir;
 use zoo_graph::ir::Graph;
 use zoo_graph::passes::PassReport;
 use zoo_graph::write::{Written, weights_sha256, write_file_checked, write_graph_with};
-use zoo_graph::{Batch, Seeded, WeightSource};
+use zoo_graph::{Seeded, WeightSource};
 
 use crate::cli::ExportArgs;
 use crate::format::bytes;
@@ -30,7 +29,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         PathBuf::from(format!("{}-{}-opset{}{suffix}.onnx", family.name, variant.name, options.opset))
     });
 
-    let zoo = ZooDir::locate(args.zoo.zoo_dir.as_deref());
+    let zoo = super::zoo_dir(args.zoo.zoo_dir.as_deref());
     let manifest = match zoo.load(family.name, variant.name) {
         Ok(m) => Some(m),
         Err(zoo_artifacts::ArtifactError::NoManifest { .. }) => {
@@ -59,9 +58,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     // What the manifest pins: the weights for its seed and 1000 classes; the whole file for
     // the default export (opset, dynamic batch, default head).
     let seeded_default = args.weights.is_none() && options.num_classes == 1000;
-    let default_graph = options.batch == Batch::Dynamic
-        && options.softmax.is_none_or(|s| s == variant.softmax)
-        && !options.with_preprocess;
+    let default_graph = options.is_pinned_graph(variant);
     let corrupted = |actual: &str| -> Result<(), String> {
         match (&claimed, &args.weights) {
             (Some(claimed), Some(file)) if claimed != actual => Err(format!(

@@ -12,7 +12,7 @@ use crate::format::{bytes, grouped, si, table};
 
 pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     let path = Path::new(&args.target);
-    let (title, proto) = if path.is_file() || args.target.ends_with(".onnx") {
+    let (title, proto) = if super::is_file_target(&args.target) {
         (path.display().to_string(), super::read_onnx(path)?)
     } else {
         let options = args.build.options(args.batch.value);

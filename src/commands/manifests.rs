@@ -172,7 +172,7 @@ pub fn differences(zoo: &ZooDir, committed: &Manifest, d: &Derived) -> anyhow::R
                 diffs.push("golden input differs from its recipe".into());
             }
             let t = committed.golden.tolerance;
-            let m = compare(&d.output, &output, zoo_runtime::compare::Tolerance { atol: t.atol, rtol: t.rtol })?;
+            let m = compare(&d.output, &output, t)?;
             if !m.pass {
                 diffs.push(format!(
                     "golden output differs from ONNX Runtime's here beyond tolerance: max abs {:.3e}, max rel {:.3e}",
@@ -200,7 +200,7 @@ fn json_diff(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut
 }
 
 pub fn run(args: &ManifestsArgs) -> anyhow::Result<()> {
-    let zoo = ZooDir::locate(args.zoo.zoo_dir.as_deref());
+    let zoo = super::zoo_dir(args.zoo.zoo_dir.as_deref());
     let mut targets = Vec::new();
     for f in zoo_models::families().iter().filter(|f| args.model.as_deref().is_none_or(|m| m == f.name)) {
         for v in f.variants.iter().filter(|v| args.variant.as_deref().is_none_or(|x| x == v.name)) {

@@ -21,6 +21,20 @@ use zoo_proto::{Message, ModelProto};
 
 use crate::cli::Command;
 
+/// The zoo/ folder for `--zoo-dir`: see [`zoo_artifacts::ZooDir::locate`]. The build-tree
+/// fallback lives here, in the binary: an installed binary on another machine has no build
+/// tree, and then finds `ZOO_DIR`, `./zoo` or its embedded manifests.
+pub(crate) fn zoo_dir(explicit: Option<&Path>) -> zoo_artifacts::ZooDir {
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("zoo");
+    zoo_artifacts::ZooDir::locate(explicit, Some(&built))
+}
+
+/// Whether a `MODEL | FILE.onnx` argument names a file (an existing file, or any `.onnx`
+/// path, so that a missing file is reported as one rather than as an unknown model).
+pub(crate) fn is_file_target(target: &str) -> bool {
+    Path::new(target).is_file() || target.ends_with(".onnx")
+}
+
 /// Reads and decodes an ONNX file, with the one-line errors every subcommand gives. Its external
 /// data, if any, is checked (inside the model's folder, no symlinks, long enough) before any
 /// runtime is handed the file.
@@ -51,6 +65,9 @@ pub(crate) fn read_onnx(path: &Path) -> anyhow::Result<ModelProto> {
 }
 
 pub fn run(command: Command) -> anyhow::Result<()> {
+    // The project's own virtualenv, where `scripts/test` installs onnxruntime (a binary built
+    // elsewhere simply does not find it and searches on).
+    zoo_runtime::onnxruntime::set_project_venv(Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"));
     match command {
         Command::List { json } => list::run(json),
         Command::Export(args) => export::run(&args),

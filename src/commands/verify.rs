@@ -71,7 +71,7 @@ fn fp16_tolerance(base: Tolerance, depth: usize, reference: &Tensor) -> Toleranc
 }
 
 pub fn run(args: &VerifyArgs) -> anyhow::Result<()> {
-    let zoo = ZooDir::locate(args.zoo.zoo_dir.as_deref());
+    let zoo = super::zoo_dir(args.zoo.zoo_dir.as_deref());
     let mut reports = Vec::new();
     if args.all {
         for f in zoo_models::families() {
@@ -82,7 +82,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<()> {
     } else {
         let target = args.target.as_deref().context("give a model, a file, or --all")?;
         let path = Path::new(target);
-        let subject = if path.is_file() || target.ends_with(".onnx") {
+        let subject = if super::is_file_target(target) {
             file_subject(&zoo, path)?
         } else {
             model_subject(args, &zoo, target, args.build.variant.as_deref())?
@@ -132,8 +132,7 @@ fn model_subject(args: &VerifyArgs, zoo: &ZooDir, model: &str, variant: Option<&
     let manifest = zoo.load(family.name, v.name)?;
     let where_ = zoo.manifest_path(family.name, v.name);
     // The weights depend on the seed and the head only; the file on every default option.
-    let default_head =
-        options.num_classes == 1000 && options.softmax.is_none_or(|s| s == v.softmax) && !options.with_preprocess;
+    let default_head = options.is_pinned_graph(v);
     if options.num_classes == 1000 {
         let ok = written.weights_sha256 == manifest.weights.sha256;
         checks.push((

@@ -101,11 +101,8 @@ pub struct GoldenFile {
     pub sha256: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Tolerance {
-    pub atol: f64,
-    pub rtol: f64,
-}
+/// The comparison's own tolerance type: a manifest's is exactly what `verify` applies.
+pub use zoo_runtime::compare::Tolerance;
 
 /// Where the `zoo/` folder is, or the manifests compiled into the binary when there is none.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,9 +112,10 @@ pub enum ZooDir {
 }
 
 impl ZooDir {
-    /// `explicit` (`--zoo-dir`), then `ZOO_DIR`, then `./zoo` if it holds manifests, then the
-    /// repository this binary was built from, then the embedded manifests.
-    pub fn locate(explicit: Option<&Path>) -> ZooDir {
+    /// `explicit` (`--zoo-dir`), then `ZOO_DIR`, then `./zoo` if it holds manifests, then
+    /// `built_from` (the program's own build tree: the `zoo` binary passes the repository it was
+    /// built from; a library knows no such place), then the embedded manifests.
+    pub fn locate(explicit: Option<&Path>, built_from: Option<&Path>) -> ZooDir {
         if let Some(p) = explicit {
             return ZooDir::Disk(p.to_path_buf());
         }
@@ -125,9 +123,8 @@ impl ZooDir {
             return ZooDir::Disk(PathBuf::from(p));
         }
         let here = PathBuf::from("zoo");
-        let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../zoo");
-        let built = built.canonicalize().unwrap_or(built);
-        for candidate in [here, built] {
+        let built = built_from.map(|b| b.canonicalize().unwrap_or_else(|_| b.to_path_buf()));
+        for candidate in std::iter::once(here).chain(built) {
             // zoo/README.md marks the folder (it exists before the first manifest does).
             if candidate.join("README.md").is_file() {
                 return ZooDir::Disk(candidate);

@@ -74,6 +74,18 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// Whether these options build the graph a manifest pins file by file (at the manifest's
+    /// opset): 1000 classes, dynamic batch, the variant's own head, no preprocessing. The one
+    /// definition `export` and `verify` both use, so a new option cannot slip past one of them.
+    pub fn is_pinned_graph(&self, v: &Variant) -> bool {
+        self.num_classes == 1000
+            && self.batch == Batch::Dynamic
+            && self.softmax.is_none_or(|s| s == v.softmax)
+            && !self.with_preprocess
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     #[error("unknown model `{name}`: zoo has {valid}")]

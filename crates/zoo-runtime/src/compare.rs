@@ -21,8 +21,9 @@ use serde::Serialize;
 use crate::error::RuntimeError;
 use crate::tensor::Tensor;
 
-/// An element passes iff `|a − r| ≤ atol + rtol·|r|`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// An element passes iff `|a − r| ≤ atol + rtol·|r|`. Manifests record their golden data's
+/// tolerance as this type too.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Tolerance {
     pub atol: f64,
     pub rtol: f64,

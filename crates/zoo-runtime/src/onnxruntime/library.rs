@@ -58,11 +58,21 @@ struct Loaded {
 /// stays, in ort or here, so a later call with the right file may still succeed.
 static LOADED: Mutex<Option<Loaded>> = Mutex::new(None);
 
+static PROJECT_VENV: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Names a virtualenv to search after the current directory's `.venv` (rule 4 of
+/// [`find_library`]); the first call wins.
+pub fn set_project_venv(path: PathBuf) {
+    let _ = PROJECT_VENV.set(path);
+}
+
 /// Locates the ONNX Runtime shared library. Rules, in order:
 /// 1. `explicit` (`--ort-lib`);
 /// 2. the `ORT_DYLIB_PATH` environment variable (what `scripts/test` exports);
 /// 3. the `onnxruntime` package of `.venv` in the current directory;
-/// 4. the `onnxruntime` package of `.venv` at the workspace root (where `scripts/test` makes it);
+/// 4. the `onnxruntime` package of the virtualenv the program named with
+///    [`set_project_venv`] (the `zoo` binary names its build tree's `.venv`, where
+///    `scripts/test` makes it; a library has no build tree to look in);
 /// 5. the `onnxruntime` package that `python3` imports.
 ///
 /// An explicit path or `ORT_DYLIB_PATH` that is wrong is an error, not a reason to look
@@ -77,14 +87,15 @@ pub fn find_library(explicit: Option<&Path>) -> Result<(PathBuf, &'static str), 
     let mut tried = vec!["--ort-lib (not given)".to_string(), "ORT_DYLIB_PATH (not set)".to_string()];
 
     let cwd_venv = std::env::current_dir().ok().map(|d| d.join(".venv"));
-    let workspace_venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv");
     let mut venvs: Vec<(PathBuf, &'static str)> = Vec::new();
     if let Some(v) = cwd_venv {
         venvs.push((v, ".venv in the current directory"));
     }
-    let same_as_cwd = venvs.first().is_some_and(|(v, _)| same_file(v, &workspace_venv));
-    if !same_as_cwd {
-        venvs.push((workspace_venv, ".venv at the workspace root"));
+    if let Some(project) = PROJECT_VENV.get() {
+        let same_as_cwd = venvs.first().is_some_and(|(v, _)| same_file(v, project));
+        if !same_as_cwd {
+            venvs.push((project.clone(), ".venv of the project zoo was built from"));
+        }
     }
     for (venv, rule) in venvs {
         match venv_package_dirs(&venv).iter().find_map(|d| library_in(d)) {
