@@ -34,6 +34,9 @@ pub enum Command {
     Bench(BenchArgs),
     /// Rewrite an ONNX file with the compiler's passes (zoo's own files or other exporters').
     Compile(CompileArgs),
+    /// Put a model into a serving stack's layout (`zoo bundle triton …`).
+    #[command(subcommand)]
+    Bundle(BundleCommand),
     /// Run an ONNX file on TensorProto inputs (`input_0.pb` …) and write `output_0.pb` ….
     Run(RunArgs),
 }
@@ -101,6 +104,50 @@ pub struct ExportArgs {
     pub passes: PassArgs,
     #[command(flatten)]
     pub data: DataArgs,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Add a model to a Triton Inference Server model repository: REPO/<name>/config.pbtxt and
+    /// REPO/<name>/<version>/model.onnx (a changed file becomes a new version; an identical one
+    /// changes nothing).
+    Triton(TritonArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TritonArgs {
+    /// A model family (`resnet50`, exported with the build options) or an ONNX file.
+    pub target: String,
+    /// The model repository folder (created if missing; must hold only model folders).
+    #[arg(short, long, value_name = "REPO")]
+    pub output: PathBuf,
+    /// The model's name in the repository (default: <model>-<variant>, or the file's stem).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Triton's max_batch_size (default 8 for a dynamic-batch file, 0 for a fixed one).
+    #[arg(long)]
+    pub max_batch_size: Option<u32>,
+    /// Model instances per device.
+    #[arg(long, default_value_t = 1)]
+    pub instances: u32,
+    /// Where the instances run: `cpu` or `gpu`.
+    #[arg(long, default_value = "cpu", value_parser = ["cpu", "gpu"])]
+    pub kind: String,
+    /// GPU bundles: run through ONNX Runtime's TensorRT accelerator.
+    #[arg(long)]
+    pub tensorrt: bool,
+    /// TensorRT precision: `fp32`, `fp16` or `int8`.
+    #[arg(long, default_value = "fp32", value_parser = ["fp32", "fp16", "int8"], requires = "tensorrt")]
+    pub trt_precision: String,
+    #[command(flatten)]
+    pub build: BuildArgs,
+    #[command(flatten)]
+    pub batch: BatchArg,
+    #[command(flatten)]
+    pub passes: PassArgs,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 mod bench;
+mod bundle;
 mod compile;
 mod export;
 mod fixed_batch;
@@ -77,6 +78,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Weights(args) => weights::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Compile(args) => compile::run(&args),
+        Command::Bundle(crate::cli::BundleCommand::Triton(args)) => bundle::triton(&args),
         Command::Run(args) => run::run(&args),
     }
 }

@@ -8,4 +8,6 @@ pub enum ShipError {
     Name { name: String, reason: String },
     #[error("{file}: {reason}")]
     Options { file: String, reason: String },
+    #[error("model repository: {path} {reason}")]
+    Repository { path: String, reason: String },
 }

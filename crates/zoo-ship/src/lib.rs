@@ -1,8 +1,10 @@
-//! Shipping zoo's ONNX files to serving stacks. For now: the Triton Inference Server model
+//! Shipping zoo's ONNX files to serving stacks: the Triton Inference Server model
 //! configuration (`config.pbtxt`) of an ONNX file, planned from the file's own inputs and
-//! outputs and rendered as byte-reproducible protobuf text.
+//! outputs and rendered as byte-reproducible protobuf text, and the model repository it goes
+//! into (`zoo bundle triton`).
 
 pub mod error;
+pub mod repository;
 pub mod signature;
 pub mod triton;
 

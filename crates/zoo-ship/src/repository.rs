@@ -1,0 +1,224 @@
+//! A Triton model repository on disk (Triton's docs/user_guide/model_repository.md):
+//!
+//! ```text
+//! REPO/<name>/config.pbtxt
+//! REPO/<name>/<version>/model.onnx        (+ the external-data files it names, beside it)
+//! ```
+//!
+//! Versions are positive integers; Triton serves the latest by default. Adding a model whose
+//! files and configuration equal the latest version's is a no-op; a changed one becomes version
+//! N + 1, and the configuration is rewritten. A version folder is assembled in a temporary folder
+//! inside the model folder and renamed into place, and every file is fsynced, so a crash leaves
+//! the repository as it was or with the complete new version — never half of one. A repository
+//! folder holding anything but model folders, or a model folder holding anything but
+//! `config.pbtxt` and version folders, is refused: zoo does not write into what it did not make.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::ShipError;
+
+/// The files of one model version: the `.onnx` file, to be stored as `model.onnx`, and the
+/// external-data files it names (stored under the names it records).
+#[derive(Debug, Clone)]
+pub struct ModelFiles {
+    pub model: PathBuf,
+    pub data: Vec<(PathBuf, String)>,
+}
+
+/// What adding a model did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Version 1 of a new model.
+    Created { version: u32 },
+    /// A new version beside earlier ones.
+    Added { version: u32 },
+    /// The latest version already holds these files and this configuration.
+    Unchanged { version: u32 },
+}
+
+impl Outcome {
+    pub fn version(&self) -> u32 {
+        match self {
+            Outcome::Created { version } | Outcome::Added { version } | Outcome::Unchanged { version } => *version,
+        }
+    }
+}
+
+const CONFIG: &str = "config.pbtxt";
+const MODEL: &str = "model.onnx";
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> ShipError + '_ {
+    move |e| ShipError::Repository { path: path.display().to_string(), reason: e.to_string() }
+}
+
+fn refuse(path: &Path, reason: &str) -> ShipError {
+    ShipError::Repository { path: path.display().to_string(), reason: reason.to_string() }
+}
+
+/// Adds `files` as model `name` of the repository at `repo` with configuration `config`.
+pub fn add(repo: &Path, name: &str, config: &str, files: &ModelFiles) -> Result<Outcome, ShipError> {
+    crate::triton::check_name(name)?;
+    std::fs::create_dir_all(repo).map_err(io(repo))?;
+    check_repository(repo)?;
+    let folder = repo.join(name);
+    let versions = if folder.exists() { model_versions(&folder)? } else { vec![] };
+    if let Some(&latest) = versions.last() {
+        let dir = folder.join(latest.to_string());
+        let same_config = std::fs::read_to_string(folder.join(CONFIG)).ok().as_deref() == Some(config);
+        if same_config && same_files(&dir, files)? {
+            return Ok(Outcome::Unchanged { version: latest });
+        }
+    }
+    let version = versions.last().map_or(1, |v| v + 1);
+    std::fs::create_dir_all(&folder).map_err(io(&folder))?;
+    let staging = tempfile::Builder::new().prefix(".zoo-").tempdir_in(&folder).map_err(io(&folder))?;
+    copy_synced(&files.model, &staging.path().join(MODEL))?;
+    for (src, location) in &files.data {
+        copy_synced(src, &staging.path().join(location))?;
+    }
+    let target = folder.join(version.to_string());
+    let staged = staging.keep();
+    std::fs::rename(&staged, &target).map_err(|e| {
+        let _ = std::fs::remove_dir_all(&staged);
+        io(&target)(e)
+    })?;
+    write_synced(&folder.join(CONFIG), config.as_bytes())?;
+    sync_dir(&folder)?;
+    sync_dir(repo)?;
+    Ok(if versions.is_empty() { Outcome::Created { version } } else { Outcome::Added { version } })
+}
+
+/// Every entry of a repository must be a model folder (one with a config.pbtxt).
+fn check_repository(repo: &Path) -> Result<(), ShipError> {
+    if !repo.is_dir() {
+        return Err(refuse(repo, "is not a folder"));
+    }
+    for e in std::fs::read_dir(repo).map_err(io(repo))? {
+        let e = e.map_err(io(repo))?;
+        let p = e.path();
+        let is_model = e.file_type().map_err(io(&p))?.is_dir() && p.join(CONFIG).is_file();
+        if !is_model {
+            return Err(refuse(
+                &p,
+                "is not a Triton model folder (no config.pbtxt): the repository holds other things; choose an empty or zoo-made folder",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The version numbers of a model folder, ascending; anything else in it is refused.
+fn model_versions(folder: &Path) -> Result<Vec<u32>, ShipError> {
+    let mut versions = Vec::new();
+    for e in std::fs::read_dir(folder).map_err(io(folder))? {
+        let e = e.map_err(io(folder))?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name == CONFIG {
+            continue;
+        }
+        match name.parse::<u32>() {
+            Ok(v) if v > 0 && e.file_type().map_err(io(&e.path()))?.is_dir() && name == v.to_string() => {
+                versions.push(v)
+            }
+            _ => {
+                return Err(refuse(
+                    &e.path(),
+                    "is neither config.pbtxt nor a version folder: zoo did not make this model folder",
+                ));
+            }
+        }
+    }
+    versions.sort_unstable();
+    Ok(versions)
+}
+
+fn digest(path: &Path) -> Result<[u8; 32], ShipError> {
+    let mut f = std::fs::File::open(path).map_err(io(path))?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h).map_err(io(path))?;
+    Ok(h.finalize().into())
+}
+
+/// Whether version folder `dir` holds exactly `files`, byte for byte.
+fn same_files(dir: &Path, files: &ModelFiles) -> Result<bool, ShipError> {
+    let mut want: Vec<(String, [u8; 32])> = vec![(MODEL.to_string(), digest(&files.model)?)];
+    for (src, location) in &files.data {
+        want.push((location.clone(), digest(src)?));
+    }
+    let mut have = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(io(dir))? {
+        let e = e.map_err(io(dir))?;
+        have.push((e.file_name().to_string_lossy().into_owned(), digest(&e.path())?));
+    }
+    want.sort();
+    have.sort();
+    Ok(want == have)
+}
+
+fn copy_synced(from: &Path, to: &Path) -> Result<(), ShipError> {
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    std::fs::copy(from, to).map_err(io(from))?;
+    std::fs::File::open(to).and_then(|f| f.sync_all()).map_err(io(to))
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), ShipError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new().prefix(".zoo-").tempfile_in(dir).map_err(io(dir))?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(io(path))?;
+    tmp.as_file().sync_all().map_err(io(path))?;
+    tmp.persist(path).map_err(|e| io(path)(e.error))?;
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<(), ShipError> {
+    std::fs::File::open(dir).and_then(|f| f.sync_all()).map_err(io(dir))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn files(dir: &Path, content: &[u8]) -> ModelFiles {
+        let model = dir.join("m.onnx");
+        std::fs::write(&model, content).unwrap();
+        ModelFiles { model, data: vec![] }
+    }
+
+    #[test]
+    fn versions_grow_only_when_something_changed() {
+        let src = tempfile::tempdir().unwrap();
+        let repo = tempfile::tempdir().unwrap();
+        let r = repo.path().join("repo");
+        assert_eq!(add(&r, "m", "cfg", &files(src.path(), b"a")).unwrap(), Outcome::Created { version: 1 });
+        assert_eq!(add(&r, "m", "cfg", &files(src.path(), b"a")).unwrap(), Outcome::Unchanged { version: 1 });
+        assert_eq!(add(&r, "m", "cfg", &files(src.path(), b"b")).unwrap(), Outcome::Added { version: 2 });
+        assert_eq!(add(&r, "m", "cfg2", &files(src.path(), b"b")).unwrap(), Outcome::Added { version: 3 });
+        assert_eq!(std::fs::read(r.join("m/1/model.onnx")).unwrap(), b"a");
+        assert_eq!(std::fs::read_to_string(r.join("m/config.pbtxt")).unwrap(), "cfg2");
+        // Nothing temporary is left.
+        let names: Vec<_> = std::fs::read_dir(r.join("m")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 4, "{names:?}");
+    }
+
+    #[test]
+    fn foreign_things_are_refused() {
+        let src = tempfile::tempdir().unwrap();
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::write(repo.path().join("notes.txt"), "x").unwrap();
+        let e = add(repo.path(), "m", "cfg", &files(src.path(), b"a")).unwrap_err().to_string();
+        assert!(e.contains("notes.txt") && e.contains("holds other things"), "{e}");
+
+        let repo = tempfile::tempdir().unwrap();
+        add(repo.path(), "m", "cfg", &files(src.path(), b"a")).unwrap();
+        std::fs::create_dir(repo.path().join("m/latest")).unwrap();
+        let e = add(repo.path(), "m", "cfg", &files(src.path(), b"b")).unwrap_err().to_string();
+        assert!(e.contains("latest") && e.contains("zoo did not make"), "{e}");
+        let e = add(repo.path(), "../up", "cfg", &files(src.path(), b"b")).unwrap_err().to_string();
+        assert!(e.contains("bundle name `../up` is rejected"), "{e}");
+    }
+}

@@ -1,0 +1,108 @@
+//! `zoo bundle triton MODEL|FILE.onnx -o REPO`: a Triton model repository entry — the
+//! configuration planned from the file's own inputs and outputs (`zoo_ship::triton`), the file
+//! (and its external data) as a new version when it changed (`zoo_ship::repository`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde_json::json;
+use zoo_graph::Seeded;
+use zoo_graph::ir::external;
+use zoo_ship::repository::{self, ModelFiles, Outcome};
+use zoo_ship::triton::{Kind, Options, TrtPrecision};
+
+use crate::cli::TritonArgs;
+
+pub fn triton(args: &TritonArgs) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (path, default_name) = if super::is_file_target(&args.target) {
+        let p = PathBuf::from(&args.target);
+        let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        (p, stem)
+    } else {
+        export(args, dir.path())?
+    };
+    let name = args.name.clone().unwrap_or(default_name);
+    let proto = super::read_onnx(&path)?;
+    let label = path.display().to_string();
+    let sig = zoo_ship::signature::signature(&proto, &label)?;
+    let opts = Options {
+        max_batch_size: args.max_batch_size,
+        instances: args.instances,
+        kind: if args.kind == "gpu" { Kind::Gpu } else { Kind::Cpu },
+        tensorrt: args.tensorrt.then_some(match args.trt_precision.as_str() {
+            "fp16" => TrtPrecision::Fp16,
+            "int8" => TrtPrecision::Int8,
+            _ => TrtPrecision::Fp32,
+        }),
+    };
+    let config = zoo_ship::triton::config(&name, &label, &sig, &opts)?;
+    // The external-data files the model names travel with it, under those names.
+    let folder = super::compile::folder(&path);
+    let mut data: Vec<(PathBuf, String)> = Vec::new();
+    for t in proto.graph.iter().flat_map(|g| &g.initializer).filter(|t| external::is_external(t)) {
+        let location = t
+            .external_data
+            .iter()
+            .find(|e| e.key.as_deref() == Some("location"))
+            .and_then(|e| e.value.clone())
+            .unwrap_or_default();
+        if !data.iter().any(|(_, l)| *l == location) {
+            data.push((folder.join(&location), location));
+        }
+    }
+    let outcome = repository::add(&args.output, &name, &config, &ModelFiles { model: path.clone(), data })?;
+    let (what, version) = match &outcome {
+        Outcome::Created { version } => ("created", version),
+        Outcome::Added { version } => ("added", version),
+        Outcome::Unchanged { version } => ("unchanged", version),
+    };
+    let model_dir = args.output.join(&name);
+    if args.json {
+        outln!(
+            "{}",
+            json!({
+                "repository": args.output, "name": name, "version": version, "outcome": what,
+                "config": model_dir.join("config.pbtxt"),
+                "model": model_dir.join(version.to_string()).join("model.onnx"),
+                "max_batch_size": config_max_batch(&config),
+            })
+        )?;
+    } else {
+        outln!("{}", model_dir.display())?;
+        outln!("  version  {version} ({what})")?;
+        outln!("  config   {}", model_dir.join("config.pbtxt").display())?;
+    }
+    Ok(())
+}
+
+/// Exports the model the build options describe into `dir`; returns the file and its default
+/// bundle name.
+fn export(args: &TritonArgs, dir: &Path) -> anyhow::Result<(PathBuf, String)> {
+    let (family, variant) = zoo_models::find(&args.target, args.build.variant.as_deref())?;
+    let options = args.build.options(args.batch.value);
+    let model = zoo_models::build(family.name, Some(variant.name), &options)?;
+    let seeded = Seeded { seed: 0 };
+    let path = dir.join("model.onnx");
+    let key = super::compile::key(&args.passes);
+    let mut name = format!("{}-{}", family.name, variant.name);
+    if key.is_empty() {
+        zoo_graph::write::write_file(&model, &seeded, &path)?;
+    } else {
+        let reference = format!("{}/{}", family.name, variant.name);
+        let weights = zoo_graph::write::weights_sha256(&model, &seeded)?;
+        let (graph, _) = super::compile::compile_export(&model, &seeded, &args.passes, &reference, weights)?;
+        zoo_graph::write::write_graph_checked(&graph, &seeded, &path, &|_| Ok(()))?;
+        if args.passes.optimize {
+            name.push_str("-optimized");
+        }
+        if args.passes.precision != "fp32" {
+            name.push_str(&format!("-{}", args.passes.precision));
+        }
+    }
+    Ok((path.canonicalize().context("exported file")?, name))
+}
+
+fn config_max_batch(config: &str) -> Option<u32> {
+    config.lines().find_map(|l| l.strip_prefix("max_batch_size: ")).and_then(|v| v.trim().parse().ok())
+}
