@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use zoo_runtime::onnxruntime::{OrtOptions, OrtRunner, Provider};
+use zoo_runtime::onnxruntime::{OrtOptions, OrtRunner};
 use zoo_runtime::{Runner, Tensor};
 
 fn arg(args: &[String], name: &str, default: &str) -> String {
@@ -53,15 +53,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn ort() -> OrtOptions {
-    OrtOptions {
-        library: None,
-        providers: vec![Provider::Cpu],
-        strict: true,
-        threads: None,
-        trt_fp16: false,
-        trt_engine_cache: None,
-        profile: false,
-    }
+    OrtOptions { strict: true, profile: false, ..OrtOptions::default() }
 }
 
 fn main() {
