@@ -34,6 +34,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Rewrite an ONNX file with the compiler's passes (zoo's own files or other exporters').
     Compile(CompileArgs),
+    /// Offline checks of what a target stack will refuse in a file, or do differently.
+    Lint(LintArgs),
     /// Put a model into a serving stack's layout (`zoo bundle triton …`).
     #[command(subcommand)]
     Bundle(BundleCommand),
@@ -105,6 +107,18 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The ONNX file to check.
+    pub file: PathBuf,
+    /// Target stacks, comma-separated: `tensorrt`, `tract`, `triton`, or `all`.
+    #[arg(long, value_delimiter = ',', default_value = "all", value_parser = ["tensorrt", "tract", "triton", "all"])]
+    pub target: Vec<String>,
+    /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
 }

@@ -10,6 +10,7 @@ mod compile;
 mod errors;
 mod export;
 mod inspect;
+mod lint;
 mod support;
 mod torch_fixtures;
 mod verify;

@@ -8,6 +8,7 @@ mod fixed_batch;
 mod inspect;
 /// `zoo verify --layers` (issue 11 §1).
 mod layers;
+mod lint;
 mod list;
 mod manifests;
 mod run;
@@ -78,6 +79,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Weights(args) => weights::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Compile(args) => compile::run(&args),
+        Command::Lint(args) => lint::run(&args),
         Command::Bundle(crate::cli::BundleCommand::Triton(args)) => bundle::triton(&args),
         Command::Run(args) => run::run(&args),
     }

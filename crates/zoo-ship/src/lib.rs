@@ -4,6 +4,7 @@
 //! into (`zoo bundle triton`).
 
 pub mod error;
+pub mod lint;
 pub mod repository;
 pub mod signature;
 pub mod triton;

@@ -1,0 +1,287 @@
+//! Offline portability checks: what a target stack will refuse in a file, or do differently,
+//! found without running that stack. Each rule names its source.
+//!
+//! Shapes come from the caller (zoo's analysis of the file), so a rule that needs them is
+//! skipped, not guessed, where they are unknown.
+
+use std::collections::HashMap;
+
+use zoo_proto::tensor_proto::DataType;
+use zoo_proto::{ModelProto, NodeProto, TensorProto};
+
+use crate::signature::Signature;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The stack refuses the file, or computes something else.
+    Error,
+    /// The file works, with a step the user must take or a difference to know about.
+    Warning,
+}
+
+/// The stacks `zoo lint --target` knows.
+pub const TARGETS: [&str; 3] = ["tensorrt", "tract", "triton"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub target: &'static str,
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// The node or tensor at fault, where there is one.
+    pub at: Option<String>,
+    pub message: String,
+    pub source: &'static str,
+}
+
+/// Known dimensions of values (graph inputs and node outputs), `None` for a symbolic one.
+pub type Shapes = HashMap<String, Vec<Option<i64>>>;
+
+/// Every finding of `targets` for `model` (`sig`: its served inputs and outputs, `file`: its
+/// name for messages).
+pub fn lint(model: &ModelProto, sig: &Signature, shapes: &Shapes, file: &str, targets: &[&str]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for t in targets {
+        match *t {
+            "tensorrt" => tensorrt(model, sig, shapes, file, &mut out),
+            "tract" => tract(model, &mut out),
+            "triton" => triton(sig, file, &mut out),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn finding(
+    target: &'static str,
+    rule: &'static str,
+    severity: Severity,
+    at: Option<&str>,
+    message: String,
+    source: &'static str,
+) -> Finding {
+    Finding { target, rule, severity, at: at.map(str::to_string), message, source }
+}
+
+fn nodes(model: &ModelProto) -> impl Iterator<Item = &NodeProto> {
+    model.graph.iter().flat_map(|g| &g.node)
+}
+
+fn initializer<'a>(model: &'a ModelProto, name: &str) -> Option<&'a TensorProto> {
+    model.graph.iter().flat_map(|g| &g.initializer).find(|t| t.name.as_deref() == Some(name))
+}
+
+fn int_attr(n: &NodeProto, name: &str) -> Option<i64> {
+    n.attribute.iter().find(|a| a.name.as_deref() == Some(name)).and_then(|a| a.i)
+}
+
+fn ints_attr(n: &NodeProto, name: &str) -> Option<Vec<i64>> {
+    n.attribute.iter().find(|a| a.name.as_deref() == Some(name)).map(|a| a.ints.clone())
+}
+
+fn label(n: &NodeProto) -> String {
+    n.name.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| n.op_type().to_string())
+}
+
+const TRT_PARSER: &str = "TensorRT 10 ONNX parser (onnx-tensorrt 10.x: README, docs/operators.md)";
+
+fn tensorrt(model: &ModelProto, sig: &Signature, shapes: &Shapes, file: &str, out: &mut Vec<Finding>) {
+    use Severity::*;
+    let opset = model
+        .opset_import
+        .iter()
+        .find(|o| matches!(o.domain.as_deref(), None | Some("") | Some("ai.onnx")))
+        .and_then(|o| o.version);
+    if let Some(v) = opset.filter(|v| !(9..=20).contains(v)) {
+        let m = format!(
+            "opset {v} is outside the opsets 9–20 TensorRT 10's parser supports: export with --opset 20 or lower"
+        );
+        out.push(finding("tensorrt", "opset", Error, None, m, TRT_PARSER));
+    }
+    for n in nodes(model) {
+        match n.op_type() {
+            "LRN" => {
+                let size = int_attr(n, "size").unwrap_or(0);
+                if size % 2 == 0 || !(1..=15).contains(&size) {
+                    let m = format!("LRN size {size}: TensorRT takes odd sizes from 1 to 15");
+                    out.push(finding("tensorrt", "lrn-size", Error, Some(&label(n)), m, TRT_PARSER));
+                }
+            }
+            "Dropout" => {
+                if let Some(t) = n.input.get(2).filter(|t| !t.is_empty()) {
+                    let off = initializer(model, t).is_some_and(|t| {
+                        t.data_type == Some(DataType::Bool as i32)
+                            && (t.raw_data.as_deref() == Some(&[0u8][..]) || t.int32_data == [0])
+                    });
+                    if !off {
+                        let m = format!(
+                            "Dropout's training_mode `{t}` is not a constant false: TensorRT runs inference only"
+                        );
+                        out.push(finding("tensorrt", "dropout-training", Error, Some(&label(n)), m, TRT_PARSER));
+                    }
+                }
+            }
+            "QuantizeLinear" | "DequantizeLinear" => {
+                let zp = n.input.get(2).filter(|z| !z.is_empty()).and_then(|z| initializer(model, z));
+                let nonzero = zp.is_some_and(|t| {
+                    t.raw_data.as_deref().is_some_and(|r| r.iter().any(|&b| b != 0))
+                        || t.int32_data.iter().any(|&v| v != 0)
+                });
+                if nonzero {
+                    let m = "int8 QDQ with a non-zero zero point: TensorRT's explicit quantization is symmetric (zero points 0)".to_string();
+                    out.push(finding(
+                        "tensorrt",
+                        "qdq-asymmetric",
+                        Error,
+                        Some(&label(n)),
+                        m,
+                        "TensorRT developer guide, Explicit quantization (Q/DQ): zero points must be 0",
+                    ));
+                }
+            }
+            "MaxPool" | "AveragePool" if int_attr(n, "ceil_mode") == Some(1) => {
+                if let Some(why) = ceil_window_in_padding(n, shapes) {
+                    out.push(finding(
+                        "tensorrt",
+                        "ceil-pool-padding",
+                        Warning,
+                        Some(&label(n)),
+                        format!("ceil-mode pooling whose last window starts in the padding ({why}): runtimes differ on whether that window exists; compare TensorRT's output before shipping"),
+                        "ONNX MaxPool/AveragePool (opset 19 notes on ceil_mode); PyTorch drops such windows",
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    let dynamic: Vec<_> = sig.inputs.iter().filter(|t| t.dims.contains(&crate::signature::Dim::Symbolic)).collect();
+    if !dynamic.is_empty() {
+        let shape = |b: i64| {
+            dynamic
+                .iter()
+                .map(|t| {
+                    let dims: Vec<String> = t
+                        .dims
+                        .iter()
+                        .enumerate()
+                        .map(|(i, d)| match d {
+                            crate::signature::Dim::Fixed(n) => n.to_string(),
+                            crate::signature::Dim::Symbolic if i == 0 => b.to_string(),
+                            crate::signature::Dim::Symbolic => "?".into(),
+                        })
+                        .collect();
+                    format!("{}:{}", t.name, dims.join("x"))
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let m = format!(
+            "dynamic batch: TensorRT needs an optimization profile, e.g. `trtexec --onnx={file} --minShapes={} --optShapes={} --maxShapes={}`",
+            shape(1),
+            shape(8),
+            shape(32)
+        );
+        out.push(finding(
+            "tensorrt",
+            "dynamic-shapes",
+            Warning,
+            None,
+            m,
+            "TensorRT developer guide, Working with dynamic shapes (optimization profiles)",
+        ));
+    }
+}
+
+/// Why the last window of a ceil-mode pooling node starts inside the end padding, if it does.
+fn ceil_window_in_padding(n: &NodeProto, shapes: &Shapes) -> Option<String> {
+    let x = shapes.get(n.input.first()?)?;
+    let kernel = ints_attr(n, "kernel_shape")?;
+    let k = kernel.len();
+    let strides = ints_attr(n, "strides").unwrap_or_else(|| vec![1; k]);
+    let pads = ints_attr(n, "pads").unwrap_or_else(|| vec![0; 2 * k]);
+    for (axis, &kk) in kernel.iter().enumerate() {
+        let size = (*x.get(2 + axis)?)?;
+        let (s, pb, pe) = (strides.get(axis).copied()?, pads.get(axis).copied()?, pads.get(k + axis).copied()?);
+        let span = size + pb + pe - kk;
+        let outputs = (span + s - 1).div_euclid(s) + 1;
+        let last_start = (outputs - 1) * s;
+        if last_start >= size + pb {
+            return Some(format!(
+                "axis {axis}: input {size}, kernel {kk}, stride {s}, pads {pb}/{pe}, window {outputs} starts at {last_start}"
+            ));
+        }
+    }
+    None
+}
+
+const TRACT: &str = "tract 0.23 (tract-data DatumType has no bfloat16)";
+
+fn tract(model: &ModelProto, out: &mut Vec<Finding>) {
+    let bf16 = DataType::Bfloat16 as i32;
+    let g = model.graph.as_ref();
+    for t in g.iter().flat_map(|g| &g.initializer).filter(|t| t.data_type == Some(bf16)) {
+        let m = "bfloat16 tensor: tract has no bfloat16; convert it to float32 or float16".to_string();
+        out.push(finding("tract", "bf16", Severity::Error, t.name.as_deref(), m, TRACT));
+    }
+    let typed = g.iter().flat_map(|g| g.input.iter().chain(&g.output).chain(&g.value_info));
+    for v in typed {
+        let elem = v.r#type.as_ref().and_then(|t| match &t.value {
+            Some(zoo_proto::type_proto::Value::TensorType(t)) => t.elem_type,
+            _ => None,
+        });
+        if elem == Some(bf16) {
+            let m = "bfloat16 value: tract has no bfloat16".to_string();
+            out.push(finding("tract", "bf16", Severity::Error, v.name.as_deref(), m, TRACT));
+        }
+    }
+}
+
+fn triton(sig: &Signature, file: &str, out: &mut Vec<Finding>) {
+    let opts =
+        crate::triton::Options { max_batch_size: None, instances: 1, kind: crate::triton::Kind::Cpu, tensorrt: None };
+    if let Err(e) = crate::triton::config("model", file, sig, &opts) {
+        out.push(finding(
+            "triton",
+            "model-config",
+            Severity::Error,
+            None,
+            e.to_string(),
+            "Triton model_configuration.md and model_config.proto (names, data types, dims)",
+        ));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn pool(size: i64, k: i64, s: i64, pads: [i64; 2]) -> (NodeProto, Shapes) {
+        let a = |name: &str, ints: Vec<i64>| zoo_proto::AttributeProto {
+            name: Some(name.into()),
+            ints,
+            ..Default::default()
+        };
+        let n = NodeProto {
+            op_type: Some("MaxPool".into()),
+            input: vec!["x".into()],
+            attribute: vec![
+                a("kernel_shape", vec![k, k]),
+                a("strides", vec![s, s]),
+                a("pads", vec![pads[0], pads[0], pads[1], pads[1]]),
+            ],
+            ..Default::default()
+        };
+        (n, HashMap::from([("x".to_string(), vec![Some(1), Some(3), Some(size), Some(size)])]))
+    }
+
+    /// The last ceil-mode window starts in the padding only when the padding makes room for it.
+    #[test]
+    fn ceil_mode_windows() {
+        // GoogLeNet's pool: 112 → 56 with kernel 3, stride 2, no padding: the last window starts at 110 < 112.
+        let (n, s) = pool(112, 3, 2, [0, 0]);
+        assert_eq!(ceil_window_in_padding(&n, &s), None);
+        // Input 5, kernel 2, stride 2, pad 1/1: ceil((5+2-2)/2)+1 = 4 windows, the last at 6 ≥ 5 + 1.
+        let (n, s) = pool(5, 2, 2, [1, 1]);
+        assert!(ceil_window_in_padding(&n, &s).unwrap().contains("window 4 starts at 6"));
+    }
+}
