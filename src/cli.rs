@@ -106,6 +106,10 @@ pub struct ExportArgs {
     pub passes: PassArgs,
     #[command(flatten)]
     pub data: DataArgs,
+    /// Lint the graph for these stacks before writing (`zoo lint`'s rules): an error writes
+    /// nothing, warnings are shown.
+    #[arg(long, value_delimiter = ',', value_parser = ["tensorrt", "tract", "triton", "all"])]
+    pub target: Vec<String>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

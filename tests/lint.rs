@@ -49,3 +49,21 @@ fn zoo_exports_are_clean_and_get_a_trtexec_line() {
     let r = json(zoo(&["lint", fixed.to_str().unwrap(), "--json"]));
     assert_eq!(r["findings"], serde_json::json!([]), "{r}");
 }
+
+/// `zoo export --target`: the lint runs on the graph before it is written; an error writes
+/// nothing, a warning is shown on stderr and the export goes ahead.
+#[test]
+fn export_target_lints_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a.onnx");
+    let o = zoo(&["export", "alexnet", "--opset", "21", "--target", "tensorrt", "-o", out.to_str().unwrap()]);
+    let err = crate::support::stderr(&o);
+    assert!(!o.status.success());
+    assert!(err.contains("lint error: tensorrt/opset: opset 21") && err.contains("nothing was written"), "{err}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "something was written");
+    let o = zoo(&["export", "alexnet", "--optimize", "--target", "all", "-o", out.to_str().unwrap()]);
+    let err = crate::support::stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("lint warning: tensorrt/dynamic-shapes"), "{err}");
+    assert!(out.is_file());
+}

@@ -77,6 +77,13 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
             family.name, variant.name
         )
     };
+    // `--target`: lint the graph about to be written; an error writes nothing.
+    let lint = |proto: &zoo_proto::ModelProto| -> anyhow::Result<()> {
+        if args.target.is_empty() {
+            return Ok(());
+        }
+        super::lint::check(proto, &path.display().to_string(), &args.target, false, true)
+    };
     if compiled {
         // The reference's weights: pinned by the manifest, or hashed from the source (one
         // extra pass over the weights, without writing them).
@@ -88,6 +95,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         let reference = format!("{}/{}", family.name, variant.name);
         let (graph, reports) =
             super::compile::compile_export(&model, source, &args.passes, &reference, reference_weights)?;
+        lint(&graph.skeleton())?;
         let key = super::compile::key(&args.passes);
         let pin = pinned
             .filter(|m| default_graph && options.opset.version() == m.export.opset)
@@ -122,6 +130,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         }
         Ok(())
     };
+    lint(&model.proto)?;
     let written = match external {
         None => write_file_checked(&model, source, &path, &accept),
         Some(_) => write_graph_with(&Graph::from_model(&model)?, source, &path, &accept, external),

@@ -13,16 +13,34 @@ use crate::cli::LintArgs;
 pub fn run(args: &LintArgs) -> anyhow::Result<()> {
     let proto = super::read_onnx(&args.file)?;
     let label = args.file.display().to_string();
-    let sig = zoo_ship::signature::signature(&proto, &label)?;
-    let targets: Vec<&str> = if args.target.iter().any(|t| t == "all") {
+    check(&proto, &label, &args.target, args.json, false)
+}
+
+/// Lints `proto` (named `label`) for `targets`, prints the findings (JSON or text; to stderr
+/// when `quiet_stdout`, as `zoo export --target` keeps stdout for its own report), and fails on
+/// any error.
+pub(crate) fn check(
+    proto: &zoo_proto::ModelProto,
+    label: &str,
+    targets: &[String],
+    json_out: bool,
+    quiet_stdout: bool,
+) -> anyhow::Result<()> {
+    let sig = zoo_ship::signature::signature(proto, label)?;
+    let targets: Vec<&str> = if targets.iter().any(|t| t == "all") {
         TARGETS.to_vec()
     } else {
-        args.target.iter().map(String::as_str).collect()
+        targets.iter().map(String::as_str).collect()
     };
-    let findings = lint(&proto, &sig, &shapes(&proto), &label, &targets);
+    let findings = lint(proto, &sig, &shapes(proto), label, &targets);
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = findings.len() - errors;
-    if args.json {
+    if quiet_stdout {
+        for f in &findings {
+            let level = if f.severity == Severity::Error { "error" } else { "warning" };
+            eprintln!("zoo: lint {level}: {}/{}: {} ({})", f.target, f.rule, f.message, f.source);
+        }
+    } else if json_out {
         let list: Vec<_> = findings
             .iter()
             .map(|f| {
@@ -46,7 +64,8 @@ pub fn run(args: &LintArgs) -> anyhow::Result<()> {
         }
     }
     if errors > 0 {
-        bail!("{label} has {errors} portability errors for {} (see above)", targets.join(", "));
+        let written = if quiet_stdout { "; nothing was written" } else { "" };
+        bail!("{label} has {errors} portability errors for {} (see above){written}", targets.join(", "));
     }
     Ok(())
 }
