@@ -9,6 +9,7 @@ mod bundle;
 mod compile;
 mod errors;
 mod export;
+mod gpu_check;
 mod inspect;
 mod lint;
 mod support;
