@@ -88,3 +88,26 @@ fn inspect_rejects_a_truncated_file() {
         fails_with(zoo(&["inspect", t.to_str().unwrap()]), "is not an ONNX model");
     }
 }
+
+/// A graph output naming a value nothing computes (one flipped bit in its name) makes tract-onnx
+/// 0.23.9 panic (`model.rs:187`, "no entry found for key"): zoo reports tract as failed, in one
+/// line, and goes on; it never shows a panic.
+#[test]
+fn a_panic_inside_tract_is_reported_as_tract_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    crate::support::python_check("foreign_models.py", &[d]);
+    let (src, bad) = (dir.path().join("matmul_classifier.onnx"), dir.path().join("bad.onnx"));
+    crate::support::python_check(
+        "break_model.py",
+        &[src.to_str().unwrap(), bad.to_str().unwrap(), "--rename-output", "prob", "xrob"],
+    );
+    let o = crate::support::zoo(&["verify", bad.to_str().unwrap(), "--json"]);
+    let err = crate::support::stderr(&o);
+    assert!(!o.status.success());
+    assert!(!err.contains("panicked at"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let skipped = v[0]["skipped"].to_string();
+    assert!(skipped.contains("tract failed inside (it panicked: no entry found for key)"), "{skipped}");
+    assert!(skipped.contains("ONNX Runtime"), "ONNX Runtime was still tried: {skipped}");
+}

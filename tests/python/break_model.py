@@ -3,6 +3,8 @@
     break_model.py IN OUT --add-to TENSOR DELTA   # every element of an initializer + DELTA
     break_model.py IN OUT --lrn-alpha NODE ALPHA  # an LRN node's alpha replaced
     break_model.py IN OUT --op-type NODE OP       # a node's op_type replaced (checker not run)
+    break_model.py IN OUT --rename-output NAME NEW  # a graph output renamed to a value nothing
+                                                  # computes (what a bit flip in its name does)
     break_model.py IN OUT --external-location TENSOR LOCATION
                                                   # an external tensor's location replaced (the
                                                   # data is not loaded, copied or moved)
@@ -37,6 +39,13 @@ def main() -> int:
         t = next(t for t in model.graph.initializer if t.name == name)
         entry = next(e for e in t.external_data if e.key == "location")
         entry.value = value
+        with open(dst, "wb") as f:
+            f.write(model.SerializeToString())
+        json.dump({"ok": True, "changed": name}, sys.stdout)
+        return 0
+    elif mode == "--rename-output":
+        out = next(o for o in model.graph.output if o.name == name)
+        out.name = value
         with open(dst, "wb") as f:
             f.write(model.SerializeToString())
         json.dump({"ok": True, "changed": name}, sys.stdout)

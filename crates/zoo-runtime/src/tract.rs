@@ -47,6 +47,28 @@ fn tract_error(e: TractError) -> RuntimeError {
     RuntimeError::Tract(msg.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
+/// tract panics on some malformed files (tract-onnx 0.23.9, `model.rs:187`, "no entry found for
+/// key", on a bit-flipped graph). A panic inside tract becomes tract's error, so that the other
+/// runtimes still run and the user reads one line, not a backtrace: the panic hook is silenced
+/// while tract runs and restored after. (zoo runs its runtimes one at a time, so no other
+/// thread's panic is silenced meanwhile.)
+fn guarded<T>(f: impl FnOnce() -> Result<T, RuntimeError>) -> Result<T, RuntimeError> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    result.unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(RuntimeError::Tract(format!(
+            "tract failed inside (it panicked: {what}): the file is malformed in a way tract does not check"
+        )))
+    })
+}
+
 impl TractRunner {
     /// Loads `model`, fixes every graph input to the given concrete shape (batch included:
     /// zoo's files may have a symbolic batch `N`), then optimises it into a runnable plan.
@@ -54,6 +76,10 @@ impl TractRunner {
     /// Every graph input needs a shape, and only graph inputs may be named. A given size that
     /// contradicts a fixed dimension of the file, or two sizes for one symbol, is an error.
     pub fn new(model: &Path, input_shapes: &[(String, Vec<usize>)]) -> Result<TractRunner, RuntimeError> {
+        guarded(|| Self::load(model, input_shapes))
+    }
+
+    fn load(model: &Path, input_shapes: &[(String, Vec<usize>)]) -> Result<TractRunner, RuntimeError> {
         let mut m = tract_onnx::onnx().model_for_path(model).map_err(tract_error)?;
         let input_names: Vec<String> =
             m.input_outlets().map_err(tract_error)?.iter().map(|o| m.node(o.node).name.clone()).collect();
@@ -165,6 +191,12 @@ impl Runner for TractRunner {
     }
 
     fn run(&mut self, inputs: &[Tensor]) -> Result<RunOutput, RuntimeError> {
+        guarded(|| self.run_unguarded(inputs))
+    }
+}
+
+impl TractRunner {
+    fn run_unguarded(&mut self, inputs: &[Tensor]) -> Result<RunOutput, RuntimeError> {
         for t in inputs {
             if !self.inputs.iter().any(|(n, _)| *n == t.name) {
                 return Err(RuntimeError::Mismatch(format!(
