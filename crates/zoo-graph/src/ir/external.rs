@@ -4,14 +4,24 @@
 //! A model file names its data files itself, so a hostile model can point a reader anywhere:
 //! at `/etc/shadow`, at `../../secret`, through a symlink, or past the end of a file. The ONNX
 //! docs' security notes ask readers to confine external data to the model's folder; zoo's
-//! readers (`inspect`, `compile`, `verify`) all go through [`resolve`], which accepts only a
-//! relative location without `..`, naming a regular file (not a symlink) inside the model's
-//! folder, whose bytes cover `offset + length`, and a `length` equal to the tensor's size.
+//! readers (`inspect`, `compile`, `verify`) all go through [`resolve`], which accepts only the
+//! documented keys, each once; a relative location without `..` and without ONNX Runtime's
+//! `_ORT_MEM_ADDR_` marker, naming a regular file (not a symlink, one hard link) inside the
+//! model's folder, whose bytes cover `offset + length`; and a `length` equal to the tensor's
+//! size (so a petabyte `length` is refused before anything is read) — what onnx checks since
+//! its external-data CVEs (CVE-2024-27318, CVE-2025-51480).
 
 use std::path::{Component, Path, PathBuf};
 
 use zoo_proto::TensorProto;
 use zoo_proto::tensor_proto::DataLocation;
+
+/// The keys of `external_data` (onnx docs/ExternalData.md).
+const KEYS: [&str; 4] = ["location", "offset", "length", "checksum"];
+
+/// ONNX Runtime's marker for tensors it keeps in memory (`*/_ORT_MEM_ADDR_/*`): a file naming it
+/// asks the runtime to read an address, never a file.
+const ORT_MEM_ADDR: &str = "_ORT_MEM_ADDR_";
 
 /// Offsets in zoo's data files are multiples of this (mmap-able on every common page size).
 pub const ALIGN: u64 = 4096;
@@ -32,7 +42,22 @@ pub fn is_external(t: &TensorProto) -> bool {
 /// The error says what is wrong, for a message naming the tensor.
 pub fn resolve(t: &TensorProto, dir: &Path, expected: u64) -> Result<Location, String> {
     let entry = |k: &str| t.external_data.iter().find(|e| e.key.as_deref() == Some(k)).and_then(|e| e.value.clone());
+    // The keys ExternalData.md defines, each once; anything else is not a file zoo can trust.
+    for (i, e) in t.external_data.iter().enumerate() {
+        let key = e.key.as_deref().unwrap_or_default();
+        if !KEYS.contains(&key) {
+            return Err(format!("external data key `{key}` is not one of {}", KEYS.join(", ")));
+        }
+        if t.external_data[..i].iter().any(|p| p.key == e.key) {
+            return Err(format!("external data key `{key}` is given twice"));
+        }
+    }
     let location = entry("location").ok_or("external data without a `location`")?;
+    if location.contains(ORT_MEM_ADDR) {
+        return Err(format!(
+            "external data location {location:?} is ONNX Runtime's in-memory marker, not a file: refused"
+        ));
+    }
     let number = |k: &str| -> Result<Option<u64>, String> {
         entry(k)
             .map(|v| v.parse::<u64>().map_err(|_| format!("external data `{k}` is not a number: {v:?}")))
@@ -57,6 +82,11 @@ pub fn resolve(t: &TensorProto, dir: &Path, expected: u64) -> Result<Location, S
         .map_err(|e| format!("external data file {}: {e} (it must sit beside the model)", path.display()))?;
     if meta.file_type().is_symlink() || !meta.is_file() {
         return Err(format!("external data file {} is a symlink or not a regular file: refused", path.display()));
+    }
+    // A hard link can reach a file outside the folder without any path saying so.
+    #[cfg(unix)]
+    if std::os::unix::fs::MetadataExt::nlink(&meta) > 1 {
+        return Err(format!("external data file {} has more than one hard link: refused", path.display()));
     }
     // A folder in the path may itself be a symlink out of the model's folder.
     let (real, root) =
@@ -112,12 +142,19 @@ mod tests {
         refused(&[("location", "m.onnx.data"), ("length", "12")], "not the tensor's 16 bytes");
         refused(&[("location", "missing.data")], "it must sit beside the model");
         refused(&[("offset", "0")], "without a `location`");
+        refused(&[("location", "m.onnx.data"), ("owner", "me")], "key `owner` is not one of");
+        refused(&[("location", "m.onnx.data"), ("location", "m.onnx.data")], "given twice");
+        refused(&[("location", "*/_ORT_MEM_ADDR_/*")], "in-memory marker");
+        refused(&[("location", "m.onnx.data"), ("length", "1125899906842624")], "not the tensor's 16 bytes");
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(dir.path().join("outside"), d.join("link")).unwrap();
             refused(&[("location", "link")], "symlink");
             std::os::unix::fs::symlink(dir.path(), d.join("up")).unwrap();
             refused(&[("location", "up/outside")], "outside the model's folder");
+            // Last: from here on `outside` has two links.
+            std::fs::hard_link(dir.path().join("outside"), d.join("hard.data")).unwrap();
+            refused(&[("location", "hard.data")], "more than one hard link");
         }
     }
 }
