@@ -36,6 +36,8 @@ pub enum Command {
     Compile(CompileArgs),
     /// Offline checks of what a target stack will refuse in a file, or do differently.
     Lint(LintArgs),
+    /// Two ONNX files side by side: layers aligned, weights and outputs compared.
+    Diff(DiffArgs),
     /// Put a model into a serving stack's layout (`zoo bundle triton …`).
     #[command(subcommand)]
     Bundle(BundleCommand),
@@ -111,6 +113,23 @@ pub struct ExportArgs {
     #[arg(long, value_delimiter = ',', value_parser = ["tensorrt", "tract", "triton", "all"])]
     pub target: Vec<String>,
     /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    pub a: PathBuf,
+    pub b: PathBuf,
+    /// Absolute tolerance for the outputs.
+    #[arg(long, default_value_t = 1e-4)]
+    pub atol: f64,
+    /// Relative tolerance for the outputs.
+    #[arg(long, default_value_t = 1e-3)]
+    pub rtol: f64,
+    #[command(flatten)]
+    pub ort: OrtArgs,
+    /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
 }

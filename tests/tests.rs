@@ -7,6 +7,7 @@
 
 mod bundle;
 mod compile;
+mod diff;
 mod errors;
 mod export;
 mod gpu_check;

@@ -3,6 +3,7 @@
 mod bench;
 mod bundle;
 mod compile;
+mod diff;
 mod export;
 mod fixed_batch;
 mod inspect;
@@ -80,6 +81,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(&args),
         Command::Compile(args) => compile::run(&args),
         Command::Lint(args) => lint::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Bundle(crate::cli::BundleCommand::Triton(args)) => bundle::triton(&args),
         Command::Run(args) => run::run(&args),
     }
