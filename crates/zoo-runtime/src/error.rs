@@ -11,7 +11,8 @@ pub enum RuntimeError {
     /// provider at all is left).
     #[error("{0}")]
     Provider(String),
-    #[error("ONNX Runtime: {0}")]
+    /// ONNX Runtime's own messages may end in, or embed, newlines; a report line cannot.
+    #[error("ONNX Runtime: {}", one_line(.0))]
     Ort(String),
     #[error("tract: {0}")]
     Tract(String),
@@ -21,4 +22,18 @@ pub enum RuntimeError {
     Write { path: PathBuf, reason: String },
     #[error("{0}")]
     Mismatch(String),
+}
+
+/// `text` with every run of whitespace (newlines included) as one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ort_messages_are_one_line() {
+        let e = super::RuntimeError::Ort("Load model failed: This is an invalid model.\n  Graph output (y)\n".into());
+        assert_eq!(e.to_string(), "ONNX Runtime: Load model failed: This is an invalid model. Graph output (y)");
+    }
 }
