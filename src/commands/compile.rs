@@ -36,11 +36,14 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
     // The fp32 reference of everything downstream: the first uncompiled file's weights.
     let reference_weights =
         graph.meta("zoo.reference.weights.sha256").or(graph.meta("weights.sha256")).map(str::to_string);
+    // The reader's rewrite comes first, in the report and in `zoo.passes`.
+    let folded = !read.changed.is_empty();
+    if folded {
+        passes::record(&mut graph, &[read.pass]);
+    }
     let mut reports = passes::run(&mut graph, &chosen, &NoWeights).context("compilation failed")?;
-    if !read.changed.is_empty() {
+    if folded {
         reports.insert(0, read);
-        let applied = format!("fold-shape-chains,{}", graph.meta("zoo.passes").unwrap_or_default());
-        graph.set_meta("zoo.passes", applied);
     }
     let mut reference = vec![("zoo.reference.sha256", sha256)];
     if let Some(w) = reference_weights {

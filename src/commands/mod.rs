@@ -56,10 +56,8 @@ pub(crate) fn read_onnx(path: &Path) -> anyhow::Result<ModelProto> {
     for t in model.graph.iter().flat_map(|g| &g.initializer).filter(|t| external::is_external(t)) {
         let name = t.name.as_deref().unwrap_or_default();
         let numel: i64 = t.dims.iter().product();
-        let size = zoo_proto::tensor_proto::DataType::try_from(t.data_type.unwrap_or(0))
-            .ok()
-            .and_then(|d| zoo_graph::DType::from_onnx(d as i32))
-            .map_or(0, |d| d.size() as i64);
+        // A type zoo does not know expects 0 bytes, which any real length then contradicts.
+        let size = t.data_type.and_then(zoo_graph::DType::from_onnx).map_or(0, |d| d.size() as i64);
         let expected = u64::try_from(numel.saturating_mul(size)).unwrap_or(0);
         external::resolve(t, dir, expected)
             .map_err(|e| anyhow::anyhow!("{}: initializer `{name}`: {e}", path.display()))?;

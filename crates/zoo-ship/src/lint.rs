@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use zoo_graph::attr::{get_int as int_attr, get_ints as ints_attr};
 use zoo_proto::tensor_proto::DataType;
 use zoo_proto::{ModelProto, NodeProto, TensorProto};
 
@@ -68,14 +69,6 @@ fn nodes(model: &ModelProto) -> impl Iterator<Item = &NodeProto> {
 
 fn initializer<'a>(model: &'a ModelProto, name: &str) -> Option<&'a TensorProto> {
     model.graph.iter().flat_map(|g| &g.initializer).find(|t| t.name.as_deref() == Some(name))
-}
-
-fn int_attr(n: &NodeProto, name: &str) -> Option<i64> {
-    n.attribute.iter().find(|a| a.name.as_deref() == Some(name)).and_then(|a| a.i)
-}
-
-fn ints_attr(n: &NodeProto, name: &str) -> Option<Vec<i64>> {
-    n.attribute.iter().find(|a| a.name.as_deref() == Some(name)).map(|a| a.ints.clone())
 }
 
 fn label(n: &NodeProto) -> String {

@@ -84,8 +84,8 @@ pub fn add(repo: &Path, name: &str, config: &str, files: &ModelFiles) -> Result<
         let _ = std::fs::remove_dir_all(&staged);
         io(&target)(e)
     })?;
-    write_synced(&folder.join(CONFIG), config.as_bytes())?;
     sync_dir(&folder)?;
+    write_synced(&folder.join(CONFIG), config.as_bytes())?;
     sync_dir(repo)?;
     Ok(if versions.is_empty() { Outcome::Created { version } } else { Outcome::Added { version } })
 }
@@ -165,13 +165,11 @@ fn copy_synced(from: &Path, to: &Path) -> Result<(), ShipError> {
     std::fs::File::open(to).and_then(|f| f.sync_all()).map_err(io(to))
 }
 
+/// Through zoo's one atomic writer: temporary file beside, fsync, rename, fsync of the folder.
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), ShipError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new().prefix(".zoo-").tempfile_in(dir).map_err(io(dir))?;
+    let mut tmp = zoo_graph::write::temp_beside(path, ".part").map_err(io(path))?;
     std::io::Write::write_all(&mut tmp, bytes).map_err(io(path))?;
-    tmp.as_file().sync_all().map_err(io(path))?;
-    tmp.persist(path).map_err(|e| io(path)(e.error))?;
-    Ok(())
+    zoo_graph::write::persist(tmp, path).map_err(io(path))
 }
 
 fn sync_dir(dir: &Path) -> Result<(), ShipError> {

@@ -70,13 +70,19 @@ pub fn run(
     graph.drop_unused_tensors();
     graph.infer()?;
     let names: Vec<&str> = passes.iter().map(|p| p.name()).collect();
+    record(graph, &names);
+    Ok(reports)
+}
+
+/// Appends `names` to the graph's `zoo.passes` (after any earlier compilation's), for rewrites
+/// done outside [`run`] too (the reader's `fold-shape-chains`).
+pub fn record(graph: &mut Graph, names: &[&str]) {
     if names.is_empty() {
-        return Ok(reports);
+        return;
     }
     let applied = match graph.meta("zoo.passes") {
         Some(before) if !before.is_empty() => format!("{before},{}", names.join(",")),
         _ => names.join(","),
     };
     graph.set_meta("zoo.passes", applied);
-    Ok(reports)
 }
