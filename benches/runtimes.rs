@@ -69,6 +69,7 @@ fn main() {
         trt_fp16: false,
         trt_engine_cache: None,
         profile: false,
+        optimize: true,
     };
     let (mut ort, _) = OrtRunner::new(&model_path, &options).expect("ort");
     let mut tract = TractRunner::new(&model_path, &[("input".into(), input.shape.clone())]).expect("tract");

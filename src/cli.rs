@@ -215,13 +215,51 @@ pub struct PassArgs {
     /// that is exact (what torch.onnx.export does to an eval-mode model).
     #[arg(long)]
     pub optimize: bool,
-    /// Precision of the weights and the computation: `fp32` (as exported) or `fp16`.
-    #[arg(long, default_value = "fp32", value_parser = ["fp32", "fp16"])]
+    /// Precision of the weights and the computation: `fp32` (as exported), `fp16`, or `int8`
+    /// (static QDQ quantization, calibrated; implies --optimize).
+    #[arg(long, default_value = "fp32", value_parser = ["fp32", "fp16", "int8"])]
     pub precision: String,
     /// Type of the graph's inputs and outputs with --precision fp16: `fp32` (a Cast at each
     /// edge) or `fp16`.
     #[arg(long, default_value = "fp32", value_parser = ["fp32", "fp16"])]
     pub io: String,
+    #[command(flatten)]
+    pub int8: Int8Args,
+}
+
+/// How `--precision int8` quantizes and calibrates.
+#[derive(Debug, Args, Clone)]
+pub struct Int8Args {
+    /// int8 scheme: `u8s8` (uint8 activations: AVX2 and older x86), `s8s8` (VNNI, ARM),
+    /// `tensorrt` (symmetric, zero points 0), or `auto` (chosen from this CPU, stated in the
+    /// output).
+    #[arg(long = "int8", default_value = "auto", value_parser = ["auto", "u8s8", "s8s8", "tensorrt"])]
+    pub scheme: String,
+    /// Calibrate on N seeded inputs (zero mean, unit variance: the statistics of a normalised
+    /// image, drawn from a stream other than the golden input's).
+    #[arg(long, default_value_t = 16, value_parser = positive, value_name = "N")]
+    pub calibrate: usize,
+    /// Calibrate on the `input_*.pb` tensors (ONNX test-data format) in DIR instead.
+    #[arg(long, value_name = "DIR", conflicts_with = "calibrate")]
+    pub calibration: Option<PathBuf>,
+    /// How activation ranges are chosen: `minmax` or `percentile`.
+    #[arg(long, default_value = "percentile", value_parser = ["minmax", "percentile"])]
+    pub calibration_method: String,
+    /// With --calibration-method percentile: the share of values kept, in percent.
+    #[arg(long, default_value_t = 99.99, value_parser = percent)]
+    pub percentile: f64,
+}
+
+impl Default for Int8Args {
+    fn default() -> Self {
+        Int8Args {
+            scheme: "auto".into(),
+            calibrate: 16,
+            calibration: None,
+            calibration_method: "percentile".into(),
+            percentile: 99.99,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -302,6 +340,7 @@ impl OrtArgs {
             trt_fp16: self.trt_fp16,
             trt_engine_cache: self.trt_cache.clone(),
             profile,
+            optimize: true,
         }
     }
 }
@@ -422,6 +461,14 @@ pub struct RunArgs {
     pub output_dir: PathBuf,
     #[command(flatten)]
     pub ort: OrtArgs,
+}
+
+fn percent(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if p > 0.0 && p <= 100.0 => Ok(p),
+        Ok(_) => Err("must be above 0 and at most 100".into()),
+        Err(_) => Err(format!("`{s}` is not a number")),
+    }
 }
 
 fn positive(s: &str) -> Result<usize, String> {

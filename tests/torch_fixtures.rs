@@ -71,6 +71,7 @@ fn ort_options() -> OrtOptions {
         trt_fp16: false,
         trt_engine_cache: None,
         profile: false,
+        optimize: true,
     }
 }
 

@@ -9,7 +9,8 @@ use anyhow::{Context, bail};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use zoo_graph::ir::{Graph, read::read_model_report};
-use zoo_graph::passes::{self, Pass, PassReport};
+use zoo_graph::passes::{self, Pass, PassReport, QuantizeInt8};
+use zoo_graph::quant::Scheme;
 use zoo_graph::weights::NoWeights;
 use zoo_graph::write::{DataWritten, Written, hex, write_graph_with};
 use zoo_proto::{Message, ModelProto};
@@ -20,7 +21,7 @@ use crate::format::bytes;
 pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
     let chosen = selected(&args.passes)?;
     if chosen.is_empty() && !args.data.external_data {
-        bail!("nothing to do: add --optimize, --precision fp16 or --external-data");
+        bail!("nothing to do: add --optimize, --precision fp16|int8 or --external-data");
     }
     let (input, output) = (&args.input, &args.output);
     if output.exists() && std::fs::canonicalize(output).ok() == std::fs::canonicalize(input).ok() {
@@ -41,7 +42,7 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
     if folded {
         passes::record(&mut graph, &[read.pass]);
     }
-    let mut reports = passes::run(&mut graph, &chosen, &NoWeights).context("compilation failed")?;
+    let mut reports = run_passes(&mut graph, chosen, &args.passes, &NoWeights)?;
     if folded {
         reports.insert(0, read);
     }
@@ -67,8 +68,8 @@ pub(crate) fn folder(path: &Path) -> &Path {
 pub(crate) fn pinned() -> [PassArgs; 2] {
     let fp32 = || "fp32".to_string();
     [
-        PassArgs { optimize: true, precision: fp32(), io: fp32() },
-        PassArgs { optimize: true, precision: "fp16".into(), io: fp32() },
+        PassArgs { optimize: true, precision: fp32(), io: fp32(), int8: Default::default() },
+        PassArgs { optimize: true, precision: "fp16".into(), io: fp32(), int8: Default::default() },
     ]
 }
 
@@ -99,7 +100,7 @@ pub(crate) fn compile_export(
 ) -> anyhow::Result<(Graph, Vec<PassReport>)> {
     let chosen = selected(args)?;
     let mut graph = Graph::from_model(model)?;
-    let reports = passes::run(&mut graph, &chosen, source).context("compilation failed")?;
+    let reports = run_passes(&mut graph, chosen, args, source)?;
     record(
         &mut graph,
         &[("zoo.reference", reference.to_string()), ("zoo.reference.weights.sha256", reference_weights)],
@@ -107,10 +108,12 @@ pub(crate) fn compile_export(
     Ok((graph, reports))
 }
 
-/// The passes the options ask for, in order.
+/// The passes the options ask for, in order (int8's comes after calibration, in
+/// [`run_passes`]). int8 implies --optimize: a BatchNorm left unfolded would run in float
+/// between two quantizers.
 pub(crate) fn selected(args: &PassArgs) -> anyhow::Result<Vec<Box<dyn Pass>>> {
     let mut chosen = Vec::new();
-    if args.optimize {
+    if args.optimize || args.precision == "int8" {
         chosen.extend(passes::optimize());
     }
     match (args.precision.as_str(), args.io.as_str()) {
@@ -119,6 +122,37 @@ pub(crate) fn selected(args: &PassArgs) -> anyhow::Result<Vec<Box<dyn Pass>>> {
         _ => {}
     }
     Ok(chosen)
+}
+
+/// Runs `chosen` on `graph`; with --precision int8, then calibrates the result (fp32, on ONNX
+/// Runtime) and quantizes it.
+pub(crate) fn run_passes(
+    graph: &mut Graph,
+    chosen: Vec<Box<dyn Pass>>,
+    args: &PassArgs,
+    source: &dyn zoo_graph::WeightSource,
+) -> anyhow::Result<Vec<PassReport>> {
+    let mut reports = passes::run(graph, &chosen, source).context("compilation failed")?;
+    if args.precision != "int8" {
+        return Ok(reports);
+    }
+    let (scheme, why) = match args.int8.scheme.as_str() {
+        "auto" => {
+            let (s, why) = Scheme::for_this_cpu();
+            (s, format!("{why}; choose another with --int8"))
+        }
+        s => (Scheme::parse(s).context("unknown --int8 scheme")?, "chosen with --int8".to_string()),
+    };
+    eprintln!("zoo: int8 scheme {scheme} ({why})");
+    let calibration = super::calibrate::calibrate(graph, source, &args.int8, scheme.symmetric_activations())?;
+    let quantize: Vec<Box<dyn Pass>> = vec![Box::new(QuantizeInt8 { scheme, ranges: calibration.ranges })];
+    let mut report = passes::run(graph, &quantize, source).context("int8 quantization failed")?;
+    for r in &mut report {
+        r.changed.insert(0, format!("scheme {scheme} ({why}), calibrated on {}", calibration.described));
+    }
+    graph.set_meta("zoo.int8.calibration", calibration.described);
+    reports.extend(report);
+    Ok(reports)
 }
 
 /// Records zoo's version and the reference the compiled file must compute the same as.
@@ -164,6 +198,12 @@ pub(crate) fn render_reports(reports: &[PassReport]) -> String {
     let mut out = String::new();
     for r in reports {
         out += &format!("  {:<16} {} rewritten, {} kept\n", r.pass, r.changed.len(), r.kept.len());
+        // int8's lines are a summary (scheme, counts), not one per node.
+        if r.pass == "int8" {
+            for c in &r.changed {
+                out += &format!("    {c}\n");
+            }
+        }
         for (node, why) in &r.kept {
             out += &format!("    kept {node}: {why}\n");
         }

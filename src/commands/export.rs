@@ -23,6 +23,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         let suffix = match (args.passes.optimize, args.passes.precision.as_str()) {
             (true, "fp16") => "-optimized-fp16",
             (false, "fp16") => "-fp16",
+            (_, "int8") => "-int8",
             (true, _) => "-optimized",
             _ => "",
         };

@@ -74,6 +74,7 @@ fn ort_cpu(library: Option<std::path::PathBuf>) -> OrtOptions {
         trt_fp16: false,
         trt_engine_cache: None,
         profile: true,
+        optimize: true,
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bundle;
+mod calibrate;
 mod compile;
 mod diff;
 mod export;

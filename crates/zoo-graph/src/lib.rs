@@ -22,6 +22,7 @@ mod param;
 pub mod passes;
 pub mod prng;
 pub mod proto_util;
+pub mod quant;
 pub mod receptive_field;
 pub mod signal;
 mod tensor;

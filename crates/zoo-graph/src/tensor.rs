@@ -10,6 +10,11 @@ pub enum DType {
     F32,
     F16,
     I64,
+    /// Quantized data of the int8 pass (QuantizeLinear/DequantizeLinear, ONNX opset ≥ 13).
+    I8,
+    U8,
+    /// Quantized biases (scale s_x·s_w, zero point 0).
+    I32,
 }
 
 impl DType {
@@ -18,6 +23,9 @@ impl DType {
             DType::F32 => DataType::Float,
             DType::F16 => DataType::Float16,
             DType::I64 => DataType::Int64,
+            DType::I8 => DataType::Int8,
+            DType::U8 => DataType::Uint8,
+            DType::I32 => DataType::Int32,
         }
     }
 
@@ -26,6 +34,9 @@ impl DType {
             DataType::Float => Some(DType::F32),
             DataType::Float16 => Some(DType::F16),
             DataType::Int64 => Some(DType::I64),
+            DataType::Int8 => Some(DType::I8),
+            DataType::Uint8 => Some(DType::U8),
+            DataType::Int32 => Some(DType::I32),
             _ => None,
         }
     }
@@ -35,7 +46,14 @@ impl DType {
             DType::F32 => 4,
             DType::F16 => 2,
             DType::I64 => 8,
+            DType::I8 | DType::U8 => 1,
+            DType::I32 => 4,
         }
+    }
+
+    /// Whether values of this type are floating point (what runtimes compute with).
+    pub fn is_float(self) -> bool {
+        matches!(self, DType::F32 | DType::F16)
     }
 }
 
@@ -45,6 +63,9 @@ impl fmt::Display for DType {
             DType::F32 => "f32",
             DType::F16 => "f16",
             DType::I64 => "i64",
+            DType::I8 => "i8",
+            DType::U8 => "u8",
+            DType::I32 => "i32",
         })
     }
 }

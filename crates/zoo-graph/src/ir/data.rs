@@ -10,6 +10,7 @@ use half::f16;
 
 use crate::error::WeightError;
 use crate::param::{Param, ParamKind};
+use crate::quant::{QParams, quantize_weight};
 use crate::tensor::DType;
 use crate::weights::WeightSource;
 
@@ -59,6 +60,10 @@ pub enum TensorData {
     /// The f32 values of `base` rounded to fp16 (round to nearest even), values beyond ±65504
     /// saturated to ±65504 (and counted by the writer), never infinite.
     ToF16 { base: Box<TensorData> },
+    /// The f32 values of `base` as int8, each row (slice along axis 0, of `row` elements) at
+    /// its own symmetric scale: `q = clamp(round(w / scale[o]), −128, 127)`, computed in f32
+    /// and rounded half to even ([`crate::quant::quantize_weight`]).
+    QuantizeRows { base: Box<TensorData>, row: usize, scale: Arc<Vec<f32>> },
 }
 
 /// What streaming a tensor observed.
@@ -88,6 +93,7 @@ impl TensorData {
             }
             TensorData::ScaleRows { .. } => DType::F32,
             TensorData::ToF16 { .. } => DType::F16,
+            TensorData::QuantizeRows { .. } => DType::I8,
         }
     }
 
@@ -133,6 +139,15 @@ impl TensorData {
                 }
                 Ok(())
             }
+            // The value the int8 weight stands for: q · s.
+            TensorData::QuantizeRows { base, row, scale } => {
+                base.read_f32(src, offset, out)?;
+                for (i, x) in out.iter_mut().enumerate() {
+                    let s = scale.get((offset + i) / row).copied().unwrap_or(1.0);
+                    *x = f32::from(quantize_weight(*x, QParams { scale: s, zero_point: 0 })) * s;
+                }
+                Ok(())
+            }
         }
     }
 
@@ -174,9 +189,26 @@ impl TensorData {
                 }
                 return Ok(());
             }
+            TensorData::QuantizeRows { base, row, scale } => {
+                let mut vals = vec![0f32; CHUNK.min(n)];
+                let mut bytes = Vec::with_capacity(CHUNK.min(n));
+                let mut offset = 0;
+                while offset < n {
+                    let len = CHUNK.min(n - offset);
+                    base.read_f32(src, offset, &mut vals[..len]).map_err(StreamError::Weights)?;
+                    bytes.clear();
+                    for (i, &x) in vals[..len].iter().enumerate() {
+                        let s = scale.get((offset + i) / row).copied().unwrap_or(1.0);
+                        bytes.push(quantize_weight(x, QParams { scale: s, zero_point: 0 }) as u8);
+                    }
+                    sink(&bytes).map_err(StreamError::Io)?;
+                    offset += len;
+                }
+                return Ok(());
+            }
             _ => {}
         }
-        if dtype == DType::I64 {
+        if !dtype.is_float() {
             return Err(StreamError::Weights(WeightError::Param {
                 name: "<tensor>".into(),
                 reason: "integer tensor has no lazy recipe".into(),
@@ -248,7 +280,7 @@ fn decode(dtype: DType, raw: &[u8], out: &mut [f32]) -> Result<(), WeightError> 
                 *o = f16::from_le_bytes([c[0], c[1]]).to_f32();
             }
         }
-        DType::I64 => {
+        DType::I64 | DType::I32 | DType::I8 | DType::U8 => {
             return Err(WeightError::Param { name: "<tensor>".into(), reason: "integer tensor read as float".into() });
         }
     }

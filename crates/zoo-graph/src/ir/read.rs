@@ -134,8 +134,8 @@ fn read_tensor(t: TensorProto, kind: ParamKind, dir: Option<&Path>) -> Result<Te
     let name = t.name.clone().unwrap_or_default();
     let fail = |reason: String| ReadError::Tensor { name: name.clone(), reason };
     let code = t.data_type.unwrap_or(0);
-    let dtype =
-        DType::from_onnx(code).ok_or_else(|| fail(format!("element type {code} is not float, float16 or int64")))?;
+    let dtype = DType::from_onnx(code)
+        .ok_or_else(|| fail(format!("element type {code} is not float, float16, int64, int32, int8 or uint8")))?;
     let dims = t
         .dims
         .iter()
@@ -155,6 +155,9 @@ fn read_tensor(t: TensorProto, kind: ParamKind, dir: Option<&Path>) -> Result<Te
         (DType::I64, None) => t.int64_data.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>().into(),
         // float16 values travel as the low 16 bits of int32_data.
         (DType::F16, None) => t.int32_data.iter().flat_map(|&x| (x as u16).to_le_bytes()).collect::<Vec<u8>>().into(),
+        // int8/uint8 also travel in int32_data, one value per element.
+        (DType::I8 | DType::U8, None) => t.int32_data.iter().map(|&x| x as u8).collect::<Vec<u8>>().into(),
+        (DType::I32, None) => t.int32_data.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>().into(),
     };
     let expected = numel.checked_mul(dtype.size()).ok_or_else(|| fail("shape overflows".into()))?;
     if bytes.len() != expected {

@@ -11,6 +11,7 @@ mod batch_norm;
 mod cast;
 mod concat;
 mod conv;
+mod dequantize_linear;
 mod dropout;
 mod flatten;
 mod gemm;
@@ -20,6 +21,7 @@ mod lrn;
 mod matmul;
 mod max_pool;
 mod normalize;
+mod quantize_linear;
 mod relu;
 mod reshape;
 mod softmax;
@@ -91,6 +93,7 @@ pub fn lookup(op_type: &str) -> Option<&'static OpDef> {
         "Cast" => &cast::DEF,
         "Concat" => &concat::DEF,
         "Conv" => &conv::DEF,
+        "DequantizeLinear" => &dequantize_linear::DEF,
         "Dropout" => &dropout::DEF,
         "Flatten" => &flatten::DEF,
         "Gemm" => &gemm::DEF,
@@ -99,6 +102,7 @@ pub fn lookup(op_type: &str) -> Option<&'static OpDef> {
         "LRN" => &lrn::DEF,
         "MatMul" => &matmul::DEF,
         "MaxPool" => &max_pool::DEF,
+        "QuantizeLinear" => &quantize_linear::DEF,
         "Relu" | "Sigmoid" | "Tanh" | "LeakyRelu" | "Clip" => &relu::DEF,
         "Reshape" => &reshape::DEF,
         "Softmax" | "LogSoftmax" => &softmax::DEF,

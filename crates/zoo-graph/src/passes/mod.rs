@@ -7,10 +7,12 @@
 //! while the writer streams the file.
 
 mod fold_batch_norm;
+mod quantize_int8;
 mod remove_identity;
 mod to_fp16;
 
 pub use fold_batch_norm::FoldBatchNorm;
+pub use quantize_int8::QuantizeInt8;
 pub use remove_identity::RemoveIdentity;
 pub use to_fp16::ToFp16;
 
@@ -37,6 +39,8 @@ pub enum PassError {
         #[source]
         source: WeightError,
     },
+    #[error("pass {pass}: {reason}")]
+    Unsupported { pass: &'static str, reason: String },
     #[error("after the passes: {0}")]
     Graph(#[from] crate::GraphError),
 }

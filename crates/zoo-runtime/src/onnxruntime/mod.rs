@@ -52,6 +52,9 @@ pub struct OrtOptions {
     /// profiler; only the first run, as placement is fixed when the session is created).
     /// Benchmarks may turn it off; then [`RunOutput::providers`] is empty (unverified).
     pub profile: bool,
+    /// ONNX Runtime's graph optimizations (all levels); off runs the graph exactly as written
+    /// (`ORT_DISABLE_ALL`, what int8 calibration uses, as ONNX Runtime's own calibrator does).
+    pub optimize: bool,
 }
 
 impl Default for OrtOptions {
@@ -64,6 +67,7 @@ impl Default for OrtOptions {
             trt_fp16: false,
             trt_engine_cache: None,
             profile: true,
+            optimize: true,
         }
     }
 }
@@ -312,6 +316,11 @@ fn base_builder(
         .map_err(err("intra-op threads"))?
         .with_inter_threads(1)
         .map_err(err("inter-op threads"))?;
+    if !opts.optimize {
+        b = b
+            .with_optimization_level(ort::session::builder::GraphOptimizationLevel::Disable)
+            .map_err(err("optimization level"))?;
+    }
     if let Some(dir) = profile_dir {
         // ONNX Runtime appends `_<date>_<time>.json` to this prefix.
         b = b.with_profiling(dir.path().join("ort")).map_err(err("profiling"))?;

@@ -1,0 +1,199 @@
+//! Calibration for `--precision int8`: the range of every activation of the fp32 graph over
+//! the calibration inputs, from ONNX Runtime running a copy of the graph with every
+//! intermediate value marked as an output (what ONNX Runtime's own calibrator does, with its
+//! graph optimizations off, so that the values are those of the graph as written).
+//!
+//! Inputs: `--calibrate N` seeded inputs, or `--calibration DIR` of `input_*.pb` tensors (the
+//! ONNX Model Zoo's test-data format, e.g. what `zoo` writes as golden data). One input item
+//! is run at a time (or the file's fixed batch), so memory holds one item's activations.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use zoo_graph::ir::{Graph, Io};
+use zoo_graph::prng::Stream;
+use zoo_graph::quant::{Method, Stats};
+use zoo_graph::write::write_graph_with;
+use zoo_graph::{Dim, WeightSource};
+use zoo_runtime::onnxruntime::{OrtOptions, OrtRunner};
+use zoo_runtime::{Runner, Tensor};
+
+use crate::cli::Int8Args;
+
+/// The ranges to quantize to, and how they were found (for the report and the metadata).
+pub(crate) struct Calibration {
+    pub ranges: HashMap<String, (f32, f32)>,
+    /// e.g. `16 seeded inputs, percentile 99.99`.
+    pub described: String,
+}
+
+/// The method `args` asks for.
+pub(crate) fn method(args: &Int8Args) -> Method {
+    match args.calibration_method.as_str() {
+        "minmax" => Method::MinMax,
+        _ => Method::Percentile(args.percentile),
+    }
+}
+
+/// Runs `graph` (fp32) on the calibration inputs and returns every activation's range.
+pub(crate) fn calibrate(
+    graph: &Graph,
+    source: &dyn WeightSource,
+    args: &Int8Args,
+    symmetric: bool,
+) -> anyhow::Result<Calibration> {
+    let [input] = graph.inputs.as_slice() else {
+        bail!("int8 calibration needs a graph with exactly one input; this one has {}", graph.inputs.len());
+    };
+    let dims: Vec<Option<usize>> = input.info.shape.iter().map(Dim::known).collect();
+    if dims.iter().skip(1).any(Option::is_none) {
+        bail!(
+            "int8 calibration needs the input's dimensions after the batch to be known; `{}` is {}",
+            input.name,
+            input.info.shape_string()
+        );
+    }
+    let fixed = dims.first().copied().flatten();
+    let item: Vec<usize> = dims.iter().skip(1).map(|d| d.unwrap_or(1)).collect();
+    let items = match &args.calibration {
+        Some(dir) => read_dir(dir, &input.name, &item)?,
+        None => seeded(&input.name, &item, args.calibrate),
+    };
+    let described = match &args.calibration {
+        Some(dir) => format!("{} inputs from {}, {}", items.len(), dir.display(), method(args)),
+        None => format!("{} seeded inputs, {}", items.len(), method(args)),
+    };
+    let batches = batch(items, fixed)?;
+
+    // The graph with every float activation as an output.
+    let mut marked = graph.clone();
+    let names: Vec<Io> =
+        marked.value_info.iter().filter(|v| v.info.dtype.is_float() && !marked.is_output(&v.name)).cloned().collect();
+    marked.outputs.extend(names.iter().cloned());
+    let dir = tempfile::tempdir().context("cannot create a temporary folder for calibration")?;
+    let path = dir.path().join("calibration.onnx");
+    let bytes: usize = marked.tensors.iter().map(|t| t.byte_len()).sum();
+    // Past protobuf's 2 GiB limit the weights go to a side file.
+    let external = (bytes > 1 << 30).then_some(1024);
+    write_graph_with(&marked, source, &path, &|_| Ok(()), external).context("cannot write the calibration graph")?;
+    let opts = OrtOptions { profile: false, optimize: false, ..OrtOptions::default() };
+    let (mut runner, _) = OrtRunner::new(&path, &opts)
+        .map_err(|e| anyhow::anyhow!("int8 calibration runs the fp32 graph on ONNX Runtime: {e}"))?;
+
+    let histogram = matches!(method(args), Method::Percentile(_));
+    let mut stats: HashMap<String, Stats> = HashMap::new();
+    let n_out = graph.outputs.len();
+    for x in &batches {
+        let out = runner.run(std::slice::from_ref(x)).context("int8 calibration: ONNX Runtime failed")?;
+        for (v, t) in names.iter().zip(out.outputs.iter().skip(n_out)) {
+            stats.entry(v.name.clone()).or_insert_with(|| Stats::new(histogram)).add(&t.data);
+        }
+    }
+    // The graph input's range: from the data itself.
+    let mut input_stats = Stats::new(histogram);
+    for x in &batches {
+        input_stats.add(&x.data);
+    }
+    stats.insert(input.name.clone(), input_stats);
+    let m = method(args);
+    let ranges = stats.into_iter().map(|(k, s)| (k, s.range(m, symmetric))).collect();
+    Ok(Calibration { ranges, described })
+}
+
+/// `n` seeded items: uniform in [−√3, √3) (zero mean, unit variance), stream
+/// `calibration.input`, so that calibration never sees the golden input.
+fn seeded(name: &str, item: &[usize], n: usize) -> Vec<Tensor> {
+    let per: usize = item.iter().product();
+    let bound = 3f64.sqrt();
+    let stream = Stream::new(0, "calibration.input");
+    (0..n)
+        .map(|i| {
+            let mut data = vec![0f32; per];
+            stream.fill_uniform(i * per, -bound, bound, &mut data);
+            let mut shape = vec![1];
+            shape.extend_from_slice(item);
+            Tensor::new(name, shape, data)
+        })
+        .collect()
+}
+
+/// Every `input_*.pb` in `dir` (and in its `test_data_set_*` folders), in name order, split
+/// into items; each must have the input's shape after the batch.
+fn read_dir(dir: &Path, name: &str, item: &[usize]) -> anyhow::Result<Vec<Tensor>> {
+    let entries = |d: &Path| -> anyhow::Result<Vec<PathBuf>> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(d)
+            .with_context(|| format!("cannot read the calibration folder {}", d.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        v.sort();
+        Ok(v)
+    };
+    let mut files = Vec::new();
+    let mut images = Vec::new();
+    for p in entries(dir)? {
+        let file = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        if p.is_dir() && file.starts_with("test_data_set_") {
+            files.extend(entries(&p)?.into_iter().filter(|f| is_input_pb(f)));
+        } else if is_input_pb(&p) {
+            files.push(p);
+        } else if ["png", "jpg", "jpeg"].iter().any(|e| file.to_ascii_lowercase().ends_with(e)) {
+            images.push(p);
+        }
+    }
+    if files.is_empty() {
+        let hint = if images.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} images found: image calibration is not in this version; save the preprocessed tensors as input_*.pb)",
+                images.len()
+            )
+        };
+        bail!("no calibration input in {}: expected input_*.pb tensor files{hint}", dir.display());
+    }
+    let per: usize = item.iter().product();
+    let mut out = Vec::new();
+    for f in files {
+        let t = zoo_runtime::pb::read_tensor(&f).map_err(|e| anyhow::anyhow!("calibration input: {e}"))?;
+        if t.shape.len() != item.len() + 1 || t.shape[1..] != *item {
+            bail!(
+                "calibration input {} has shape {:?}; the model takes [N, {}]",
+                f.display(),
+                t.shape,
+                item.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
+            );
+        }
+        for b in 0..t.shape[0] {
+            let mut shape = vec![1];
+            shape.extend_from_slice(item);
+            out.push(Tensor::new(name, shape, t.data[b * per..(b + 1) * per].to_vec()));
+        }
+    }
+    Ok(out)
+}
+
+fn is_input_pb(p: &Path) -> bool {
+    p.is_file() && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("input_") && n.ends_with(".pb"))
+}
+
+/// The items as the runs feed them: one per run, or the file's fixed batch (the last run
+/// tiled from the first items when they do not divide evenly).
+fn batch(items: Vec<Tensor>, fixed: Option<usize>) -> anyhow::Result<Vec<Tensor>> {
+    let b = match fixed {
+        None | Some(1) => return Ok(items),
+        Some(b) => b,
+    };
+    let Some(first) = items.first() else { bail!("no calibration input") };
+    let (name, per) = (first.name.clone(), first.numel());
+    let mut shape = first.shape.clone();
+    shape[0] = b;
+    let runs = items.len().div_ceil(b);
+    Ok((0..runs)
+        .map(|r| {
+            let data = (0..b).flat_map(|i| items[(r * b + i) % items.len()].data.iter().copied()).collect::<Vec<f32>>();
+            debug_assert_eq!(data.len(), per * b);
+            Tensor::new(name.clone(), shape.clone(), data)
+        })
+        .collect())
+}
