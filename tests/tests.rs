@@ -12,6 +12,7 @@ mod errors;
 mod export;
 mod gpu_check;
 mod inspect;
+mod int8;
 mod lint;
 mod support;
 mod torch_fixtures;

@@ -143,7 +143,6 @@ pub(crate) fn run_passes(
         }
         s => (Scheme::parse(s).context("unknown --int8 scheme")?, "chosen with --int8".to_string()),
     };
-    eprintln!("zoo: int8 scheme {scheme} ({why})");
     let calibration = super::calibrate::calibrate(graph, source, &args.int8, scheme.symmetric_activations())?;
     let quantize: Vec<Box<dyn Pass>> = vec![Box::new(QuantizeInt8 { scheme, ranges: calibration.ranges })];
     let mut report = passes::run(graph, &quantize, source).context("int8 quantization failed")?;

@@ -28,6 +28,7 @@ Prints one JSON object; exits 1 with the failures on stderr when a check fails.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import json
 import os
@@ -120,12 +121,12 @@ def marked(model: onnx.ModelProto, names: list[str], path: str) -> None:
     onnx.save(m, path)
 
 
-def sqnr(q: np.ndarray, r: np.ndarray) -> float:
+def sqnr(q: np.ndarray, r: np.ndarray) -> float | None:
     noise = float(np.sum((q.astype(np.float64) - r) ** 2))
     signal = float(np.sum(r.astype(np.float64) ** 2))
     if noise == 0:
-        return float("inf")
-    return 10 * np.log10(signal / noise) if signal > 0 else float("-inf")
+        return None
+    return float(10 * np.log10(signal / noise)) if signal > 0 else -999.0
 
 
 def main() -> int:
@@ -186,18 +187,20 @@ def main() -> int:
     if args.method == "percentile":
         method = CalibrationMethod.Percentile
         extra["CalibPercentile"] = args.percentile
-    quantize_static(
-        args.fp32,
-        peer,
-        Reader(name, data),
-        quant_format=QuantFormat.QDQ,
-        per_channel=True,
-        activation_type=QuantType.QUInt8 if args.scheme == "u8s8" else QuantType.QInt8,
-        weight_type=QuantType.QInt8,
-        calibrate_method=method,
-        op_types_to_quantize=OPS,
-        extra_options=extra,
-    )
+    # Its percentile calibrator prints progress to stdout, which carries the JSON report.
+    with contextlib.redirect_stdout(sys.stderr):
+        quantize_static(
+            args.fp32,
+            peer,
+            Reader(name, data),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QUInt8 if args.scheme == "u8s8" else QuantType.QInt8,
+            weight_type=QuantType.QInt8,
+            calibrate_method=method,
+            op_types_to_quantize=OPS,
+            extra_options=extra,
+        )
     peer_model = onnx.load(peer)
     za, zw = qparams(model, zoo=True)
     pa, pw = qparams(peer_model, zoo=False)
@@ -258,13 +261,16 @@ def main() -> int:
         outs["ref"].append(r[out_name])
         outs["zoo"].append(q[out_name])
         outs["peer"].append(p[out_name])
-    db = lambda s, n: float("inf") if n == 0 else (10 * np.log10(s / n) if s > 0 else float("-inf"))
+    # JSON has no infinity: an exact layer is null (noise-free), a zero signal -999.
+    db = lambda s, n: None if n == 0 else (float(10 * np.log10(s / n)) if s > 0 else -999.0)
     worse = []
     for v in values:
         s, nz, np_ = acc[v]
         row = {"value": v, "zoo_db": db(s, nz), "peer_db": db(s, np_)}
         layers.append(row)
-        if row["zoo_db"] < row["peer_db"] - 0.5:
+        z = float("inf") if row["zoo_db"] is None else row["zoo_db"]
+        pdb = float("inf") if row["peer_db"] is None else row["peer_db"]
+        if z < pdb - 0.5:
             worse.append(f"{v}: {row['zoo_db']:.2f} dB vs peer {row['peer_db']:.2f}")
     report["layers"] = layers
     if worse:

@@ -13,9 +13,9 @@
 //!   calibrated range.
 //! - MaxPool, AveragePool, Flatten, Reshape: the output at its input's parameters, when the
 //!   input is quantized (max and reshapes commute with the rounding).
-//! - Relu after a quantized value: with asymmetric activations the ReLU goes and its input is
-//!   quantized at the ReLU output's range (zero point = qmin, so the quantizer itself clamps
-//!   at 0); with symmetric ones (TensorRT) it stays, input and output quantized.
+//! - Relu after a quantized value: its input is quantized at the ReLU output's range when
+//!   nothing else reads it; with asymmetric activations the ReLU then goes (zero point = qmin,
+//!   so the quantizer itself clamps at 0); with symmetric ones (TensorRT) it stays.
 //! - Graph outputs stay float (the classifier's logits are not rounded for nothing); every
 //!   other op (LRN, Softmax) runs in float between a DequantizeLinear and the next
 //!   QuantizeLinear, and the report names it.
@@ -140,6 +140,12 @@ impl Pass for QuantizeInt8 {
                     plan[p] = Planned { from: first.clone(), name: out.clone(), params: Params::Own(out.clone()) };
                     folded.push(k);
                 } else {
+                    // The ReLU stays; its input is still quantized at the ReLU output's range
+                    // when nothing else reads it (what ONNX Runtime's `adjust_tensor_ranges`
+                    // does): the negative values the wider range would keep are zeroed next.
+                    if upstream_only {
+                        plan[p].params = Params::Own(out.clone());
+                    }
                     if symmetric {
                         report.kept.push((
                             node.name.clone(),
