@@ -12,6 +12,9 @@
 //! [--threads 2] [--calibrate 16]` needs ONNX Runtime's library and the test virtualenv
 //! (`scripts/test` makes both; ZOO_PYTHON overrides the interpreter).
 
+// A benchmark fails loudly on any error; unwrap is its assertion.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -26,7 +29,8 @@ fn arg(args: &[String], name: &str, default: &str) -> String {
 }
 
 fn python() -> PathBuf {
-    std::env::var_os("ZOO_PYTHON").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"), PathBuf::from)
+    std::env::var_os("ZOO_PYTHON")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"), PathBuf::from)
 }
 
 fn run(cmd: &mut Command) -> String {
@@ -83,7 +87,10 @@ fn main() {
     let threads: usize = arg(&args, "--threads", "2").parse().unwrap();
     let n_cal: usize = arg(&args, "--calibrate", "16").parse().unwrap();
     let batch = 8;
-    println!("int8 benchmark: batch {batch}, {threads} threads, {iters} timed runs per block, CPU features: {}", features());
+    println!(
+        "int8 benchmark: batch {batch}, {threads} threads, {iters} timed runs per block, CPU features: {}",
+        features()
+    );
     println!(
         "{:<22} {:>8} {:>8} {:>8} {:>9} {:>9} {:>9} {:>8} {:>8}",
         "model", "fp32/s", "zoo/s", "peer/s", "zoo/fp32", "peer/fp32", "zoo/peer", "cal zoo", "cal peer"
@@ -117,11 +124,13 @@ fn main() {
             .arg(p("peer.onnx"))
             .arg(p("cal"))
             .arg(chosen));
-        let peer_wall: f64 = serde_json::from_str::<serde_json::Value>(&peer_json).unwrap()["seconds"].as_f64().unwrap();
+        let peer_wall: f64 =
+            serde_json::from_str::<serde_json::Value>(&peer_json).unwrap()["seconds"].as_f64().unwrap();
 
         let opts = OrtOptions { strict: true, profile: false, threads: Some(threads), ..OrtOptions::default() };
         let files = ["fp32.onnx", "int8.onnx", "peer.onnx"];
-        let mut runners: Vec<OrtRunner> = files.iter().map(|f| OrtRunner::new(&p(f), &opts).expect("session").0).collect();
+        let mut runners: Vec<OrtRunner> =
+            files.iter().map(|f| OrtRunner::new(&p(f), &opts).expect("session").0).collect();
         let per: usize = shape.iter().product();
         let input = Tensor::new("input", vec![batch, shape[0], shape[1], shape[2]], vec![0.5; batch * per]);
         let mut rates: Vec<Vec<f64>> = vec![Vec::new(); files.len()];

@@ -239,7 +239,9 @@ pub struct Int8Args {
     /// image, drawn from a stream other than the golden input's).
     #[arg(long, default_value_t = 16, value_parser = positive, value_name = "N")]
     pub calibrate: usize,
-    /// Calibrate on the `input_*.pb` tensors (ONNX test-data format) in DIR instead.
+    /// Calibrate on the `input_*.pb` tensors (ONNX test-data format) and PNG/JPEG images in
+    /// DIR instead (images prepared as the model's `preprocess.*` metadata says: torchvision's
+    /// resize 256, centre crop, normalise).
     #[arg(long, value_name = "DIR", conflicts_with = "calibrate")]
     pub calibration: Option<PathBuf>,
     /// How activation ranges are chosen: `minmax` or `percentile`.
@@ -384,6 +386,11 @@ pub struct VerifyArgs {
     /// With --layers: values marked as outputs per session run (bounds memory).
     #[arg(long, default_value_t = 8, value_parser = positive, requires = "layers")]
     pub slice: usize,
+    /// Feed the `input_*.pb` tensors and PNG/JPEG images of DIR (images prepared as the file's
+    /// `preprocess.*` metadata says) instead of the golden input, as one batch; with
+    /// --reference, the top-1/top-5 columns are the agreement with it on those inputs.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["all", "layers"])]
+    pub inputs: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -451,14 +458,26 @@ pub struct RunArgs {
     /// The ONNX file.
     pub model: PathBuf,
     /// Input tensors as serialized TensorProto files, in graph input order.
-    #[arg(long = "input", required = true, value_name = "PB")]
+    #[arg(long = "input", required_unless_present = "images", conflicts_with = "images", value_name = "PB")]
     pub inputs: Vec<PathBuf>,
+    /// PNG/JPEG images, each run on its own and prepared as the file's `preprocess.*` metadata
+    /// says (torchvision's resize 256, centre crop, normalise); prints the top classes of each
+    /// (with ImageNet-1k names for 1000-class heads).
+    #[arg(long = "image", value_name = "IMAGE", num_args = 1..)]
+    pub images: Vec<PathBuf>,
+    /// With --image: how many classes to print per image.
+    #[arg(long, default_value_t = 5, value_parser = positive)]
+    pub top: usize,
     /// Runtime: `ort` or `tract`.
     #[arg(long, default_value = "ort", value_parser = ["ort", "tract"])]
     pub runtime: String,
-    /// Folder for `output_<i>.pb` (created if needed).
-    #[arg(short, long, value_name = "DIR")]
-    pub output_dir: PathBuf,
+    /// Folder for `output_<i>.pb` (created if needed); with --image, one
+    /// `test_data_set_<k>/{input_0,output_0}.pb` per image. Required with --input.
+    #[arg(short, long, value_name = "DIR", required_unless_present = "images")]
+    pub output_dir: Option<PathBuf>,
+    /// With --image: print the classes as JSON.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub ort: OrtArgs,
 }

@@ -11,6 +11,7 @@ mod diff;
 mod errors;
 mod export;
 mod gpu_check;
+mod images;
 mod inspect;
 mod int8;
 mod lint;

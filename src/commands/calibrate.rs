@@ -4,7 +4,8 @@
 //! graph optimizations off, so that the values are those of the graph as written).
 //!
 //! Inputs: `--calibrate N` seeded inputs, or `--calibration DIR` of `input_*.pb` tensors (the
-//! ONNX Model Zoo's test-data format, e.g. what `zoo` writes as golden data). One input item
+//! ONNX Model Zoo's test-data format, e.g. what `zoo` writes as golden data) and PNG/JPEG
+//! images (prepared as the model's recorded preprocessing says). One input item
 //! is run at a time (or the file's fixed batch), so memory holds one item's activations.
 
 use std::collections::HashMap;
@@ -57,7 +58,7 @@ pub(crate) fn calibrate(
     let fixed = dims.first().copied().flatten();
     let item: Vec<usize> = dims.iter().skip(1).map(|d| d.unwrap_or(1)).collect();
     let items = match &args.calibration {
-        Some(dir) => read_dir(dir, &input.name, &item)?,
+        Some(dir) => read_dir(dir, &input.name, &item, &graph.metadata).context("calibration")?,
         None => seeded(&input.name, &item, args.calibrate),
     };
     let described = match &args.calibration {
@@ -119,11 +120,17 @@ fn seeded(name: &str, item: &[usize], n: usize) -> Vec<Tensor> {
 }
 
 /// Every `input_*.pb` in `dir` (and in its `test_data_set_*` folders), in name order, split
-/// into items; each must have the input's shape after the batch.
-fn read_dir(dir: &Path, name: &str, item: &[usize]) -> anyhow::Result<Vec<Tensor>> {
+/// into items, then every PNG/JPEG image, prepared as the model's `preprocess.*` metadata says
+/// (torchvision's transforms, see [`super::images`]); each item must have the input's shape.
+pub(super) fn read_dir(
+    dir: &Path,
+    name: &str,
+    item: &[usize],
+    metadata: &[(String, String)],
+) -> anyhow::Result<Vec<Tensor>> {
     let entries = |d: &Path| -> anyhow::Result<Vec<PathBuf>> {
         let mut v: Vec<PathBuf> = std::fs::read_dir(d)
-            .with_context(|| format!("cannot read the calibration folder {}", d.display()))?
+            .with_context(|| format!("cannot read the input folder {}", d.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .collect();
         v.sort();
@@ -137,37 +144,35 @@ fn read_dir(dir: &Path, name: &str, item: &[usize]) -> anyhow::Result<Vec<Tensor
             files.extend(entries(&p)?.into_iter().filter(|f| is_input_pb(f)));
         } else if is_input_pb(&p) {
             files.push(p);
-        } else if ["png", "jpg", "jpeg"].iter().any(|e| file.to_ascii_lowercase().ends_with(e)) {
+        } else if p.is_file() && super::images::is_image(&p) {
             images.push(p);
         }
     }
-    if files.is_empty() {
-        let hint = if images.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " ({} images found: image calibration is not in this version; save the preprocessed tensors as input_*.pb)",
-                images.len()
-            )
-        };
-        bail!("no calibration input in {}: expected input_*.pb tensor files{hint}", dir.display());
+    if files.is_empty() && images.is_empty() {
+        bail!("no input in {}: expected input_*.pb tensor files or PNG/JPEG images", dir.display());
     }
     let per: usize = item.iter().product();
+    let want = || format!("[N, {}]", item.iter().map(usize::to_string).collect::<Vec<_>>().join(", "));
     let mut out = Vec::new();
     for f in files {
-        let t = zoo_runtime::pb::read_tensor(&f).map_err(|e| anyhow::anyhow!("calibration input: {e}"))?;
+        let t = zoo_runtime::pb::read_tensor(&f).map_err(|e| anyhow::anyhow!("input tensor: {e}"))?;
         if t.shape.len() != item.len() + 1 || t.shape[1..] != *item {
-            bail!(
-                "calibration input {} has shape {:?}; the model takes [N, {}]",
-                f.display(),
-                t.shape,
-                item.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
-            );
+            bail!("input {} has shape {:?}; the model takes {}", f.display(), t.shape, want());
         }
         for b in 0..t.shape[0] {
             let mut shape = vec![1];
             shape.extend_from_slice(item);
             out.push(Tensor::new(name, shape, t.data[b * per..(b + 1) * per].to_vec()));
+        }
+    }
+    if !images.is_empty() {
+        let prep = super::images::preprocess_of(metadata, "the model")
+            .with_context(|| format!("{} images in {}", images.len(), dir.display()))?;
+        for t in super::images::load_all(&images, &prep, name)? {
+            if t.shape[1..] != *item {
+                bail!("images are prepared as {:?}; the model takes {}", t.shape, want());
+            }
+            out.push(t);
         }
     }
     Ok(out)

@@ -7,6 +7,7 @@ mod compile;
 mod diff;
 mod export;
 mod fixed_batch;
+mod images;
 mod inspect;
 /// `zoo verify --layers` (issue 11 §1).
 mod layers;

@@ -290,7 +290,32 @@ fn file_subject(zoo: &ZooDir, path: &Path) -> anyhow::Result<Subject> {
 fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Result<Report> {
     let mut checks = std::mem::take(&mut s.checks);
     let mut skipped = Vec::new();
+    // --inputs: the user's tensors and images, as one batch, instead of the golden input.
+    let user_input = match &args.inputs {
+        Some(dir) => {
+            let proto = super::read_onnx(&s.path)?;
+            let metadata: Vec<(String, String)> = proto
+                .metadata_props
+                .iter()
+                .map(|e| (e.key.clone().unwrap_or_default(), e.value.clone().unwrap_or_default()))
+                .collect();
+            let items = super::calibrate::read_dir(dir, &s.input.0, &s.input.1, &metadata)?;
+            if let Some(b) = s.fixed_batch.filter(|&b| b != items.len()) {
+                bail!("{} takes a fixed batch of {b}; {} holds {} inputs", s.label, dir.display(), items.len());
+            }
+            let mut shape = items[0].shape.clone();
+            shape[0] = items.len();
+            let data = items.iter().flat_map(|t| t.data.iter().copied()).collect();
+            checks.push(("inputs".into(), true, format!("{} inputs from {}", items.len(), dir.display())));
+            Some(Tensor::new(s.input.0.clone(), shape, data))
+        }
+        None => None,
+    };
     let golden = match &s.manifest {
+        _ if user_input.is_some() => {
+            skipped.push(("golden".to_string(), "--inputs: the golden data is for the golden input only".to_string()));
+            None
+        }
         None => {
             skipped.push((
                 "golden".to_string(),
@@ -317,7 +342,10 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
         atol: args.atol.or(s.manifest.as_ref().map(|m| m.golden.tolerance.atol)).unwrap_or(DEFAULT_TOLERANCE.atol),
         rtol: args.rtol.or(s.manifest.as_ref().map(|m| m.golden.tolerance.rtol)).unwrap_or(DEFAULT_TOLERANCE.rtol),
     };
-    let batches = crate::commands::fixed_batch::batches(&args.batch, s.fixed_batch, golden::BATCH)?;
+    let batches = match &user_input {
+        Some(x) => vec![x.batch()],
+        None => crate::commands::fixed_batch::batches(&args.batch, s.fixed_batch, golden::BATCH)?,
+    };
     if let Some(b) = s.fixed_batch {
         checks.push(("fixed batch".into(), true, crate::commands::fixed_batch::note(b, golden::BATCH)));
     }
@@ -355,7 +383,7 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
 
     let mut comparisons = Vec::new();
     for &batch in &batches {
-        let input = make_input(&s, batch);
+        let input = user_input.clone().unwrap_or_else(|| make_input(&s, batch));
         let reference_out = match reference_runner.as_mut() {
             Some((label, r)) => Some((label.clone(), r.run(std::slice::from_ref(&input))?.outputs)),
             None => None,

@@ -4,11 +4,13 @@
 //!   shared library (`load-dynamic`), with CPU, CUDA and TensorRT execution providers;
 //! - [`tract`](crate::tract): the pure-Rust tract-onnx engine, the CPU cross-check;
 //! - [`compare`]: error metrics between two outputs (Polygraphy-style);
+//! - [`images`]: PNG/JPEG files to input tensors, as torchvision's (Pillow's) preprocessing;
 //! - [`pb`]: `TensorProto` files (`input_0.pb`, `output_0.pb`), the ONNX Model Zoo's golden
 //!   test-data format.
 
 pub mod compare;
 mod error;
+pub mod images;
 pub mod onnxruntime;
 pub mod pb;
 mod tensor;
