@@ -8,6 +8,8 @@
 //!   route, on the same 16 inputs;
 //! - file size against the fp32 file.
 //!
+//! Median of five blocks per file, the block order rotated.
+//!
 //! `cargo bench --bench int8 -- [--models resnet50,vgg16] [--scheme u8s8] [--iters 10]
 //! [--threads 2] [--calibrate 16]` needs ONNX Runtime's library and the test virtualenv
 //! (`scripts/test` makes both; ZOO_PYTHON overrides the interpreter).
@@ -137,9 +139,15 @@ fn main() {
         for r in runners.iter_mut() {
             r.run(std::slice::from_ref(&input)).expect("warm-up");
         }
-        // Three alternating blocks per file.
-        for _ in 0..3 {
-            for (k, r) in runners.iter_mut().enumerate() {
+        // Five blocks per file, the order rotated each block so that no file always runs
+        // first (or right after the slow fp32 one).
+        for block in 0..5 {
+            for j in 0..files.len() {
+                let k = (j + block) % files.len();
+                let r = &mut runners[k];
+                // Let the thread pool of the session that ran before stop spinning: on two
+                // cores it would otherwise take CPU from this one.
+                std::thread::sleep(std::time::Duration::from_millis(300));
                 let t = Instant::now();
                 for _ in 0..iters {
                     r.run(std::slice::from_ref(&input)).expect("run");

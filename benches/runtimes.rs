@@ -70,6 +70,7 @@ fn main() {
         trt_engine_cache: None,
         profile: false,
         optimize: true,
+        save_optimized: None,
     };
     let (mut ort, _) = OrtRunner::new(&model_path, &options).expect("ort");
     let mut tract = TractRunner::new(&model_path, &[("input".into(), input.shape.clone())]).expect("tract");

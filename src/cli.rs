@@ -343,6 +343,7 @@ impl OrtArgs {
             trt_engine_cache: self.trt_cache.clone(),
             profile,
             optimize: true,
+            save_optimized: None,
         }
     }
 }

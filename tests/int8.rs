@@ -128,6 +128,13 @@ fn int8_export_is_reproducible_small_and_verified_per_layer() {
     let ratio = std::fs::metadata(&a).unwrap().len() as f64 / std::fs::metadata(&plain).unwrap().len() as f64;
     assert!(ratio <= 0.27, "int8 file is {ratio:.3}× the fp32 one");
 
+    // The end-to-end figure, raw and on the input-dependent part (what seeded weights hide).
+    let v = json(zoo(&["verify", p(&a), "--reference", p(&plain), "--batch", "4", "--json"]));
+    assert_eq!(v[0]["pass"], true, "{v}");
+    let e2e =
+        v[0]["checks"].as_array().unwrap().iter().find(|c| c[0].as_str().unwrap().contains("end-to-end")).cloned();
+    assert!(e2e.is_some_and(|c| c[2].as_str().unwrap().contains("dB on the input-dependent part")), "{v}");
+
     let layers = json(zoo(&["verify", p(&a), "--layers", "--reference", p(&plain), "--batch", "1", "--json"]));
     assert_eq!(layers["pass"], true, "{layers}");
     assert!(layers["rows"].as_array().unwrap().len() > 40, "{layers}");

@@ -72,6 +72,7 @@ fn ort_options() -> OrtOptions {
         trt_engine_cache: None,
         profile: false,
         optimize: true,
+        save_optimized: None,
     }
 }
 

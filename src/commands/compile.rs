@@ -53,6 +53,9 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
     record(&mut graph, &reference);
     let written = write_graph_with(&graph, &NoWeights, output, &|_| Ok(()), args.data.external())
         .with_context(|| format!("compilation of {}", input.display()))?;
+    if args.passes.precision == "int8" {
+        eprintln!("zoo: int8: {}", int8_kernels(output));
+    }
     print(output, &written, &reports, args.json)
 }
 
@@ -260,4 +263,59 @@ fn print(path: &Path, written: &Written, reports: &[PassReport], json: bool) -> 
         out!("{}", render_reports(reports))?;
     }
     Ok(())
+}
+
+/// Which kernels ONNX Runtime runs an int8 file with: its optimized graph (extended level,
+/// saved by the session) counted by op — `QLinearConv`, `QGemm`, `QLinearAdd`… — and the
+/// Conv/Gemm/MatMul nodes still reading a DequantizeLinear (left in float). One line for
+/// the report; a failure to tell is a note, not an error (the file is written and valid).
+pub(crate) fn int8_kernels(path: &Path) -> String {
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => return format!("could not check ONNX Runtime's kernels: {e}"),
+    };
+    let saved = dir.path().join("optimized.onnx");
+    let opts = zoo_runtime::onnxruntime::OrtOptions {
+        profile: false,
+        save_optimized: Some(saved.clone()),
+        ..Default::default()
+    };
+    if let Err(e) = zoo_runtime::onnxruntime::OrtRunner::new(path, &opts) {
+        return format!("could not check ONNX Runtime's kernels: {e}");
+    }
+    let Ok(bytes) = std::fs::read(&saved) else { return "ONNX Runtime saved no optimized graph".into() };
+    let Ok(m) = ModelProto::decode(bytes.as_slice()) else {
+        return "ONNX Runtime's optimized graph does not decode".into();
+    };
+    let nodes = m.graph.map(|g| g.node).unwrap_or_default();
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for n in &nodes {
+        let op = n.op_type();
+        if op.starts_with("QLinear") || op == "QGemm" || op == "MatMulInteger" || op == "ConvInteger" {
+            *counts.entry(op).or_default() += 1;
+        }
+    }
+    let dq: std::collections::HashSet<&str> = nodes
+        .iter()
+        .filter(|n| n.op_type() == "DequantizeLinear")
+        .flat_map(|n| n.output.iter().map(String::as_str))
+        .collect();
+    let float: Vec<&str> = nodes
+        .iter()
+        .filter(|n| matches!(n.op_type(), "Conv" | "Gemm" | "MatMul"))
+        .filter(|n| n.input.first().is_some_and(|i| dq.contains(i.as_str())))
+        .map(|n| n.name())
+        .collect();
+    let total: usize = counts.values().sum();
+    let list: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let left = if float.is_empty() {
+        "no Conv/Gemm left in float".to_string()
+    } else {
+        format!(
+            "{} Conv/Gemm left in float ({}…)",
+            float.len(),
+            float.iter().take(3).copied().collect::<Vec<_>>().join(", ")
+        )
+    };
+    format!("ONNX Runtime runs {total} nodes as int8 kernels ({}); {left}", list.join(", "))
 }

@@ -117,6 +117,9 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         };
         let written = write_graph_with(&graph, source, &path, &accept, external)
             .with_context(|| format!("export of {}", path.display()))?;
+        if args.passes.precision == "int8" {
+            eprintln!("zoo: int8: {}", super::compile::int8_kernels(&path));
+        }
         return print(args, &path, family, variant, &options, &model, &written, Some(&reports), pin.is_some());
     }
     let accept = |w: &Written| -> Result<(), String> {

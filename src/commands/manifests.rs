@@ -75,6 +75,7 @@ fn ort_cpu(library: Option<std::path::PathBuf>) -> OrtOptions {
         trt_engine_cache: None,
         profile: true,
         optimize: true,
+        save_optimized: None,
     }
 }
 

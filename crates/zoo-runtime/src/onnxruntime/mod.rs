@@ -55,6 +55,10 @@ pub struct OrtOptions {
     /// ONNX Runtime's graph optimizations (all levels); off runs the graph exactly as written
     /// (`ORT_DISABLE_ALL`, what int8 calibration uses, as ONNX Runtime's own calibrator does).
     pub optimize: bool,
+    /// Save the graph ONNX Runtime optimized (`optimized_model_filepath`) here, at
+    /// `ORT_ENABLE_EXTENDED` — the last level whose result is not specific to this CPU — to
+    /// see which kernels it chose (int8: QLinearConv and friends).
+    pub save_optimized: Option<PathBuf>,
 }
 
 impl Default for OrtOptions {
@@ -68,6 +72,7 @@ impl Default for OrtOptions {
             trt_engine_cache: None,
             profile: true,
             optimize: true,
+            save_optimized: None,
         }
     }
 }
@@ -316,6 +321,13 @@ fn base_builder(
         .map_err(err("intra-op threads"))?
         .with_inter_threads(1)
         .map_err(err("inter-op threads"))?;
+    if let Some(path) = &opts.save_optimized {
+        b = b
+            .with_optimization_level(ort::session::builder::GraphOptimizationLevel::Level2)
+            .map_err(err("optimization level"))?
+            .with_optimized_model_path(path)
+            .map_err(err("optimized model path"))?;
+    }
     if !opts.optimize {
         b = b
             .with_optimization_level(ort::session::builder::GraphOptimizationLevel::Disable)
