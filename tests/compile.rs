@@ -111,7 +111,7 @@ fn bad_compile_inputs_fail_with_one_line_and_leave_nothing() {
 
     fails_with(
         zoo(&["compile", p(&plain), "-o", o]),
-        "nothing to do: add --optimize, --precision fp16 or --external-data",
+        "nothing to do: add --optimize, --precision fp16|int8 or --external-data",
     );
     fails_with(zoo(&["compile", p(&plain), "-o", p(&plain), "--optimize"]), "is the input file");
     fails_with(zoo(&["compile", "/no/such.onnx", "-o", o, "--optimize"]), "cannot read /no/such.onnx");
