@@ -244,6 +244,14 @@ pub struct Int8Args {
     /// resize 256, centre crop, normalise).
     #[arg(long, value_name = "DIR", conflicts_with = "calibrate")]
     pub calibration: Option<PathBuf>,
+    /// Take the activation ranges from a table `--save-calibration` wrote instead of
+    /// calibrating: the int8 file is then byte-identical on every machine (calibration runs
+    /// ONNX Runtime's fp32 kernels, whose rounding differs between CPU families).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["calibrate", "calibration"])]
+    pub calibration_table: Option<PathBuf>,
+    /// Write the activation ranges used to FILE (JSON), for --calibration-table.
+    #[arg(long, value_name = "FILE")]
+    pub save_calibration: Option<PathBuf>,
     /// How activation ranges are chosen: `minmax` or `percentile`.
     #[arg(long, default_value = "percentile", value_parser = ["minmax", "percentile"])]
     pub calibration_method: String,
@@ -258,6 +266,8 @@ impl Default for Int8Args {
             scheme: "auto".into(),
             calibrate: 16,
             calibration: None,
+            calibration_table: None,
+            save_calibration: None,
             calibration_method: "percentile".into(),
             percentile: 99.99,
         }

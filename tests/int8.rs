@@ -172,3 +172,52 @@ fn bad_calibration_inputs_are_named() {
     fails_with(run(&corrupt), "calibration: input tensor");
     assert!(!out.exists(), "nothing written on error");
 }
+
+/// A saved calibration table reproduces the quantization without calibrating (the same
+/// tensors as the calibrated export; only the provenance line differs), byte for byte every
+/// time; a table for the other kind of activations, or a hostile one, is refused by name.
+#[test]
+fn calibration_tables_reproduce_the_quantization() {
+    let dir = tempfile::tempdir().unwrap();
+    let (table, a, b, c) =
+        (dir.path().join("t.json"), dir.path().join("a.onnx"), dir.path().join("b.onnx"), dir.path().join("c.onnx"));
+    let e = |extra: &[&str], out: &Path| {
+        let mut args = vec!["export", "resnet18", "--precision", "int8", "--json", "-o", p(out)];
+        args.extend(extra);
+        json(zoo(&args))
+    };
+    let calibrated = e(&["--calibrate", "4", "--save-calibration", p(&table)], &a);
+    let from_table = e(&["--calibration-table", p(&table)], &b);
+    e(&["--calibration-table", p(&table)], &c);
+    assert_eq!(calibrated["weights_sha256"], from_table["weights_sha256"]);
+    assert_eq!(sha256_file(&b), sha256_file(&c));
+    let out = dir.path().join("x.onnx");
+    fails_with(
+        zoo(&[
+            "export",
+            "resnet18",
+            "--precision",
+            "int8",
+            "--int8",
+            "tensorrt",
+            "--calibration-table",
+            p(&table),
+            "-o",
+            p(&out),
+        ]),
+        "its ranges are for asymmetric activations",
+    );
+    let text = std::fs::read_to_string(&table).unwrap();
+    let hostile = dir.path().join("h.json");
+    std::fs::write(&hostile, text.replacen("0.0,", "1e39,", 1)).unwrap();
+    fails_with(
+        zoo(&["export", "resnet18", "--precision", "int8", "--calibration-table", p(&hostile), "-o", p(&out)]),
+        "the range of `avgpool` is [inf, 7.558285], not a finite interval",
+    );
+    std::fs::write(&hostile, "{}").unwrap();
+    fails_with(
+        zoo(&["export", "resnet18", "--precision", "int8", "--calibration-table", p(&hostile), "-o", p(&out)]),
+        "is not a calibration table written by --save-calibration",
+    );
+    assert!(!out.exists());
+}

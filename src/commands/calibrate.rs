@@ -202,3 +202,60 @@ fn batch(items: Vec<Tensor>, fixed: Option<usize>) -> anyhow::Result<Vec<Tensor>
         })
         .collect())
 }
+
+/// The file `--save-calibration` writes and `--calibration-table` reads.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Table {
+    /// `zoo-int8-calibration-1`.
+    format: String,
+    /// How the ranges were found (`16 seeded inputs, percentile 99.99`).
+    calibrated_on: String,
+    /// Ranges for symmetric activations (the `tensorrt` scheme) or asymmetric ones.
+    symmetric: bool,
+    /// `[min, max]` per activation, by value name (sorted: the same ranges, the same bytes).
+    ranges: std::collections::BTreeMap<String, [f32; 2]>,
+}
+
+const TABLE_FORMAT: &str = "zoo-int8-calibration-1";
+
+pub(crate) fn save_table(path: &Path, c: &Calibration, symmetric: bool) -> anyhow::Result<()> {
+    let table = Table {
+        format: TABLE_FORMAT.into(),
+        calibrated_on: c.described.clone(),
+        symmetric,
+        ranges: c.ranges.iter().map(|(k, &(lo, hi))| (k.clone(), [lo, hi])).collect(),
+    };
+    let text = serde_json::to_string_pretty(&table)? + "\n";
+    let io = |e: std::io::Error| anyhow::anyhow!("cannot write the calibration table {}: {e}", path.display());
+    let mut tmp = zoo_graph::write::temp_beside(path, ".json.part").map_err(io)?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(io)?;
+    zoo_graph::write::persist(tmp, path).map_err(io)
+}
+
+pub(crate) fn load_table(path: &Path, symmetric: bool) -> anyhow::Result<Calibration> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the calibration table {}", path.display()))?;
+    let t: Table = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!("{} is not a calibration table written by --save-calibration ({e})", path.display())
+    })?;
+    if t.format != TABLE_FORMAT {
+        bail!("{}: calibration table format `{}`, zoo reads `{TABLE_FORMAT}`", path.display(), t.format);
+    }
+    if t.symmetric != symmetric {
+        let (has, wants) = if t.symmetric { ("symmetric", "asymmetric") } else { ("asymmetric", "symmetric") };
+        bail!(
+            "{}: its ranges are for {has} activations, this scheme quantizes {wants} ones: calibrate again, or pick the scheme it was made for",
+            path.display()
+        );
+    }
+    for (name, [lo, hi]) in &t.ranges {
+        if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+            bail!("{}: the range of `{name}` is [{lo}, {hi}], not a finite interval", path.display());
+        }
+    }
+    Ok(Calibration {
+        ranges: t.ranges.into_iter().map(|(k, [lo, hi])| (k, (lo, hi))).collect(),
+        // Not the table's path: the same table gives the same file wherever it lies.
+        described: format!("a calibration table of {}", t.calibrated_on),
+    })
+}

@@ -146,7 +146,14 @@ pub(crate) fn run_passes(
         }
         s => (Scheme::parse(s).context("unknown --int8 scheme")?, "chosen with --int8".to_string()),
     };
-    let calibration = super::calibrate::calibrate(graph, source, &args.int8, scheme.symmetric_activations())?;
+    let symmetric = scheme.symmetric_activations();
+    let calibration = match &args.int8.calibration_table {
+        Some(t) => super::calibrate::load_table(t, symmetric)?,
+        None => super::calibrate::calibrate(graph, source, &args.int8, symmetric)?,
+    };
+    if let Some(t) = &args.int8.save_calibration {
+        super::calibrate::save_table(t, &calibration, symmetric)?;
+    }
     let quantize: Vec<Box<dyn Pass>> = vec![Box::new(QuantizeInt8 { scheme, ranges: calibration.ranges })];
     let mut report = passes::run(graph, &quantize, source).context("int8 quantization failed")?;
     for r in &mut report {
