@@ -64,20 +64,11 @@ fn features() -> String {
     if f.is_empty() { std::env::consts::ARCH.to_string() } else { f.join(" ") }
 }
 
-/// `n` inputs of `shape` as input_<i>.pb (uniform, zero mean, unit variance).
+/// `n` inputs of `shape` as input_<i>.pb (zoo's seeded items, zero mean, unit variance).
 fn calibration(dir: &Path, n: usize, shape: [usize; 3]) {
     std::fs::create_dir_all(dir).unwrap();
-    let per: usize = shape.iter().product();
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    for i in 0..n {
-        let data: Vec<f32> = (0..per)
-            .map(|_| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                ((state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * 3f32.sqrt()
-            })
-            .collect();
-        let t = Tensor::new("input", vec![1, shape[0], shape[1], shape[2]], data);
-        zoo_runtime::pb::write_tensor(&dir.join(format!("input_{i}.pb")), &t).unwrap();
+    for (i, t) in zoo_artifacts::golden::seeded_items("bench.int8.calibration", "input", &shape, n).iter().enumerate() {
+        zoo_runtime::pb::write_tensor(&dir.join(format!("input_{i}.pb")), t).unwrap();
     }
 }
 

@@ -5,29 +5,18 @@
 
 use std::path::Path;
 
-use zoo_runtime::Tensor;
-
 use crate::support::{fails_with, json, ok, python, python_check, root, sha256_file, zoo};
 
 fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-/// `n` calibration inputs of the variant's input shape as `input_<i>.pb` (a stream of its own:
-/// splitmix-free numbers from a fixed LCG, zero mean and unit variance like zoo's seeded ones).
+/// `n` calibration inputs of the variant's input shape as `input_<i>.pb`: zoo's seeded items
+/// from a stream of their own, handed to zoo and to the peer alike.
 fn calibration_dir(dir: &Path, n: usize, shape: [usize; 3]) {
     std::fs::create_dir_all(dir).unwrap();
-    let per: usize = shape.iter().product();
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    for i in 0..n {
-        let data: Vec<f32> = (0..per)
-            .map(|_| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                ((state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * 3f32.sqrt()
-            })
-            .collect();
-        let t = Tensor::new("input", vec![1, shape[0], shape[1], shape[2]], data);
-        zoo_runtime::pb::write_tensor(&dir.join(format!("input_{i}.pb")), &t).unwrap();
+    for (i, t) in zoo_artifacts::golden::seeded_items("tests.int8.calibration", "input", &shape, n).iter().enumerate() {
+        zoo_runtime::pb::write_tensor(&dir.join(format!("input_{i}.pb")), t).unwrap();
     }
 }
 

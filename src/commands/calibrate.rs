@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use zoo_graph::ir::{Graph, Io};
-use zoo_graph::prng::Stream;
 use zoo_graph::quant::{Method, Stats};
 use zoo_graph::write::write_graph_with;
 use zoo_graph::{Dim, WeightSource};
@@ -59,7 +58,8 @@ pub(crate) fn calibrate(
     let item: Vec<usize> = dims.iter().skip(1).map(|d| d.unwrap_or(1)).collect();
     let items = match &args.calibration {
         Some(dir) => read_dir(dir, &input.name, &item, &graph.metadata).context("calibration")?,
-        None => seeded(&input.name, &item, args.calibrate),
+        // Never the golden stream: calibration must not see the input verify checks with.
+        None => zoo_artifacts::golden::seeded_items("calibration.input", &input.name, &item, args.calibrate),
     };
     let described = match &args.calibration {
         Some(dir) => format!("{} inputs from {}, {}", items.len(), dir.display(), method(args)),
@@ -100,23 +100,6 @@ pub(crate) fn calibrate(
     let m = method(args);
     let ranges = stats.into_iter().map(|(k, s)| (k, s.range(m, symmetric))).collect();
     Ok(Calibration { ranges, described })
-}
-
-/// `n` seeded items: uniform in [−√3, √3) (zero mean, unit variance), stream
-/// `calibration.input`, so that calibration never sees the golden input.
-fn seeded(name: &str, item: &[usize], n: usize) -> Vec<Tensor> {
-    let per: usize = item.iter().product();
-    let bound = 3f64.sqrt();
-    let stream = Stream::new(0, "calibration.input");
-    (0..n)
-        .map(|i| {
-            let mut data = vec![0f32; per];
-            stream.fill_uniform(i * per, -bound, bound, &mut data);
-            let mut shape = vec![1];
-            shape.extend_from_slice(item);
-            Tensor::new(name, shape, data)
-        })
-        .collect()
 }
 
 /// Every `input_*.pb` in `dir` (and in its `test_data_set_*` folders), in name order, split
@@ -190,15 +173,12 @@ fn batch(items: Vec<Tensor>, fixed: Option<usize>) -> anyhow::Result<Vec<Tensor>
         Some(b) => b,
     };
     let Some(first) = items.first() else { bail!("no calibration input") };
-    let (name, per) = (first.name.clone(), first.numel());
     let mut shape = first.shape.clone();
     shape[0] = b;
-    let runs = items.len().div_ceil(b);
-    Ok((0..runs)
+    Ok((0..items.len().div_ceil(b))
         .map(|r| {
-            let data = (0..b).flat_map(|i| items[(r * b + i) % items.len()].data.iter().copied()).collect::<Vec<f32>>();
-            debug_assert_eq!(data.len(), per * b);
-            Tensor::new(name.clone(), shape.clone(), data)
+            let data = (0..b).flat_map(|i| items[(r * b + i) % items.len()].data.iter().copied()).collect();
+            Tensor::new(first.name.clone(), shape.clone(), data)
         })
         .collect())
 }

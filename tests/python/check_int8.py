@@ -121,12 +121,17 @@ def marked(model: onnx.ModelProto, names: list[str], path: str) -> None:
     onnx.save(m, path)
 
 
-def sqnr(q: np.ndarray, r: np.ndarray) -> float | None:
-    noise = float(np.sum((q.astype(np.float64) - r) ** 2))
-    signal = float(np.sum(r.astype(np.float64) ** 2))
+def db(signal: float, noise: float) -> float | None:
+    """SQNR in dB from the summed squares. JSON has no infinity: an exact value is null
+    (noise-free), a zero signal -999."""
     if noise == 0:
         return None
     return float(10 * np.log10(signal / noise)) if signal > 0 else -999.0
+
+
+def sqnr(q: np.ndarray, r: np.ndarray) -> float | None:
+    r = r.astype(np.float64)
+    return db(float(np.sum(r**2)), float(np.sum((q.astype(np.float64) - r) ** 2)))
 
 
 def main() -> int:
@@ -261,8 +266,6 @@ def main() -> int:
         outs["ref"].append(r[out_name])
         outs["zoo"].append(q[out_name])
         outs["peer"].append(p[out_name])
-    # JSON has no infinity: an exact layer is null (noise-free), a zero signal -999.
-    db = lambda s, n: None if n == 0 else (float(10 * np.log10(s / n)) if s > 0 else -999.0)
     worse = []
     for v in values:
         s, nz, np_ = acc[v]

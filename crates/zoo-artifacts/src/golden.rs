@@ -34,6 +34,25 @@ pub fn input(v: &Variant, name: &str, batch: usize) -> Tensor {
     Tensor::new(name, vec![batch, c, h, w], data)
 }
 
+/// `n` single-item inputs of shape `[1, item…]`, drawn like [`input`] (uniform in [−√3, √3):
+/// zero mean, unit variance) from the stream `stream`, item `i` at offset `i·numel`. Used for
+/// int8 calibration (`calibration.input`, never the golden stream) and by the tests and
+/// benchmarks that hand the same kind of data to ONNX Runtime's quantizer.
+pub fn seeded_items(stream: &str, name: &str, item: &[usize], n: usize) -> Vec<Tensor> {
+    let per: usize = item.iter().product();
+    let bound = 3f64.sqrt();
+    let s = Stream::new(0, stream);
+    (0..n)
+        .map(|i| {
+            let mut data = vec![0f32; per];
+            s.fill_uniform(i * per, -bound, bound, &mut data);
+            let mut shape = vec![1];
+            shape.extend_from_slice(item);
+            Tensor::new(name, shape, data)
+        })
+        .collect()
+}
+
 fn sha256(bytes: &[u8]) -> String {
     zoo_graph::write::hex(&Sha256::digest(bytes))
 }

@@ -84,8 +84,9 @@ pub fn tensor(w: usize, h: usize, rgb: &[u8], p: &Preprocess, name: &str) -> Ten
     let resized = resize_bilinear(rgb, w, h, rw, rh);
     let [ch, cw] = p.crop;
     // torchvision F.center_crop pads when the crop is larger; zoo's crops never are (256 ≥ 227).
-    let top = round_half_even((rh as f64 - ch as f64) / 2.0).max(0.0) as usize;
-    let left = round_half_even((rw as f64 - cw as f64) / 2.0).max(0.0) as usize;
+    // Python's round: half to even.
+    let top = ((rh as f64 - ch as f64) / 2.0).round_ties_even().max(0.0) as usize;
+    let left = ((rw as f64 - cw as f64) / 2.0).round_ties_even().max(0.0) as usize;
     let mut data = vec![0f32; 3 * ch * cw];
     for c in 0..3 {
         let src = if p.bgr { 2 - c } else { c };
@@ -101,10 +102,6 @@ pub fn tensor(w: usize, h: usize, rgb: &[u8], p: &Preprocess, name: &str) -> Ten
     Tensor::new(name, vec![1, 3, ch, cw], data)
 }
 
-fn round_half_even(x: f64) -> f64 {
-    x.round_ties_even()
-}
-
 /// Pillow's `precompute_coeffs` for the bilinear filter: per output pixel, the first input
 /// pixel and the fixed-point weights.
 fn coefficients(in_size: usize, out_size: usize) -> (Vec<usize>, Vec<Vec<i32>>) {
@@ -116,8 +113,7 @@ fn coefficients(in_size: usize, out_size: usize) -> (Vec<usize>, Vec<Vec<i32>>) 
     let mut weights = Vec::with_capacity(out_size);
     for xx in 0..out_size {
         let center = (xx as f64 + 0.5) * scale;
-        // C's (int) truncates toward zero; the values are ≥ −0.5 + … so floor of the
-        // non-negative part is what Pillow computes.
+        // `as i64` truncates toward zero, as C's `(int)` cast in Pillow does.
         let xmin = ((center - support + 0.5) as i64).max(0) as usize;
         let xmax = (((center + support + 0.5) as i64).min(in_size as i64) as usize).saturating_sub(xmin);
         let mut k: Vec<f64> = (0..xmax)

@@ -204,10 +204,11 @@ impl Pass for QuantizeInt8 {
                 reason: format!("the input of `{}` is not quantized", node.name),
             })?;
             let w_name = node.inputs[1].clone();
-            let w = graph.tensor(&w_name).cloned().ok_or_else(|| PassError::Unsupported {
+            let wi = graph.tensor_index(&w_name).ok_or_else(|| PassError::Unsupported {
                 pass: "int8",
                 reason: format!("weight `{w_name}` vanished"),
             })?;
+            let w = graph.tensors[wi].clone();
             let channel = channel_params(&w, source).map_err(|source| PassError::Weights { pass: "int8", source })?;
             let scales: Vec<f32> = channel.iter().map(|p| p.scale).collect();
             let c = scales.len();
@@ -215,7 +216,6 @@ impl Pass for QuantizeInt8 {
             let qw = graph.fresh_name(&format!("{w_name}.quantized"));
             let (ws, wz) =
                 (graph.fresh_name(&format!("{w_name}.scale")), graph.fresh_name(&format!("{w_name}.zero_point")));
-            let wi = graph.tensor_index(&w_name).unwrap_or_default();
             let row = w.numel() / c.max(1);
             graph.tensors[wi] = Tensor {
                 name: qw.clone(),
@@ -227,10 +227,11 @@ impl Pass for QuantizeInt8 {
             graph.tensors.push(constant(&wz, vec![c], vec![0; c], DType::I8));
             nodes.push(dequantize(graph, &qw, &ws, &wz, &w_name, Some(0)));
             if let Some(b_name) = node.inputs.get(2).filter(|b| !b.is_empty()).cloned() {
-                let b = graph.tensor(&b_name).cloned().ok_or_else(|| PassError::Unsupported {
+                let bi = graph.tensor_index(&b_name).ok_or_else(|| PassError::Unsupported {
                     pass: "int8",
                     reason: format!("bias `{b_name}` of `{}` is not an initializer", node.name),
                 })?;
+                let b = graph.tensors[bi].clone();
                 let values =
                     b.data.to_f32_vec(source, c).map_err(|source| PassError::Weights { pass: "int8", source })?;
                 let b_scales: Vec<f32> = scales.iter().map(|&s| x_scale * s).collect();
@@ -250,7 +251,6 @@ impl Pass for QuantizeInt8 {
                 let qb = graph.fresh_name(&format!("{b_name}.quantized"));
                 let (bs, bz) =
                     (graph.fresh_name(&format!("{b_name}.scale")), graph.fresh_name(&format!("{b_name}.zero_point")));
-                let bi = graph.tensor_index(&b_name).unwrap_or_default();
                 graph.tensors[bi] = Tensor {
                     name: qb.clone(),
                     dims: b.dims.clone(),
