@@ -22,6 +22,9 @@ pub enum RuntimeError {
     Write { path: PathBuf, reason: String },
     #[error("{0}")]
     Mismatch(String),
+    /// The OpenVINO C API library could not be found, loaded, or is another release.
+    #[error("{0}")]
+    OvLibrary(String),
 }
 
 /// `text` with every run of whitespace (newlines included) as one space.

@@ -12,6 +12,7 @@ pub mod compare;
 mod error;
 pub mod images;
 pub mod onnxruntime;
+pub mod openvino;
 pub mod pb;
 mod tensor;
 pub mod tract;
