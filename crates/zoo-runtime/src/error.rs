@@ -25,6 +25,9 @@ pub enum RuntimeError {
     /// The OpenVINO C API library could not be found, loaded, or is another release.
     #[error("{0}")]
     OvLibrary(String),
+    /// OpenVINO's own messages embed newlines and source locations; a report line cannot.
+    #[error("OpenVINO: {}", one_line(.0))]
+    OpenVino(String),
 }
 
 /// `text` with every run of whitespace (newlines included) as one space.

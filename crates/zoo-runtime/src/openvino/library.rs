@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 
 use super::ffi::OvLibrary;
 use crate::RuntimeError;
@@ -168,13 +169,37 @@ pub(crate) fn is_supported(release: &str) -> bool {
 /// Locates, loads and checks the library: a file that does not load, is not OpenVINO's C
 /// API, or is another release is one line naming what was found and what is needed.
 pub fn init(explicit: Option<&Path>) -> Result<LibraryInfo, RuntimeError> {
+    load(explicit).map(|(_, info)| info)
+}
+
+/// Libraries loaded by this process, by path. Each is loaded once and kept for the process's
+/// life (see [`OvLibrary`]): a second model reuses it.
+type Loaded = Vec<(PathBuf, &'static OvLibrary, LibraryInfo)>;
+static LOADED: Mutex<Loaded> = Mutex::new(Vec::new());
+
+/// [`init`], and the library itself.
+pub(crate) fn load(explicit: Option<&Path>) -> Result<(&'static OvLibrary, LibraryInfo), RuntimeError> {
     let (path, found_by) = find_library(explicit)?;
+    let mut loaded = LOADED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, lib, info)) = loaded.iter().find(|(p, _, _)| *p == path) {
+        return Ok((*lib, info.clone()));
+    }
     let lib = OvLibrary::open(&path).map_err(|e| {
-        RuntimeError::OvLibrary(format!(
-            "cannot load OpenVINO from {} (found by {found_by}): {e}; {}",
-            path.display(),
-            fix()
-        ))
+        // A library that loads but lacks an entry point is not OpenVINO's C API (or is far
+        // older than the pinned release); one that does not load at all is the loader's word.
+        if e.starts_with("no entry point") {
+            RuntimeError::OvLibrary(format!(
+                "{} (found by {found_by}) is not OpenVINO's C API library ({e}); {}",
+                path.display(),
+                fix()
+            ))
+        } else {
+            RuntimeError::OvLibrary(format!(
+                "cannot load OpenVINO from {} (found by {found_by}): {e}; {}",
+                path.display(),
+                fix()
+            ))
+        }
     })?;
     let build = lib.build_number().map_err(|e| {
         RuntimeError::OvLibrary(format!(
@@ -184,7 +209,10 @@ pub fn init(explicit: Option<&Path>) -> Result<LibraryInfo, RuntimeError> {
         ))
     })?;
     let version = check_release(&path, found_by, &build)?;
-    Ok(LibraryInfo { path, found_by, version, build })
+    let info = LibraryInfo { path: path.clone(), found_by, version, build };
+    let lib: &'static OvLibrary = Box::leak(Box::new(lib));
+    loaded.push((path, lib, info.clone()));
+    Ok((lib, info))
 }
 
 /// The release in `build` if it is the one zoo needs, else the one-line error naming both.

@@ -82,3 +82,135 @@ fn another_release_is_refused_naming_both_versions() {
     assert!(e.contains("build number \"custom\""), "{e}");
     assert_eq!(check_release(lib, "--ov-lib", "2026.4.1-22982-e213a147257-releases/2026/4").unwrap(), "2026.4.1");
 }
+
+// --- The runner, on the real library (scripts/test installs it; these fail rather than skip
+// without it, like the ONNX Runtime tests). ---
+
+use std::path::PathBuf;
+
+use zoo_graph::ops::{Conv, Flatten, Linear, Relu};
+use zoo_graph::{Batch, Net, Opset, Seeded, image};
+
+use super::runner::{OvOptions, OvRunner, Precision};
+use crate::tensor::Tensor;
+use crate::tract::TractRunner;
+use crate::{Runner, compare};
+
+fn options() -> OvOptions {
+    let (path, _) = find_library(None).unwrap_or_else(|e| {
+        panic!(
+            "these tests need OpenVINO {}: {e}\nrun scripts/test (it installs it into .venv)",
+            super::OPENVINO_VERSION
+        )
+    });
+    OvOptions { library: Some(path), threads: Some(1), ..OvOptions::default() }
+}
+
+/// conv(4, 3×3, pad 1) → relu → flatten → fc(5), the relu output also a graph output.
+fn conv_net(dir: &Path) -> PathBuf {
+    let mut net = Net::new("tiny", Opset::DEFAULT);
+    let x = net.input("input", image(Batch::Dynamic, 3, 8, 8)).unwrap();
+    let x = net.layer("conv1", x, Conv::new(4, 3).pad(1)).unwrap();
+    let features = net.layer("relu1", x, Relu).unwrap();
+    let x = net.layer("flatten", features, Flatten).unwrap();
+    let logits = net.layer("fc", x, Linear::new(5)).unwrap();
+    net.output(features, "features").unwrap();
+    net.output(logits, "logits").unwrap();
+    let path = dir.join("tiny.onnx");
+    zoo_graph::write::write_file(&net.finish("test net", vec![]), &Seeded { seed: 0 }, &path).unwrap();
+    path
+}
+
+fn input(batch: usize) -> Tensor {
+    let shape = vec![batch, 3, 8, 8];
+    let n: usize = shape.iter().product();
+    let data = (0..n).map(|i| ((i * 7919 % 2000) as f32 / 1000.0) - 1.0).collect();
+    Tensor::new("input", shape, data)
+}
+
+fn shapes(batch: usize) -> Vec<(String, Vec<usize>)> {
+    vec![("input".to_string(), vec![batch, 3, 8, 8])]
+}
+
+/// Runs, names its outputs as the graph does, and agrees with tract in f32. Constructing the
+/// runner at all proves `runner::F32` is the library's f32 code: the file's float input is
+/// checked against it, and the outputs are read only when their type matches it.
+#[test]
+fn runs_a_small_conv_net_like_tract() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = conv_net(dir.path());
+    let mut ov = OvRunner::new(&model, &shapes(2), &options()).unwrap();
+    assert_eq!(ov.output_names(), ["features", "logits"]);
+    assert_eq!(ov.inputs(), shapes(2).as_slice());
+    assert_eq!(ov.precision(), "f32");
+    assert_eq!(ov.label(), "openvino/cpu");
+    let out = ov.run(&[input(2)]).unwrap();
+    assert_eq!(out.providers, [format!("OpenVINO {} CPU f32", super::OPENVINO_VERSION)]);
+    let mut tract = TractRunner::new(&model, &shapes(2)).unwrap();
+    let reference = tract.run(&[input(2)]).unwrap();
+    assert_eq!(out.outputs.len(), 2);
+    for (a, r) in out.outputs.iter().zip(&reference.outputs) {
+        assert_eq!((a.name.as_str(), &a.shape), (r.name.as_str(), &r.shape));
+        assert!(a.data.iter().any(|&v| v != 0.0), "{}", a.name);
+        let m = compare::compare(a, r, compare::Tolerance { atol: 1e-5, rtol: 1e-4 }).unwrap();
+        assert!(m.max_abs < 1e-5, "{}: {m:?}", a.name);
+    }
+    // The same request again: the same bits.
+    assert_eq!(ov.run(&[input(2)]).unwrap().outputs, out.outputs);
+}
+
+#[test]
+fn shapes_that_do_not_fit_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = conv_net(dir.path());
+    // Compiled for batch 1, fed batch 2.
+    let mut ov = OvRunner::new(&model, &shapes(1), &options()).unwrap();
+    let e = one_line(&ov.run(&[input(2)]).unwrap_err());
+    assert!(e.contains("[2, 3, 8, 8]") && e.contains("compiled for [1, 3, 8, 8]"), "{e}");
+    let e = one_line(&ov.run(&[Tensor::new("x", vec![1], vec![0.0])]).unwrap_err());
+    assert!(e.contains("no input `x`"), "{e}");
+    // A fixed dimension of the file contradicted, a rank that differs, an unknown input.
+    let bad = vec![("input".to_string(), vec![1, 3, 9, 8])];
+    let e = one_line(&OvRunner::new(&model, &bad, &options()).err().unwrap());
+    assert!(e.contains("size 8 on axis 2"), "{e}");
+    let bad = vec![("input".to_string(), vec![1, 3, 8])];
+    let e = one_line(&OvRunner::new(&model, &bad, &options()).err().unwrap());
+    assert!(e.contains("rank 4"), "{e}");
+    let bad = vec![("image".to_string(), vec![1, 3, 8, 8])];
+    let e = one_line(&OvRunner::new(&model, &bad, &options()).err().unwrap());
+    assert!(e.contains("no input `image`") && e.contains("its inputs: input"), "{e}");
+}
+
+/// A corrupt or truncated file is OpenVINO's one-line error through the C API, not a crash.
+#[test]
+fn corrupt_files_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = conv_net(dir.path());
+    let bytes = std::fs::read(&model).unwrap();
+    let truncated = dir.path().join("truncated.onnx");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let junk = dir.path().join("junk.onnx");
+    std::fs::write(&junk, b"\xff\xff\xff\xff not a protobuf").unwrap();
+    for f in [&truncated, &junk, &dir.path().join("absent.onnx")] {
+        let e = one_line(&OvRunner::new(f, &shapes(1), &options()).err().unwrap());
+        assert!(e.starts_with("OpenVINO: reading the model failed"), "{e}");
+    }
+}
+
+#[test]
+fn precisions_parse_and_the_plugin_reports_what_it_does() {
+    assert_eq!("bf16".parse::<Precision>().unwrap(), Precision::Bf16);
+    assert_eq!("f16".parse::<Precision>().unwrap(), Precision::F16);
+    assert!("fp64".parse::<Precision>().unwrap_err().contains("expected f32, bf16 or f16"));
+    let dir = tempfile::tempdir().unwrap();
+    let model = conv_net(dir.path());
+    // The label follows what the plugin reports after compiling, whatever this CPU offers.
+    let mut ov = OvRunner::new(&model, &shapes(1), &OvOptions { precision: Precision::Bf16, ..options() }).unwrap();
+    let label = ov.label();
+    match ov.precision() {
+        "f32" => assert_eq!(label, "openvino/cpu"),
+        p => assert_eq!(label, format!("openvino/cpu-{p}")),
+    }
+    let out = ov.run(&[input(1)]).unwrap();
+    assert!(out.outputs.iter().all(|t| t.data.iter().all(|v| v.is_finite())));
+}

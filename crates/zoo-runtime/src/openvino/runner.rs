@@ -1,0 +1,254 @@
+//! The OpenVINO runner: an ONNX file read by OpenVINO's ONNX frontend, fixed to the given input
+//! shapes, compiled for the CPU plugin, and run one synchronous request at a time. f32 and f16
+//! inputs and outputs (a `--io fp16` file) are exchanged as f32, like ONNX Runtime's runner.
+//!
+//! Why these settings (OpenVINO docs, "Inference precision", "Performance hints"):
+//! - `INFERENCE_PRECISION_HINT`: the CPU plugin runs f32 graphs in bf16 by default where the CPU
+//!   has AVX-512 BF16 or AMX (and may use f16 on ARM). A verification must compare f32 with f32,
+//!   so it is pinned to `f32` unless `zoo bench --ov-precision` asks for speed; the precision the
+//!   plugin reports back after compiling is what the label states.
+//! - Static shapes: like tract, the model is reshaped to the batch being run, so the plugin
+//!   plans for real sizes instead of dynamic ones.
+//! - `PERFORMANCE_HINT=LATENCY` and `INFERENCE_NUM_THREADS`: one stream, the same thread count
+//!   as ONNX Runtime gets, so `zoo bench` compares like with like.
+
+use std::path::{Path, PathBuf};
+
+use super::ffi::{Codes, Compiled, Core, HostData, Model, OvLibrary, Request};
+use super::library::{self, LibraryInfo};
+use crate::error::RuntimeError;
+use crate::tensor::Tensor;
+use crate::{RunOutput, Runner};
+
+/// `ov_element_type_e::F32` of the 2026.4 C API, as the library reports a float input (the
+/// enum's order has changed between releases, so this is pinned with the release, which is
+/// checked before any model is read; the unit tests read a float input with the real library
+/// and fail if the code differs — an earlier guess of 5, from the header's order, failed so).
+pub(crate) const F32: i32 = 4;
+/// `ov_element_type_e::F16`, as the library reports an f16 input (a `--io fp16` file; the
+/// integration tests run one).
+pub(crate) const F16: i32 = 3;
+const CODES: Codes = Codes { f32: F32, f16: F16 };
+
+/// The precision OpenVINO computes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    /// What verification uses.
+    #[default]
+    F32,
+    Bf16,
+    F16,
+}
+
+impl Precision {
+    fn hint(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::Bf16 => "bf16",
+            Precision::F16 => "f16",
+        }
+    }
+}
+
+impl std::str::FromStr for Precision {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "f32" => Ok(Precision::F32),
+            "bf16" => Ok(Precision::Bf16),
+            "f16" => Ok(Precision::F16),
+            _ => Err(format!("unknown OpenVINO precision `{s}` (expected f32, bf16 or f16)")),
+        }
+    }
+}
+
+/// How OpenVINO runs.
+#[derive(Debug, Clone, Default)]
+pub struct OvOptions {
+    /// `libopenvino_c` (default: [`library::find_library`]'s rules).
+    pub library: Option<PathBuf>,
+    pub precision: Precision,
+    /// Inference threads (default: the plugin's choice).
+    pub threads: Option<usize>,
+}
+
+/// Everything the library hands out borrows it; it lives for the process (see `OvLibrary`), so
+/// the handles are `'static` and the runner owns them in drop order: request, compiled, model,
+/// core.
+pub struct OvRunner {
+    request: Request<'static>,
+    _compiled: Compiled<'static>,
+    _model: Model<'static>,
+    _core: Core<'static>,
+    inputs: Vec<(String, Vec<usize>)>,
+    /// Inputs the file declares f16 (fed converted, round to nearest even, as ONNX Runtime's
+    /// runner does).
+    f16_inputs: Vec<bool>,
+    outputs: Vec<String>,
+    /// The inputs of the last run, kept alive because the request still refers to them.
+    fed: Vec<(i32, Vec<usize>, HostData)>,
+    precision: String,
+    library: LibraryInfo,
+}
+
+fn ov(e: String) -> RuntimeError {
+    RuntimeError::OpenVino(e)
+}
+
+impl OvRunner {
+    /// Reads `model`, fixes every input to its given shape (the batch included), and compiles it
+    /// for the CPU. Every graph input needs a shape; a float input is all zoo feeds.
+    pub fn new(
+        model: &Path,
+        input_shapes: &[(String, Vec<usize>)],
+        opts: &OvOptions,
+    ) -> Result<OvRunner, RuntimeError> {
+        let (lib, library): (&'static OvLibrary, LibraryInfo) = library::load(opts.library.as_deref())?;
+        let core = lib.core().map_err(ov)?;
+        let m = core.read_model(model).map_err(ov)?;
+        let ports = m.inputs().map_err(ov)?;
+        for (name, _) in input_shapes {
+            if !ports.iter().any(|p| p.name == *name) {
+                return Err(RuntimeError::Mismatch(format!(
+                    "{} has no input `{name}` for OpenVINO (its inputs: {})",
+                    model.display(),
+                    ports.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+        let mut inputs = Vec::with_capacity(ports.len());
+        let mut f16_inputs = Vec::with_capacity(ports.len());
+        for port in &ports {
+            let shape =
+                input_shapes.iter().find(|(n, _)| *n == port.name).map(|(_, s)| s.clone()).ok_or_else(|| {
+                    RuntimeError::Mismatch(format!("no shape given for input `{}` of {}", port.name, model.display()))
+                })?;
+            if port.element_type != F32 && port.element_type != F16 {
+                return Err(RuntimeError::Mismatch(format!(
+                    "input `{}` is neither f32 nor f16 for OpenVINO (element type code {}); zoo feeds float only",
+                    port.name, port.element_type
+                )));
+            }
+            f16_inputs.push(port.element_type == F16);
+            check_shape(&port.name, port.shape.as_deref(), &shape)?;
+            m.reshape_input(&port.name, &shape).map_err(ov)?;
+            inputs.push((port.name.clone(), shape));
+        }
+        let outputs = m.outputs().map_err(ov)?.into_iter().map(|p| p.name).collect();
+        let mut props = vec![
+            ("INFERENCE_PRECISION_HINT", opts.precision.hint().to_string()),
+            ("PERFORMANCE_HINT", "LATENCY".to_string()),
+        ];
+        if let Some(t) = opts.threads {
+            props.push(("INFERENCE_NUM_THREADS", t.to_string()));
+        }
+        let compiled = core.compile(&m, "CPU", &props).map_err(ov)?;
+        let precision = compiled.property("INFERENCE_PRECISION_HINT").map_err(ov)?;
+        let request = compiled.request().map_err(ov)?;
+        Ok(OvRunner {
+            request,
+            _compiled: compiled,
+            _model: m,
+            _core: core,
+            inputs,
+            f16_inputs,
+            outputs,
+            fed: Vec::new(),
+            precision,
+            library,
+        })
+    }
+
+    /// Graph inputs with the shapes the model was compiled for, in graph order.
+    pub fn inputs(&self) -> &[(String, Vec<usize>)] {
+        &self.inputs
+    }
+
+    /// Graph output names as OpenVINO names them (the ONNX value names), in graph order.
+    pub fn output_names(&self) -> &[String] {
+        &self.outputs
+    }
+
+    /// The precision the CPU plugin reports it computes in (`f32`, `bf16`, `f16`).
+    pub fn precision(&self) -> &str {
+        &self.precision
+    }
+
+    pub fn library(&self) -> &LibraryInfo {
+        &self.library
+    }
+}
+
+/// A given shape must agree with the file's fixed dimensions.
+fn check_shape(name: &str, declared: Option<&[Option<i64>]>, shape: &[usize]) -> Result<(), RuntimeError> {
+    let Some(declared) = declared else { return Ok(()) };
+    if declared.len() != shape.len() {
+        return Err(RuntimeError::Mismatch(format!(
+            "input `{name}` has rank {}, given shape {shape:?}",
+            declared.len()
+        )));
+    }
+    for (axis, (d, &s)) in declared.iter().zip(shape).enumerate() {
+        if let Some(d) = d
+            && *d != s as i64
+        {
+            return Err(RuntimeError::Mismatch(format!(
+                "input `{name}` has size {d} on axis {axis}, given shape {shape:?}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl Runner for OvRunner {
+    fn label(&self) -> String {
+        match self.precision.as_str() {
+            "f32" => "openvino/cpu".into(),
+            p => format!("openvino/cpu-{p}"),
+        }
+    }
+
+    fn run(&mut self, inputs: &[Tensor]) -> Result<RunOutput, RuntimeError> {
+        for t in inputs {
+            if !self.inputs.iter().any(|(n, _)| *n == t.name) {
+                return Err(RuntimeError::Mismatch(format!(
+                    "the model has no input `{}` (its inputs: {})",
+                    t.name,
+                    self.inputs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+        let mut fed = Vec::with_capacity(self.inputs.len());
+        for ((name, shape), &f16) in self.inputs.iter().zip(&self.f16_inputs) {
+            let t = inputs
+                .iter()
+                .find(|t| t.name == *name)
+                .ok_or_else(|| RuntimeError::Mismatch(format!("no value given for input `{name}`")))?;
+            if t.shape != *shape {
+                return Err(RuntimeError::Mismatch(format!(
+                    "input `{name}` has shape {:?}, but the OpenVINO model was compiled for {shape:?}",
+                    t.shape
+                )));
+            }
+            fed.push(if f16 {
+                (F16, t.shape.clone(), HostData::F16(t.data.iter().map(|&x| half::f16::from_f32(x)).collect()))
+            } else {
+                (F32, t.shape.clone(), HostData::F32(t.data.clone()))
+            });
+        }
+        self.fed = fed;
+        let raw = self.request.infer(CODES, &mut self.fed, self.outputs.len()).map_err(ov)?;
+        let outputs = raw
+            .into_iter()
+            .zip(&self.outputs)
+            .map(|(o, name)| match o.data {
+                Some(data) => Ok(Tensor { name: name.clone(), shape: o.shape, data }),
+                None => Err(RuntimeError::Mismatch(format!(
+                    "output `{name}` is neither f32 nor f16 in OpenVINO (element type code {}); zoo compares float only",
+                    o.element_type
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(RunOutput { outputs, providers: vec![format!("OpenVINO {} CPU {}", self.library.version, self.precision)] })
+    }
+}
