@@ -46,24 +46,6 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn features() -> String {
-    let mut f = Vec::new();
-    #[cfg(target_arch = "x86_64")]
-    {
-        for (name, on) in [
-            ("avx2", std::arch::is_x86_feature_detected!("avx2")),
-            ("avx512f", std::arch::is_x86_feature_detected!("avx512f")),
-            ("avx512vnni", std::arch::is_x86_feature_detected!("avx512vnni")),
-            ("avxvnni", std::arch::is_x86_feature_detected!("avxvnni")),
-        ] {
-            if on {
-                f.push(name);
-            }
-        }
-    }
-    if f.is_empty() { std::env::consts::ARCH.to_string() } else { f.join(" ") }
-}
-
 /// `n` inputs of `shape` as input_<i>.pb (zoo's seeded items, zero mean, unit variance).
 fn calibration(dir: &Path, n: usize, shape: [usize; 3]) {
     std::fs::create_dir_all(dir).unwrap();
@@ -82,7 +64,7 @@ fn main() {
     let batch = 8;
     println!(
         "int8 benchmark: batch {batch}, {threads} threads, {iters} timed runs per block, CPU features: {}",
-        features()
+        zoo_runtime::cpu_features()
     );
     println!(
         "{:<22} {:>8} {:>8} {:>8} {:>9} {:>9} {:>9} {:>8} {:>8}",

@@ -179,6 +179,13 @@ pub struct TritonArgs {
     /// TensorRT precision: `fp32`, `fp16` or `int8`.
     #[arg(long, default_value = "fp32", value_parser = ["fp32", "fp16", "int8"], requires = "tensorrt")]
     pub trt_precision: String,
+    /// Class names, one per line, as the model folder's labels.txt for Triton's classification
+    /// extension (default: ImageNet-1k's, torchvision's order, for a 1000-class output).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_labels")]
+    pub labels: Option<PathBuf>,
+    /// No labels file, also for a 1000-class output.
+    #[arg(long)]
+    pub no_labels: bool,
     #[command(flatten)]
     pub build: BuildArgs,
     #[command(flatten)]
@@ -342,6 +349,26 @@ pub struct OrtArgs {
     pub trt_cache: Option<PathBuf>,
 }
 
+/// How OpenVINO runs (its threads are `--threads`, like ONNX Runtime's).
+#[derive(Debug, Args, Clone)]
+pub struct OvArgs {
+    /// OpenVINO's C API library, `libopenvino_c.so.*` (default: OPENVINO_LIB_PATH, the
+    /// project's .venv, python3's openvino).
+    #[arg(long, value_name = "PATH")]
+    pub ov_lib: Option<PathBuf>,
+}
+
+impl OvArgs {
+    /// f32 unless a benchmark asks otherwise: verification compares f32 with f32.
+    pub fn ov_options(
+        &self,
+        ort: &OrtArgs,
+        precision: zoo_runtime::openvino::Precision,
+    ) -> zoo_runtime::openvino::OvOptions {
+        zoo_runtime::openvino::OvOptions { library: self.ov_lib.clone(), precision, threads: ort.threads }
+    }
+}
+
 impl OrtArgs {
     pub fn ort_options(&self, profile: bool) -> zoo_runtime::onnxruntime::OrtOptions {
         zoo_runtime::onnxruntime::OrtOptions {
@@ -371,11 +398,14 @@ pub struct VerifyArgs {
     /// Batch sizes to run, comma-separated (default: the golden set's 2).
     #[arg(long, value_delimiter = ',', value_parser = positive)]
     pub batch: Vec<usize>,
-    /// Runtimes, comma-separated: `ort`, `tract`.
-    #[arg(long, value_delimiter = ',', default_value = "ort,tract", value_parser = ["ort", "tract"])]
+    /// Runtimes, comma-separated: `ort`, `tract`, `openvino` (one whose library is missing is
+    /// skipped with the reason).
+    #[arg(long, value_delimiter = ',', default_value = "ort,tract,openvino", value_parser = ["ort", "tract", "openvino"])]
     pub runtime: Vec<String>,
     #[command(flatten)]
     pub ort: OrtArgs,
+    #[command(flatten)]
+    pub ov: OvArgs,
     /// Absolute tolerance (default: the manifest's).
     #[arg(long)]
     pub atol: Option<f64>,
@@ -441,9 +471,16 @@ pub struct BenchArgs {
     pub target: String,
     #[command(flatten)]
     pub build: BuildArgs,
-    /// Runtime: `ort` or `tract`.
-    #[arg(long, default_value = "ort", value_parser = ["ort", "tract"])]
-    pub runtime: String,
+    /// Runtimes, comma-separated: `ort`, `tract`, `openvino`; from the second on, a column gives
+    /// each one's speed against the first's, measured in the same run.
+    #[arg(long, value_delimiter = ',', default_value = "ort", value_parser = ["ort", "tract", "openvino"])]
+    pub runtime: Vec<String>,
+    /// OpenVINO's inference precision: `f32`, or `bf16`/`f16` where the CPU has them (the
+    /// plugin falls back to f32 where not; the runtime column says what it used).
+    #[arg(long, default_value = "f32")]
+    pub ov_precision: zoo_runtime::openvino::Precision,
+    #[command(flatten)]
+    pub ov: OvArgs,
     /// Batch sizes, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,8", value_parser = positive)]
     pub batch: Vec<usize>,
@@ -479,9 +516,11 @@ pub struct RunArgs {
     /// With --image: how many classes to print per image.
     #[arg(long, default_value_t = 5, value_parser = positive)]
     pub top: usize,
-    /// Runtime: `ort` or `tract`.
-    #[arg(long, default_value = "ort", value_parser = ["ort", "tract"])]
+    /// Runtime: `ort`, `tract` or `openvino`.
+    #[arg(long, default_value = "ort", value_parser = ["ort", "tract", "openvino"])]
     pub runtime: String,
+    #[command(flatten)]
+    pub ov: OvArgs,
     /// Folder for `output_<i>.pb` (created if needed); with --image, one
     /// `test_data_set_<k>/{input_0,output_0}.pb` per image. Required with --input.
     #[arg(short, long, value_name = "DIR", required_unless_present = "images")]

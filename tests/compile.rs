@@ -34,7 +34,7 @@ fn compile_variant(model: &str, variant: &str, bn_left: usize) -> serde_json::Va
         let v = &v[0];
         assert_eq!(v["pass"], true, "{v}");
         let golden = v["comparisons"].as_array().unwrap().iter().filter(|c| c["against"] != "ort/cpu").count();
-        assert_eq!(golden, 2, "ort and tract both compared with golden data: {v}");
+        assert_eq!(golden, 3, "ort, tract and OpenVINO all compared with golden data: {v}");
     }
     report
 }
@@ -163,7 +163,7 @@ fn other_exporters_files_compile_and_compute_the_same() {
         .iter()
         .filter(|c| c["against"].as_str().unwrap().starts_with("reference"))
         .count();
-    assert_eq!((v[0]["pass"].as_bool(), against_reference), (Some(true), 2), "{v}");
+    assert_eq!((v[0]["pass"].as_bool(), against_reference), (Some(true), 3), "ort, tract and OpenVINO: {v}");
 
     let (r, _) = compile("matmul_classifier");
     assert_eq!(pass(&r, "fold-batch-norm")["changed"], serde_json::json!(["bn → c1 (bias c1.b)"]), "{r}");
@@ -205,8 +205,10 @@ fn fp16_is_onnxconverter_commons_conversion_bit_for_bit() {
         assert_eq!(r["fp16_oracle"]["differing"], serde_json::json!([]), "{r}");
         assert!(r["fp16_oracle"]["initializers_compared"].as_u64().unwrap() >= 40, "{r}");
         assert_eq!(r["metadata"]["zoo.precision"], "fp16");
-        let v = json(zoo(&["verify", p(file), "--json", "--runtime", "ort"]));
+        // tract cannot run fp16 Gemm (it is skipped, with its reason, by default); OpenVINO can.
+        let v = json(zoo(&["verify", p(file), "--json", "--runtime", "ort,openvino"]));
         assert_eq!(v[0]["pass"], true, "{v}");
+        assert!(v[0]["comparisons"].as_array().unwrap().iter().any(|c| c["runtime"] == "openvino/cpu"), "{v}");
         let note = &v[0]["checks"][0];
         assert!(note[2].as_str().unwrap().contains("L = 18 layers"), "{note}");
     }
@@ -215,15 +217,21 @@ fn fp16_is_onnxconverter_commons_conversion_bit_for_bit() {
     assert!((size(&opt_half) / size(&opt) - 0.5).abs() < 0.01);
 }
 
-/// `--io fp16`: float16 inputs and outputs; zoo's ONNX Runtime runner feeds and reads them.
+/// `--io fp16`: float16 inputs and outputs; zoo's ONNX Runtime and OpenVINO runners feed and
+/// read them (converted from and to f32), and agree.
 #[test]
 fn fp16_io_files_run_and_verify() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("alexnet-fp16.onnx");
     let e = json(zoo(&["export", "alexnet", "--precision", "fp16", "--io", "fp16", "-o", p(&out), "--json"]));
     assert_eq!(pass(&e, "fp16-io")["changed"].as_array().unwrap().len(), 3, "{e}");
-    let v = json(zoo(&["verify", p(&out), "--json", "--runtime", "ort"]));
+    let v = json(zoo(&["verify", p(&out), "--json", "--runtime", "ort,openvino"]));
     assert_eq!(v[0]["pass"], true, "{v}");
+    let cmp = v[0]["comparisons"].as_array().unwrap();
+    assert!(
+        cmp.iter().any(|c| c["runtime"] == "openvino/cpu" && c["against"] == "ort/cpu" && c["pass"] == true),
+        "{v}"
+    );
     fails_with(zoo(&["export", "alexnet", "--io", "fp16", "-o", p(&out)]), "--io fp16 needs --precision fp16");
 }
 

@@ -49,12 +49,15 @@ fn against_peer(model: &str, variant: &str, scheme: &str, method: &str, kernels:
         args.push("--int8-kernels");
     }
     let mut r = python_check("check_int8.py", &args);
-    // zoo verify: ONNX Runtime and tract run it and agree (the golden data of the reference).
+    // zoo verify: ONNX Runtime, tract and OpenVINO run it and agree (the golden data of the
+    // reference).
     let v = json(zoo(&["verify", p(&int8), "--json"]));
     assert_eq!(v[0]["pass"], true, "{v}");
     let runtimes: Vec<&str> =
         v[0]["comparisons"].as_array().unwrap().iter().map(|c| c["runtime"].as_str().unwrap()).collect();
-    assert!(runtimes.contains(&"tract") && runtimes.contains(&"ort/cpu"), "{v}");
+    for want in ["ort/cpu", "tract", "openvino/cpu"] {
+        assert!(runtimes.contains(&want), "{want}: {v}");
+    }
     r["int8_pass"] = int8_pass;
     r
 }

@@ -33,20 +33,26 @@ fn committed_manifests_are_current() {
     assert_eq!(out.matches(": current").count(), variants, "{out}");
 }
 
-/// `zoo verify --all`: every model and variant of the zoo on ONNX Runtime and tract.
+/// `zoo verify --all`: every model and variant of the zoo on ONNX Runtime, tract and OpenVINO
+/// (scripts/test installs it), each against the golden data and OpenVINO against ort too.
 #[test]
-fn verify_all_passes_on_ort_and_tract() {
+fn verify_all_passes_on_ort_tract_and_openvino() {
     let r = json(zoo(&["verify", "--all", "--json", "--zoo-dir", zoo_dir().to_str().unwrap()]));
     let reports = r.as_array().unwrap();
     assert_eq!(reports.len(), manifest_dirs().len());
     for rep in reports {
         assert_eq!(rep["pass"], true, "{rep:#}");
-        for runtime in ["ort/cpu", "tract"] {
-            assert!(
-                rep["comparisons"].as_array().unwrap().iter().any(|c| c["runtime"] == runtime && c["pass"] == true),
-                "{runtime} missing: {rep:#}"
-            );
+        assert_eq!(rep["skipped"].as_array().unwrap().len(), 0, "{rep:#}");
+        let cmp = rep["comparisons"].as_array().unwrap();
+        for runtime in ["ort/cpu", "tract", "openvino/cpu"] {
+            assert!(cmp.iter().any(|c| c["runtime"] == runtime && c["pass"] == true), "{runtime} missing: {rep:#}");
         }
+        assert!(
+            cmp.iter().any(|c| c["runtime"] == "openvino/cpu"
+                && c["against"] == "ort/cpu"
+                && c["providers"].to_string().contains("OpenVINO 2026.4.1 CPU f32")),
+            "{rep:#}"
+        );
     }
 }
 
@@ -154,7 +160,7 @@ fn unavailable_providers_are_skipped_and_never_claimed() {
         );
     }
     for c in r["comparisons"].as_array().unwrap() {
-        assert!(c["runtime"] == "ort/cpu" || c["runtime"] == "tract", "{c:#}");
+        assert!(["ort/cpu", "tract", "openvino/cpu"].contains(&c["runtime"].as_str().unwrap()), "{c:#}");
         assert!(!c["providers"].to_string().contains("CUDA"), "{c:#}");
     }
 }
@@ -170,6 +176,56 @@ fn a_missing_ort_library_is_skipped_with_its_reason_never_passed() {
     let o = zoo(&["verify", "alexnet", "--runtime", "ort", "--ort-lib", "/nonexistent/libonnxruntime.so"]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("verification failed"), "{}", stderr(&o));
+}
+
+/// A missing OpenVINO library, or a library that is not OpenVINO's, is skipped with the reason
+/// (once, not per batch) and never counted; asked for alone, it fails the verification.
+#[test]
+fn a_missing_or_wrong_openvino_library_is_skipped_never_passed() {
+    let r = json(zoo(&[
+        "verify",
+        "alexnet",
+        "--variant",
+        "bvlc",
+        "--ov-lib",
+        "/nonexistent/libopenvino_c.so.2641",
+        "--json",
+    ]));
+    let skipped = r[0]["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0][0], "openvino");
+    let why = skipped[0][1].as_str().unwrap();
+    assert!(
+        why.contains("/nonexistent/libopenvino_c.so.2641") && why.contains("pip install openvino==2026.4.1"),
+        "{why}"
+    );
+    assert_eq!(r[0]["pass"], true, "ort and tract still ran: {r:#}");
+    assert!(r[0]["comparisons"].as_array().unwrap().iter().all(|c| c["runtime"] != "openvino/cpu"));
+    // ONNX Runtime's library handed over as OpenVINO's: refused by name, not loaded as one.
+    let ort = std::env::var("ORT_DYLIB_PATH").expect("scripts/test exports ORT_DYLIB_PATH");
+    let o = zoo(&["verify", "alexnet", "--variant", "bvlc", "--runtime", "openvino", "--ov-lib", &ort]);
+    assert!(!o.status.success());
+    let (out, err) = (crate::support::stdout(&o), stderr(&o));
+    assert!(out.contains("is not OpenVINO's C API library") && out.contains("ov_get_openvino_version"), "{out}");
+    assert!(err.contains("verification failed"), "{err}");
+}
+
+/// `zoo run --runtime openvino` writes the outputs tract writes, within f32 rounding.
+#[test]
+fn run_on_openvino_matches_tract() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |s: &str| dir.path().join(s).to_str().unwrap().to_string();
+    ok(zoo(&["export", "alexnet", "--variant", "lrn", "-o", &p("m.onnx")]));
+    let (_, v) = zoo_models::find("alexnet", Some("lrn")).unwrap();
+    zoo_runtime::pb::write_tensor(Path::new(&p("in.pb")), &zoo_artifacts::golden::input(v, "input", 1)).unwrap();
+    for rt in ["openvino", "tract"] {
+        ok(zoo(&["run", &p("m.onnx"), "--input", &p("in.pb"), "--runtime", rt, "-o", &p(rt)]));
+    }
+    let a = zoo_runtime::pb::read_tensor(Path::new(&p("openvino/output_0.pb"))).unwrap();
+    let b = zoo_runtime::pb::read_tensor(Path::new(&p("tract/output_0.pb"))).unwrap();
+    assert_eq!(a.shape, [1, 1000]);
+    let m = zoo_runtime::compare::compare(&a, &b, zoo_runtime::compare::Tolerance { atol: 1e-5, rtol: 1e-4 }).unwrap();
+    assert!(m.max_abs < 1e-5, "{m:?}");
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -321,6 +377,44 @@ fn bench_reports_latency_throughput_and_peak_fraction() {
         }
     }
     assert!((r["gmacs_per_image"].as_f64().unwrap() - 0.714).abs() < 1e-3);
+    assert!(!r["cpu_features"].as_str().unwrap().is_empty());
+}
+
+/// Several runtimes in one run: each batch on each, the second's speed as a ratio of the
+/// first's; OpenVINO at the precision asked for, or what the CPU plugin fell back to.
+#[test]
+fn bench_compares_runtimes_in_one_run() {
+    let r = json(zoo(&[
+        "bench",
+        "alexnet",
+        "--variant",
+        "bvlc",
+        "--runtime",
+        "ort,openvino",
+        "--ov-precision",
+        "bf16",
+        "--batch",
+        "1",
+        "--iters",
+        "2",
+        "--warmup",
+        "1",
+        "--threads",
+        "1",
+        "--json",
+    ]));
+    let results = r["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{r:#}");
+    assert_eq!(results[0]["runtime"], "ort/cpu");
+    assert_eq!(results[0]["speed_vs_first"], 1.0);
+    assert!(results[1]["runtime"].as_str().unwrap().starts_with("openvino/cpu"), "{r:#}");
+    let ratio = results[1]["speed_vs_first"].as_f64().unwrap();
+    let want = results[0]["median_ms"].as_f64().unwrap() / results[1]["median_ms"].as_f64().unwrap();
+    assert!((ratio - want).abs() < 1e-9, "{r:#}");
+    fails_with(
+        zoo(&["bench", "alexnet", "--runtime", "openvino", "--ov-precision", "int4"]),
+        "expected f32, bf16 or f16",
+    );
 }
 
 /// `--with-preprocess` puts the variant's normalisation in the graph: raw 0–255 pixels into

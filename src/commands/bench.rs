@@ -1,6 +1,8 @@
-//! `zoo bench`: latency and throughput of one model on one runtime — warm-up, then median and
-//! p90 latency, images per second, GFLOP/s (2 FLOPs per multiply-accumulate) and the fraction
-//! of the machine's fp32 peak.
+//! `zoo bench`: latency and throughput of one model on one or more runtimes — warm-up, then
+//! median and p90 latency, images per second, GFLOP/s (2 FLOPs per multiply-accumulate) and the
+//! fraction of the machine's fp32 peak. With several runtimes, each batch runs them one after
+//! another and a column gives each one's speed against the first's (its median over theirs):
+//! the comparable figure across machines, with the CPU's vector features in the header.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -11,6 +13,7 @@ use zoo_graph::analysis::analyze;
 use zoo_graph::{Batch, Seeded};
 use zoo_proto::ModelProto;
 use zoo_runtime::onnxruntime::OrtRunner;
+use zoo_runtime::openvino::OvRunner;
 use zoo_runtime::tract::TractRunner;
 use zoo_runtime::{Runner, Tensor};
 
@@ -54,12 +57,15 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         .context("input has symbolic dimensions past the batch")?;
     let macs = a.totals.macs as f64;
 
-    let mut ort = if args.runtime == "ort" { Some(OrtRunner::new(&path, &args.ort.ort_options(false))?) } else { None };
-    if let Some((_, skipped)) = &ort {
+    let mut ort = if args.runtime.iter().any(|r| r == "ort") {
+        let (r, skipped) = OrtRunner::new(&path, &args.ort.ort_options(false))?;
         for s in skipped {
             eprintln!("zoo: warning: skipped {}: {}", s.provider, s.reason);
         }
-    }
+        Some(r)
+    } else {
+        None
+    };
     let mut rows = Vec::new();
     let mut results = Vec::new();
     for &batch in &batches {
@@ -72,58 +78,81 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 Tensor::new(input_name.clone(), shape, vec![0.5; n])
             }
         };
-        let mut tract;
-        let runner: &mut dyn Runner = match &mut ort {
-            Some((r, _)) => r,
-            None => {
-                tract = TractRunner::new(&path, &[(input_name.clone(), input.shape.clone())])?;
-                &mut tract
-            }
-        };
-        for _ in 0..args.warmup {
-            runner.run(std::slice::from_ref(&input))?;
+        let shapes = [(input_name.clone(), input.shape.clone())];
+        let mut first: Option<f64> = None;
+        for name in &args.runtime {
+            // tract and OpenVINO compile for the batch they run (static shapes).
+            let mut own: Box<dyn Runner>;
+            let runner: &mut dyn Runner = match name.as_str() {
+                "ort" => ort.as_mut().context("ort runner")?,
+                "openvino" => {
+                    own = Box::new(OvRunner::new(&path, &shapes, &args.ov.ov_options(&args.ort, args.ov_precision))?);
+                    own.as_mut()
+                }
+                _ => {
+                    own = Box::new(TractRunner::new(&path, &shapes)?);
+                    own.as_mut()
+                }
+            };
+            let (median, p90) = time(runner, &input, args.warmup, args.iters)?;
+            let speedup = first.map(|f| f / median);
+            first.get_or_insert(median);
+            let gflops = 2.0 * macs * batch as f64 / median / 1e9;
+            rows.push(vec![
+                runner.label(),
+                batch.to_string(),
+                format!("{:.2}", median * 1e3),
+                format!("{:.2}", p90 * 1e3),
+                format!("{:.1}", batch as f64 / median),
+                format!("{gflops:.1}"),
+                format!("{:.0}%", 100.0 * gflops / args.peak_gflops),
+                speedup.map_or_else(|| "1.00×".to_string(), |x| format!("{x:.2}×")),
+            ]);
+            results.push(json!({
+                "runtime": runner.label(), "batch": batch, "median_ms": median * 1e3, "p90_ms": p90 * 1e3,
+                "images_per_s": batch as f64 / median, "gflops": gflops, "peak_fraction": gflops / args.peak_gflops,
+                "speed_vs_first": speedup.unwrap_or(1.0), "iters": args.iters, "warmup": args.warmup,
+            }));
         }
-        let mut times = Vec::with_capacity(args.iters);
-        for _ in 0..args.iters {
-            let t = Instant::now();
-            runner.run(std::slice::from_ref(&input))?;
-            times.push(t.elapsed().as_secs_f64());
-        }
-        times.sort_by(f64::total_cmp);
-        let median = times[times.len() / 2];
-        let p90 = times[((times.len() as f64 * 0.9).ceil() as usize).saturating_sub(1).min(times.len() - 1)];
-        let gflops = 2.0 * macs * batch as f64 / median / 1e9;
-        rows.push(vec![
-            runner.label(),
-            batch.to_string(),
-            format!("{:.2}", median * 1e3),
-            format!("{:.2}", p90 * 1e3),
-            format!("{:.1}", batch as f64 / median),
-            format!("{gflops:.1}"),
-            format!("{:.0}%", 100.0 * gflops / args.peak_gflops),
-        ]);
-        results.push(json!({
-            "runtime": runner.label(), "batch": batch, "median_ms": median * 1e3, "p90_ms": p90 * 1e3,
-            "images_per_s": batch as f64 / median, "gflops": gflops, "peak_fraction": gflops / args.peak_gflops,
-            "iters": args.iters, "warmup": args.warmup,
-        }));
     }
+    let cpu = zoo_runtime::cpu_features();
     if args.json {
         outln!(
             "{}",
-            json!({"target": label, "gmacs_per_image": macs / 1e9, "peak_gflops": args.peak_gflops, "results": results})
+            json!({
+                "target": label, "gmacs_per_image": macs / 1e9, "peak_gflops": args.peak_gflops,
+                "cpu_features": cpu, "results": results,
+            })
         )?;
     } else {
         outln!("{label}: {:.3} GMACs per image, {} timed runs after {} warm-up", macs / 1e9, args.iters, args.warmup)?;
+        outln!("cpu: {cpu}")?;
         out!(
             "{}",
             table(
-                &["runtime", "batch", "median ms", "p90 ms", "images/s", "GFLOP/s", "of peak"],
+                &["runtime", "batch", "median ms", "p90 ms", "images/s", "GFLOP/s", "of peak", "speed vs first"],
                 &rows,
-                &[1, 2, 3, 4, 5, 6]
+                &[1, 2, 3, 4, 5, 6, 7]
             )
         )?;
         outln!("peak: {} GFLOP/s fp32 (--peak-gflops)", args.peak_gflops)?;
     }
     Ok(())
+}
+
+/// Median and p90 seconds of `iters` runs after `warmup` untimed ones.
+fn time(runner: &mut dyn Runner, input: &Tensor, warmup: usize, iters: usize) -> anyhow::Result<(f64, f64)> {
+    let inputs = std::slice::from_ref(input);
+    for _ in 0..warmup {
+        runner.run(inputs)?;
+    }
+    let mut times = Vec::with_capacity(iters);
+    for _ in 0..iters {
+        let t = Instant::now();
+        runner.run(inputs)?;
+        times.push(t.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    let p90 = times[((times.len() as f64 * 0.9).ceil() as usize).saturating_sub(1).min(times.len() - 1)];
+    Ok((times[times.len() / 2], p90))
 }

@@ -24,6 +24,7 @@ use serde::Serialize;
 use zoo_proto::{Message, ModelProto, TypeProto, ValueInfoProto, type_proto};
 use zoo_runtime::compare::{Tolerance, compare, sqnr_db};
 use zoo_runtime::onnxruntime::OrtRunner;
+use zoo_runtime::openvino::{OvRunner, Precision};
 use zoo_runtime::tract::TractRunner;
 use zoo_runtime::{Runner, Tensor};
 
@@ -124,6 +125,13 @@ fn runners(
                 Ok(t) => out.push(Box::new(t)),
                 Err(e) => skipped.push((format!("{prefix}tract"), e.to_string())),
             },
+            "openvino" => {
+                let opts = args.ov.ov_options(&args.ort, Precision::F32);
+                match OvRunner::new(path, &[(input.name.clone(), input.shape.clone())], &opts) {
+                    Ok(t) => out.push(Box::new(t)),
+                    Err(e) => skipped.push((format!("{prefix}openvino"), e.to_string())),
+                }
+            }
             other => skipped.push((format!("{prefix}{other}"), "no per-layer support for this runtime".into())),
         }
     }

@@ -12,6 +12,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde_json::json;
 use zoo_runtime::onnxruntime::OrtRunner;
+use zoo_runtime::openvino::{OvRunner, Precision};
 use zoo_runtime::tract::TractRunner;
 use zoo_runtime::{RunOutput, Runner, Tensor, pb};
 
@@ -26,9 +27,13 @@ fn runner(args: &RunArgs, inputs: &[Tensor]) -> anyhow::Result<Box<dyn Runner>> 
             }
             Box::new(r)
         }
-        _ => {
+        other => {
             let shapes: Vec<(String, Vec<usize>)> = inputs.iter().map(|t| (t.name.clone(), t.shape.clone())).collect();
-            Box::new(TractRunner::new(&args.model, &shapes)?)
+            if other == "openvino" {
+                Box::new(OvRunner::new(&args.model, &shapes, &args.ov.ov_options(&args.ort, Precision::F32))?)
+            } else {
+                Box::new(TractRunner::new(&args.model, &shapes)?)
+            }
         }
     })
 }

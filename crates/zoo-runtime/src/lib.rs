@@ -3,6 +3,7 @@
 //! - [`ort`](crate::onnxruntime): ONNX Runtime through the `ort` crate, loaded at run time from a
 //!   shared library (`load-dynamic`), with CPU, CUDA and TensorRT execution providers;
 //! - [`tract`](crate::tract): the pure-Rust tract-onnx engine, the CPU cross-check;
+//! - [`openvino`]: OpenVINO's CPU plugin through its C API, the third runtime;
 //! - [`compare`]: error metrics between two outputs (Polygraphy-style);
 //! - [`images`]: PNG/JPEG files to input tensors, as torchvision's (Pillow's) preprocessing;
 //! - [`pb`]: `TensorProto` files (`input_0.pb`, `output_0.pb`), the ONNX Model Zoo's golden
@@ -19,6 +20,29 @@ pub mod tract;
 
 pub use error::RuntimeError;
 pub use tensor::Tensor;
+
+/// The CPU's vector features that decide convolution and int8 speed (`avx2 avx512f avx512vnni
+/// …`), for benchmark headers: figures from machines with different features do not compare.
+pub fn cpu_features() -> String {
+    let mut f: Vec<&str> = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    {
+        for (name, on) in [
+            ("avx2", std::arch::is_x86_feature_detected!("avx2")),
+            ("fma", std::arch::is_x86_feature_detected!("fma")),
+            ("avx512f", std::arch::is_x86_feature_detected!("avx512f")),
+            ("avx512vnni", std::arch::is_x86_feature_detected!("avx512vnni")),
+            ("avx512bf16", std::arch::is_x86_feature_detected!("avx512bf16")),
+            ("avx512fp16", std::arch::is_x86_feature_detected!("avx512fp16")),
+            ("avxvnni", std::arch::is_x86_feature_detected!("avxvnni")),
+        ] {
+            if on {
+                f.push(name);
+            }
+        }
+    }
+    if f.is_empty() { format!("{} (no x86 vector features detected)", std::env::consts::ARCH) } else { f.join(" ") }
+}
 
 /// Outputs of one run, and where the work was actually done.
 #[derive(Debug, Clone, PartialEq)]
