@@ -54,6 +54,36 @@ fn bundles_parse_as_triton_model_configs() {
     assert_eq!(models[0]["max_batch_size"], 0);
     assert_eq!(models[2]["accelerators"], serde_json::json!(["tensorrt"]));
     assert_eq!(models[3]["versions"], serde_json::json!([1, 2]));
+    // Every 1000-class head gets ImageNet-1k's names, in torchvision's order.
+    for m in models {
+        assert_eq!(m["labels"].as_object().unwrap().values().next(), Some(&serde_json::json!(1000)), "{m}");
+    }
+    let names = std::fs::read_to_string(repo.join("resnet18-v1.5/labels.txt")).unwrap();
+    assert_eq!(names.lines().next(), Some("tench"));
+    assert_eq!(first["labels"]["classes"], 1000, "{first}");
+
+    // Own labels for an own head; a count that fits no output is refused, nothing written.
+    let ten = dir.path().join("ten.onnx");
+    ok(zoo(&["export", "alexnet", "--num-classes", "10", "-o", p(&ten)]));
+    let none = json(zoo(&["bundle", "triton", p(&ten), "-o", r, "--json"]));
+    assert!(none["labels"].is_null(), "no default labels for a 10-class head: {none}");
+    let classes = dir.path().join("classes.txt");
+    std::fs::write(&classes, (0..10).map(|i| format!("class {i}\n")).collect::<String>()).unwrap();
+    let own = json(zoo(&["bundle", "triton", p(&ten), "--labels", p(&classes), "-o", r, "--json"]));
+    assert_eq!((own["version"].as_u64(), own["labels"]["classes"].as_u64()), (Some(2), Some(10)), "{own}");
+    std::fs::write(&classes, "cat\ndog\n").unwrap();
+    fails_with(
+        zoo(&["bundle", "triton", p(&ten), "--labels", p(&classes), "--name", "ten-b", "-o", r]),
+        "has 2 names, but no output of",
+    );
+    assert!(!repo.join("ten-b").exists());
+    let c = python_check("check_triton.py", &[r]);
+    assert_eq!(c["ok"], true, "{c}");
+    // A labels file that does not fit its output fails Triton's checker: the check can fail.
+    std::fs::write(repo.join("ten/labels.txt"), "cat\n").unwrap();
+    let out = Command::new(python()).arg(root().join("tests/python/check_triton.py")).arg(r).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("labels.txt has 1 lines"), "{out:?}");
+    std::fs::remove_dir_all(repo.join("ten")).unwrap();
 
     // The checker fails on a config Triton would reject: the test can fail.
     let cfg = repo.join("resnet18-v1.5/config.pbtxt");

@@ -1,6 +1,7 @@
 //! `zoo bundle triton MODEL|FILE.onnx -o REPO`: a Triton model repository entry — the
 //! configuration planned from the file's own inputs and outputs (`zoo_ship::triton`), the file
-//! (and its external data) as a new version when it changed (`zoo_ship::repository`).
+//! (and its external data) as a new version when it changed (`zoo_ship::repository`), and the
+//! class names of a classification head as `labels.txt`.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,7 @@ use serde_json::json;
 use zoo_graph::Seeded;
 use zoo_graph::ir::external;
 use zoo_ship::repository::{self, ModelFiles, Outcome};
+use zoo_ship::signature::{Dim, Signature};
 use zoo_ship::triton::{Kind, Options, TrtPrecision};
 
 use crate::cli::TritonArgs;
@@ -26,7 +28,9 @@ pub fn triton(args: &TritonArgs) -> anyhow::Result<()> {
     let proto = super::read_onnx(&path)?;
     let label = path.display().to_string();
     let sig = zoo_ship::signature::signature(&proto, &label)?;
+    let labels = labels(args, &sig, &label)?;
     let opts = Options {
+        labels: labels.as_ref().map(|(output, _)| output.clone()),
         max_batch_size: args.max_batch_size,
         instances: args.instances,
         kind: if args.kind == "gpu" { Kind::Gpu } else { Kind::Cpu },
@@ -51,7 +55,8 @@ pub fn triton(args: &TritonArgs) -> anyhow::Result<()> {
             data.push((folder.join(&location), location));
         }
     }
-    let outcome = repository::add(&args.output, &name, &config, &ModelFiles { model: path.clone(), data })?;
+    let text = labels.as_ref().map(|(_, t)| t.as_str());
+    let outcome = repository::add(&args.output, &name, &config, text, &ModelFiles { model: path.clone(), data })?;
     let (what, version) = match &outcome {
         Outcome::Created { version } => ("created", version),
         Outcome::Added { version } => ("added", version),
@@ -66,6 +71,9 @@ pub fn triton(args: &TritonArgs) -> anyhow::Result<()> {
                 "config": model_dir.join("config.pbtxt"),
                 "model": model_dir.join(version.to_string()).join("model.onnx"),
                 "max_batch_size": config_max_batch(&config),
+                "labels": labels.as_ref().map(|(output, t)| json!({
+                    "output": output, "classes": t.lines().count(), "file": model_dir.join(zoo_ship::triton::LABELS),
+                })),
             })
         )?;
     } else {
@@ -105,4 +113,46 @@ fn export(args: &TritonArgs, dir: &Path) -> anyhow::Result<(PathBuf, String)> {
 
 fn config_max_batch(config: &str) -> Option<u32> {
     config.lines().find_map(|l| l.strip_prefix("max_batch_size: ")).and_then(|v| v.trim().parse().ok())
+}
+
+/// The output that gets class names, and the labels file's text: `--labels FILE` for the one
+/// output whose last dimension has as many classes as the file has lines; by default
+/// ImageNet-1k's names for the one output with 1000 classes; none with `--no-labels`.
+fn labels(args: &TritonArgs, sig: &Signature, file: &str) -> anyhow::Result<Option<(String, String)>> {
+    if args.no_labels {
+        return Ok(None);
+    }
+    let (text, from) = match &args.labels {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("cannot read labels file {}", p.display()))?;
+            (text, p.display().to_string())
+        }
+        None => (super::images::IMAGENET.to_string(), String::new()),
+    };
+    let names: Vec<&str> = text.lines().collect();
+    if let Some(blank) = names.iter().position(|l| l.trim().is_empty()) {
+        anyhow::bail!("labels file {from}: line {} is empty; give one class name per line", blank + 1);
+    }
+    let heads: Vec<&str> = sig
+        .outputs
+        .iter()
+        .filter(|t| t.dims.len() >= 2 && t.dims.last() == Some(&Dim::Fixed(names.len() as i64)))
+        .map(|t| t.name.as_str())
+        .collect();
+    match (heads.as_slice(), &args.labels) {
+        ([one], _) => Ok(Some(((*one).to_string(), names.join("\n") + "\n"))),
+        // Not an ImageNet head: no default labels.
+        (_, None) => Ok(None),
+        ([], Some(_)) => anyhow::bail!(
+            "labels file {from} has {} names, but no output of {file} has {} classes (its outputs: {})",
+            names.len(),
+            names.len(),
+            sig.outputs.iter().map(|t| format!("{} {:?}", t.name, t.dims)).collect::<Vec<_>>().join(", ")
+        ),
+        (many, Some(_)) => anyhow::bail!(
+            "labels file {from} fits several outputs of {file} ({}); bundle a file with one classification output",
+            many.join(", ")
+        ),
+    }
 }

@@ -13,7 +13,7 @@ use zoo_runtime::images::{self, Preprocess};
 
 /// The ImageNet-1k class names in torchvision's order (`torchvision.models._meta`, the
 /// order of every ImageNet head zoo builds).
-const IMAGENET: &str = include_str!("../../zoo/imagenet-1k-labels.txt");
+pub(crate) const IMAGENET: &str = include_str!("../../zoo/imagenet-1k-labels.txt");
 
 pub(crate) fn imagenet_label(class: usize) -> Option<&'static str> {
     IMAGENET.lines().nth(class)

@@ -9,6 +9,9 @@ For every model folder REPO/<name>:
             misspelled enum value or a malformed value fails
   name      ModelConfig.name equals the folder name (Triton requires it)
   versions  every other entry is a positive integer folder holding model.onnx
+  labels    every output's label_filename is a file in the model folder with one non-empty
+            line per class (the output's last dimension), as Triton's classification
+            extension reads it
   signature the latest version's model.onnx (loaded by onnx, external data beside it) has the
             config's inputs and outputs: names, TYPE_* of the ONNX element type, and dims (without
             the batch when max_batch_size > 0, -1 for symbolic dimensions)
@@ -54,9 +57,10 @@ def check_model(folder, name, failures):
         return None
     if cfg.name != name:
         failures.append(f"{name}: config name {cfg.name!r} differs from its folder")
+    label_files = {o.label_filename for o in cfg.output if o.label_filename}
     versions = []
     for entry in sorted(os.listdir(folder)):
-        if entry == "config.pbtxt":
+        if entry == "config.pbtxt" or entry in label_files:
             continue
         if not (entry.isdigit() and int(entry) > 0 and os.path.isfile(os.path.join(folder, entry, "model.onnx"))):
             failures.append(f"{name}: {entry} is not a version folder with model.onnx")
@@ -85,7 +89,21 @@ def check_model(folder, name, failures):
                 ok = got == want
             if not ok:
                 failures.append(f"{name}: {what} {d.name} dims {got}, the file's {want}")
-    return {"name": name, "versions": versions, "max_batch_size": cfg.max_batch_size,
+    labels = {}
+    for o in cfg.output:
+        if not o.label_filename:
+            continue
+        path = os.path.join(folder, o.label_filename)
+        if os.path.basename(o.label_filename) != o.label_filename or not os.path.isfile(path):
+            failures.append(f"{name}: output {o.name} label_filename {o.label_filename!r} is not a file in the model folder")
+            continue
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        classes = list(o.dims)[-1] if o.dims else None
+        if len(lines) != classes or any(not line.strip() for line in lines):
+            failures.append(f"{name}: {o.label_filename} has {len(lines)} lines for output {o.name}'s {classes} classes")
+        labels[o.name] = len(lines)
+    return {"name": name, "versions": versions, "labels": labels, "max_batch_size": cfg.max_batch_size,
             "instance_kind": [mc.ModelInstanceGroup.Kind.Name(g.kind) for g in cfg.instance_group],
             "accelerators": [a.name for a in cfg.optimization.execution_accelerators.gpu_execution_accelerator]}
 

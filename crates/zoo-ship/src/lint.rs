@@ -229,8 +229,13 @@ fn tract(model: &ModelProto, out: &mut Vec<Finding>) {
 }
 
 fn triton(sig: &Signature, file: &str, out: &mut Vec<Finding>) {
-    let opts =
-        crate::triton::Options { max_batch_size: None, instances: 1, kind: crate::triton::Kind::Cpu, tensorrt: None };
+    let opts = crate::triton::Options {
+        max_batch_size: None,
+        instances: 1,
+        kind: crate::triton::Kind::Cpu,
+        tensorrt: None,
+        labels: None,
+    };
     if let Err(e) = crate::triton::config("model", file, sig, &opts) {
         out.push(finding(
             "triton",

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! REPO/<name>/config.pbtxt
+//! REPO/<name>/labels.txt                  (class names, when the configuration names them)
 //! REPO/<name>/<version>/model.onnx        (+ the external-data files it names, beside it)
 //! ```
 //!
@@ -11,7 +12,7 @@
 //! inside the model folder and renamed into place, and every file is fsynced, so a crash leaves
 //! the repository as it was or with the complete new version — never half of one. A repository
 //! folder holding anything but model folders, or a model folder holding anything but
-//! `config.pbtxt` and version folders, is refused: zoo does not write into what it did not make.
+//! `config.pbtxt`, `labels.txt` and version folders, is refused: zoo does not write into what it did not make.
 
 use std::path::{Path, PathBuf};
 
@@ -47,6 +48,7 @@ impl Outcome {
 }
 
 const CONFIG: &str = "config.pbtxt";
+const LABELS: &str = crate::triton::LABELS;
 const MODEL: &str = "model.onnx";
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> ShipError + '_ {
@@ -57,8 +59,15 @@ fn refuse(path: &Path, reason: &str) -> ShipError {
     ShipError::Repository { path: path.display().to_string(), reason: reason.to_string() }
 }
 
-/// Adds `files` as model `name` of the repository at `repo` with configuration `config`.
-pub fn add(repo: &Path, name: &str, config: &str, files: &ModelFiles) -> Result<Outcome, ShipError> {
+/// Adds `files` as model `name` of the repository at `repo` with configuration `config` and,
+/// when given, the labels file's text (the configuration names it, see `triton::LABELS`).
+pub fn add(
+    repo: &Path,
+    name: &str,
+    config: &str,
+    labels: Option<&str>,
+    files: &ModelFiles,
+) -> Result<Outcome, ShipError> {
     crate::triton::check_name(name)?;
     std::fs::create_dir_all(repo).map_err(io(repo))?;
     check_repository(repo)?;
@@ -67,7 +76,8 @@ pub fn add(repo: &Path, name: &str, config: &str, files: &ModelFiles) -> Result<
     if let Some(&latest) = versions.last() {
         let dir = folder.join(latest.to_string());
         let same_config = std::fs::read_to_string(folder.join(CONFIG)).ok().as_deref() == Some(config);
-        if same_config && same_files(&dir, files)? {
+        let same_labels = std::fs::read_to_string(folder.join(LABELS)).ok().as_deref() == labels;
+        if same_config && same_labels && same_files(&dir, files)? {
             return Ok(Outcome::Unchanged { version: latest });
         }
     }
@@ -85,6 +95,16 @@ pub fn add(repo: &Path, name: &str, config: &str, files: &ModelFiles) -> Result<
         io(&target)(e)
     })?;
     sync_dir(&folder)?;
+    // The labels before the configuration that names them; a configuration without labels
+    // leaves no stale file behind.
+    match labels {
+        Some(text) => write_synced(&folder.join(LABELS), text.as_bytes())?,
+        None if folder.join(LABELS).exists() => {
+            std::fs::remove_file(folder.join(LABELS)).map_err(io(&folder))?;
+            sync_dir(&folder)?;
+        }
+        None => {}
+    }
     write_synced(&folder.join(CONFIG), config.as_bytes())?;
     sync_dir(repo)?;
     Ok(if versions.is_empty() { Outcome::Created { version } } else { Outcome::Added { version } })
@@ -115,7 +135,7 @@ fn model_versions(folder: &Path) -> Result<Vec<u32>, ShipError> {
     for e in std::fs::read_dir(folder).map_err(io(folder))? {
         let e = e.map_err(io(folder))?;
         let name = e.file_name().to_string_lossy().into_owned();
-        if name == CONFIG {
+        if name == CONFIG || name == LABELS {
             continue;
         }
         match name.parse::<u32>() {
@@ -125,7 +145,7 @@ fn model_versions(folder: &Path) -> Result<Vec<u32>, ShipError> {
             _ => {
                 return Err(refuse(
                     &e.path(),
-                    "is neither config.pbtxt nor a version folder: zoo did not make this model folder",
+                    "is neither config.pbtxt, labels.txt nor a version folder: zoo did not make this model folder",
                 ));
             }
         }
@@ -192,10 +212,10 @@ mod tests {
         let src = tempfile::tempdir().unwrap();
         let repo = tempfile::tempdir().unwrap();
         let r = repo.path().join("repo");
-        assert_eq!(add(&r, "m", "cfg", &files(src.path(), b"a")).unwrap(), Outcome::Created { version: 1 });
-        assert_eq!(add(&r, "m", "cfg", &files(src.path(), b"a")).unwrap(), Outcome::Unchanged { version: 1 });
-        assert_eq!(add(&r, "m", "cfg", &files(src.path(), b"b")).unwrap(), Outcome::Added { version: 2 });
-        assert_eq!(add(&r, "m", "cfg2", &files(src.path(), b"b")).unwrap(), Outcome::Added { version: 3 });
+        assert_eq!(add(&r, "m", "cfg", None, &files(src.path(), b"a")).unwrap(), Outcome::Created { version: 1 });
+        assert_eq!(add(&r, "m", "cfg", None, &files(src.path(), b"a")).unwrap(), Outcome::Unchanged { version: 1 });
+        assert_eq!(add(&r, "m", "cfg", None, &files(src.path(), b"b")).unwrap(), Outcome::Added { version: 2 });
+        assert_eq!(add(&r, "m", "cfg2", None, &files(src.path(), b"b")).unwrap(), Outcome::Added { version: 3 });
         assert_eq!(std::fs::read(r.join("m/1/model.onnx")).unwrap(), b"a");
         assert_eq!(std::fs::read_to_string(r.join("m/config.pbtxt")).unwrap(), "cfg2");
         // Nothing temporary is left.
@@ -204,19 +224,34 @@ mod tests {
     }
 
     #[test]
+    fn labels_are_part_of_what_changes_a_model() {
+        let src = tempfile::tempdir().unwrap();
+        let repo = tempfile::tempdir().unwrap();
+        let r = repo.path().join("repo");
+        add(&r, "m", "cfg", Some("cat\ndog\n"), &files(src.path(), b"a")).unwrap();
+        assert_eq!(std::fs::read_to_string(r.join("m/labels.txt")).unwrap(), "cat\ndog\n");
+        let again = add(&r, "m", "cfg", Some("cat\ndog\n"), &files(src.path(), b"a")).unwrap();
+        assert_eq!(again, Outcome::Unchanged { version: 1 });
+        let renamed = add(&r, "m", "cfg", Some("cat\nwolf\n"), &files(src.path(), b"a")).unwrap();
+        assert_eq!(renamed, Outcome::Added { version: 2 });
+        assert_eq!(add(&r, "m", "cfg", None, &files(src.path(), b"a")).unwrap(), Outcome::Added { version: 3 });
+        assert!(!r.join("m/labels.txt").exists());
+    }
+
+    #[test]
     fn foreign_things_are_refused() {
         let src = tempfile::tempdir().unwrap();
         let repo = tempfile::tempdir().unwrap();
         std::fs::write(repo.path().join("notes.txt"), "x").unwrap();
-        let e = add(repo.path(), "m", "cfg", &files(src.path(), b"a")).unwrap_err().to_string();
+        let e = add(repo.path(), "m", "cfg", None, &files(src.path(), b"a")).unwrap_err().to_string();
         assert!(e.contains("notes.txt") && e.contains("holds other things"), "{e}");
 
         let repo = tempfile::tempdir().unwrap();
-        add(repo.path(), "m", "cfg", &files(src.path(), b"a")).unwrap();
+        add(repo.path(), "m", "cfg", None, &files(src.path(), b"a")).unwrap();
         std::fs::create_dir(repo.path().join("m/latest")).unwrap();
-        let e = add(repo.path(), "m", "cfg", &files(src.path(), b"b")).unwrap_err().to_string();
+        let e = add(repo.path(), "m", "cfg", None, &files(src.path(), b"b")).unwrap_err().to_string();
         assert!(e.contains("latest") && e.contains("zoo did not make"), "{e}");
-        let e = add(repo.path(), "../up", "cfg", &files(src.path(), b"b")).unwrap_err().to_string();
+        let e = add(repo.path(), "../up", "cfg", None, &files(src.path(), b"b")).unwrap_err().to_string();
         assert!(e.contains("bundle name `../up` is rejected"), "{e}");
     }
 }

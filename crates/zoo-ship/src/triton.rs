@@ -6,7 +6,9 @@
 //! folder's), common/protobuf/model_config.proto (field names, DataType enum), and the
 //! onnxruntime_backend README ("ONNX Runtime with TensorRT optimization": the `tensorrt`
 //! gpu_execution_accelerator with precision_mode FP32|FP16|INT8, max_workspace_size_bytes,
-//! trt_engine_cache_enable, trt_engine_cache_path).
+//! trt_engine_cache_enable, trt_engine_cache_path). Labels: ModelOutput's `label_filename`, a
+//! file in the model folder with one class name per line, which Triton's classification
+//! extension uses to return "score:index:label" (docs/protocol/extension_classification.md).
 
 use std::fmt::Write as _;
 
@@ -43,7 +45,12 @@ pub struct Options {
     pub instances: u32,
     pub kind: Kind,
     pub tensorrt: Option<TrtPrecision>,
+    /// The output whose classes [`LABELS`] names, one per line.
+    pub labels: Option<String>,
 }
+
+/// The labels file's name in the model folder.
+pub const LABELS: &str = "labels.txt";
 
 /// Checks a bundle (model folder) name. Triton takes the model's name from its folder, and
 /// serves it under `/v2/models/<name>`: one plain path segment.
@@ -125,8 +132,13 @@ pub fn config(name: &str, file: &str, sig: &Signature, opts: &Options) -> Result
     let _ = writeln!(w, "name: \"{name}\"");
     let _ = writeln!(w, "backend: \"onnxruntime\"");
     let _ = writeln!(w, "max_batch_size: {max_batch}");
-    tensors(w, file, "input", &sig.inputs, max_batch > 0)?;
-    tensors(w, file, "output", &sig.outputs, max_batch > 0)?;
+    if let Some(l) = &opts.labels
+        && !sig.outputs.iter().any(|t| t.name == *l)
+    {
+        return Err(opt_err(format!("labels for output `{l}`, which the file does not have")));
+    }
+    tensors(w, file, "input", &sig.inputs, max_batch > 0, None)?;
+    tensors(w, file, "output", &sig.outputs, max_batch > 0, opts.labels.as_deref())?;
     if max_batch > 0 {
         let _ = writeln!(w, "dynamic_batching {{");
         if max_batch >= 2 {
@@ -152,7 +164,14 @@ pub fn config(name: &str, file: &str, sig: &Signature, opts: &Options) -> Result
     Ok(out)
 }
 
-fn tensors(w: &mut String, file: &str, what: &'static str, ts: &[Tensor], batched: bool) -> Result<(), ShipError> {
+fn tensors(
+    w: &mut String,
+    file: &str,
+    what: &'static str,
+    ts: &[Tensor],
+    batched: bool,
+    labels: Option<&str>,
+) -> Result<(), ShipError> {
     let _ = writeln!(w, "{what} [");
     for (i, t) in ts.iter().enumerate() {
         let bad = |reason: String| ShipError::Tensor { file: file.into(), what, tensor: t.name.clone(), reason };
@@ -187,6 +206,9 @@ fn tensors(w: &mut String, file: &str, what: &'static str, ts: &[Tensor], batche
         } else {
             let _ = writeln!(w, "    dims: [ {} ]", text.join(", "));
         }
+        if labels == Some(t.name.as_str()) {
+            let _ = writeln!(w, "    label_filename: \"{LABELS}\"");
+        }
         let _ = writeln!(w, "  }}{}", if i + 1 < ts.len() { "," } else { "" });
     }
     let _ = writeln!(w, "]");
@@ -209,7 +231,7 @@ mod tests {
         }
     }
 
-    const CPU: Options = Options { max_batch_size: None, instances: 1, kind: Kind::Cpu, tensorrt: None };
+    const CPU: Options = Options { max_batch_size: None, instances: 1, kind: Kind::Cpu, tensorrt: None, labels: None };
 
     #[test]
     fn dynamic_batch_drops_the_batch_dim() {
@@ -221,6 +243,17 @@ mod tests {
         assert!(c.contains("kind: KIND_CPU"), "{c}");
         assert!(!c.contains("optimization"), "{c}");
         assert_eq!(c, config("alexnet", "a.onnx", &cnn(Dim::Symbolic), &CPU).unwrap());
+    }
+
+    #[test]
+    fn labels_go_on_the_named_output_only() {
+        let o = Options { labels: Some("logits".into()), ..CPU };
+        let c = config("m", "a.onnx", &cnn(Dim::Symbolic), &o).unwrap();
+        assert!(c.contains("dims: [ 1000 ]\n    label_filename: \"labels.txt\"\n"), "{c}");
+        assert_eq!(c.matches("label_filename").count(), 1, "{c}");
+        let o = Options { labels: Some("prob".into()), ..CPU };
+        let e = config("m", "a.onnx", &cnn(Dim::Symbolic), &o).unwrap_err().to_string();
+        assert!(e.contains("`prob`, which the file does not have"), "{e}");
     }
 
     #[test]
