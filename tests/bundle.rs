@@ -79,6 +79,28 @@ fn bundles_parse_as_triton_model_configs() {
     assert!(!repo.join("ten-b").exists());
     let c = python_check("check_triton.py", &[r]);
     assert_eq!(c["ok"], true, "{c}");
+    // Triton itself (tritonserver 2.51 from nvidia-pytriton) validates every configuration and
+    // stops only at the missing onnxruntime backend library: CPU, fixed-batch, GPU/TensorRT,
+    // external-data, labelled and two-version models alike.
+    let server = python_check("check_tritonserver.py", &[r]);
+    let statuses = server["models"].as_object().unwrap();
+    assert_eq!(statuses.len(), 5, "{server}");
+    assert!(statuses.values().all(|s| s.as_str().unwrap().contains("backend 'onnxruntime'")), "{server}");
+    assert_eq!(server["server_version"], "2.51.0");
+    // Wrong on purpose, in a repository of their own: a preferred batch size above the maximum
+    // (which protobuf's schema alone accepts) and a name that is not the folder's.
+    let bad = dir.path().join("bad");
+    copy_model(&repo.join("resnet18-v1.5"), &bad.join("resnet18-v1.5"));
+    let cfg = bad.join("resnet18-v1.5/config.pbtxt");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, text.replace("preferred_batch_size: [ 4, 8 ]", "preferred_batch_size: [ 4, 16 ]")).unwrap();
+    assert_eq!(python_check("check_triton.py", &[p(&bad)])["ok"], true, "the schema alone accepts it");
+    copy_model(&repo.join("alexnet-lrn"), &bad.join("other"));
+    let out = Command::new(python()).arg(root().join("tests/python/check_tritonserver.py")).arg(&bad).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("preferred size must be <= max batch size"), "{err}");
+    assert!(err.contains("directory name must equal model name"), "{err}");
     // A labels file that does not fit its output fails Triton's checker: the check can fail.
     std::fs::write(repo.join("ten/labels.txt"), "cat\n").unwrap();
     let out = Command::new(python()).arg(root().join("tests/python/check_triton.py")).arg(r).output().unwrap();
@@ -95,6 +117,19 @@ fn bundles_parse_as_triton_model_configs() {
     std::fs::write(&cfg, text.replace("TYPE_FP32", "TYPE_FLOAT32")).unwrap();
     let out = Command::new(python()).arg(root().join("tests/python/check_triton.py")).arg(r).output().unwrap();
     assert!(!out.status.success());
+}
+
+/// A model folder copied, for configurations broken on purpose.
+fn copy_model(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_model(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
 }
 
 #[test]
