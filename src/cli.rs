@@ -110,7 +110,7 @@ pub struct ExportArgs {
     pub data: DataArgs,
     /// Lint the graph for these stacks before writing (`zoo lint`'s rules): an error writes
     /// nothing, warnings are shown.
-    #[arg(long, value_delimiter = ',', value_parser = ["tensorrt", "tract", "triton", "all"])]
+    #[arg(long, value_delimiter = ',', value_parser = ["tensorrt", "onnxruntime", "openvino", "tract", "triton", "all"])]
     pub target: Vec<String>,
     /// Print the result as JSON.
     #[arg(long)]
@@ -138,8 +138,9 @@ pub struct DiffArgs {
 pub struct LintArgs {
     /// The ONNX file to check.
     pub file: PathBuf,
-    /// Target stacks, comma-separated: `tensorrt`, `tract`, `triton`, or `all`.
-    #[arg(long, value_delimiter = ',', default_value = "all", value_parser = ["tensorrt", "tract", "triton", "all"])]
+    /// Target stacks, comma-separated: `tensorrt`, `onnxruntime`, `openvino`, `tract`, `triton`,
+    /// or `all`.
+    #[arg(long, value_delimiter = ',', default_value = "all", value_parser = ["tensorrt", "onnxruntime", "openvino", "tract", "triton", "all"])]
     pub target: Vec<String>,
     /// Machine-readable output.
     #[arg(long)]

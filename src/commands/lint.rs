@@ -1,4 +1,4 @@
-//! `zoo lint FILE --target tensorrt,tract,triton|all`: the rules of `zoo_ship::lint`, with the
+//! `zoo lint FILE --target tensorrt,onnxruntime,openvino,tract,triton|all`: the rules of `zoo_ship::lint`, with the
 //! shapes zoo's analysis reads or infers from the file. Exit status 0 when no rule finds an
 //! error (warnings are shown), non-zero otherwise.
 

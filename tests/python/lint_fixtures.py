@@ -3,7 +3,8 @@
 
     $ZOO_PYTHON tests/python/lint_fixtures.py OUT_DIR
 
-Prints {"files": {name: expected "target/rule"}}. Inputs have a fixed batch, so that the
+Prints {"files": {name: the "target/rule"s it must raise, comma-separated}, "onnxruntime_loads":
+{name: whether the onnxruntime wheel creates a session for it}} (the ONNX Runtime rules' oracle). Inputs have a fixed batch, so that the
 dynamic-shapes warning only fires where it is meant to.
 """
 
@@ -23,7 +24,10 @@ def model(nodes, inits, x_shape, y_name, y_shape, opset=17, y_type=TensorProto.F
         [helper.make_tensor_value_info(y_name, y_type, y_shape)],
         initializer=inits,
     )
-    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="lint-fixture")
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="lint-fixture")
+    # IR 10, what zoo writes: onnx's own default may be newer than ONNX Runtime loads.
+    m.ir_version = 10
+    return m
 
 
 def main():
@@ -37,7 +41,7 @@ def main():
     relu = [helper.make_node("Relu", ["x"], ["y"], name="relu")]
     save("opset21", model(relu, [], [1, 3, 8, 8], "y", [1, 3, 8, 8], opset=21), "tensorrt/opset")
     lrn = [helper.make_node("LRN", ["x"], ["y"], name="norm", size=4, alpha=1e-4, beta=0.75, bias=1.0)]
-    save("lrn4", model(lrn, [], [1, 3, 8, 8], "y", [1, 3, 8, 8]), "tensorrt/lrn-size")
+    save("lrn4", model(lrn, [], [1, 3, 8, 8], "y", [1, 3, 8, 8]), "onnxruntime/lrn-size,tensorrt/lrn-size")
     train = numpy_helper.from_array(np.array(True), "train")
     ratio = numpy_helper.from_array(np.array(0.5, dtype=np.float32), "ratio")
     drop = [helper.make_node("Dropout", ["x", "ratio", "train"], ["y"], name="drop")]
@@ -56,7 +60,32 @@ def main():
     save("bf16", model(cast, [bf], [1, 3, 8, 8], "y", [1, 3, 8, 8]), "tract/bf16")
     quote = [helper.make_node("Relu", ["x"], ['y"'], name="relu")]
     save("quoted_name", model(quote, [], [1, 3, 8, 8], 'y"', [1, 3, 8, 8]), "triton/model-config")
-    json.dump({"files": files}, sys.stdout)
+    # ONNX Runtime 1.31: opset 27 (TensorRT's opset rule fires too), IR version 14, fp16 Conv.
+    save("opset27", model(relu, [], [1, 3, 8, 8], "y", [1, 3, 8, 8], opset=27), "onnxruntime/opset,tensorrt/opset")
+    ir14 = model(relu, [], [1, 3, 8, 8], "y", [1, 3, 8, 8])
+    ir14.ir_version = 14
+    save("ir14", ir14, "onnxruntime/ir-version")
+    w16 = numpy_helper.from_array(np.full((4, 3, 3, 3), 0.1, dtype=np.float16), "w")
+    conv16 = [helper.make_node("Conv", ["x16", "w"], ["y"], name="conv", pads=[1, 1, 1, 1])]
+    g = helper.make_graph(conv16, "fixture", [helper.make_tensor_value_info("x16", TensorProto.FLOAT16, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT16, [1, 4, 8, 8])], initializer=[w16])
+    m16 = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], producer_name="lint-fixture")
+    m16.ir_version = 10
+    save("conv_fp16", m16, "onnxruntime/fp16-on-cpu")
+    # OpenVINO: a float32 Conv, which its CPU plugin computes in bf16 unless told otherwise.
+    w32 = numpy_helper.from_array(np.full((4, 3, 3, 3), 0.1, dtype=np.float32), "w")
+    conv32 = [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", pads=[1, 1, 1, 1])]
+    save("conv_f32", model(conv32, [w32], [1, 3, 8, 8], "y", [1, 4, 8, 8]), "openvino/inference-precision")
+    # The ONNX Runtime rules' oracle: whether the onnxruntime wheel itself loads each fixture.
+    import onnxruntime as ort
+    loads = {}
+    for name in files:
+        try:
+            ort.InferenceSession(os.path.join(out, name + ".onnx"), providers=["CPUExecutionProvider"])
+            loads[name] = True
+        except Exception:  # noqa: BLE001 - any refusal counts
+            loads[name] = False
+    json.dump({"files": files, "onnxruntime_loads": loads}, sys.stdout)
     return 0
 
 

@@ -12,6 +12,9 @@ use zoo_proto::{ModelProto, NodeProto, TensorProto};
 
 use crate::signature::Signature;
 
+mod onnxruntime;
+mod openvino;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     /// The stack refuses the file, or computes something else.
@@ -21,7 +24,7 @@ pub enum Severity {
 }
 
 /// The stacks `zoo lint --target` knows.
-pub const TARGETS: [&str; 3] = ["tensorrt", "tract", "triton"];
+pub const TARGETS: [&str; 5] = ["tensorrt", "onnxruntime", "openvino", "tract", "triton"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -44,6 +47,8 @@ pub fn lint(model: &ModelProto, sig: &Signature, shapes: &Shapes, file: &str, ta
     for t in targets {
         match *t {
             "tensorrt" => tensorrt(model, sig, shapes, file, &mut out),
+            "onnxruntime" => onnxruntime::rules(model, &mut out),
+            "openvino" => openvino::rules(model, &mut out),
             "tract" => tract(model, &mut out),
             "triton" => triton(sig, file, &mut out),
             _ => {}
@@ -77,14 +82,18 @@ fn label(n: &NodeProto) -> String {
 
 const TRT_PARSER: &str = "TensorRT 10 ONNX parser (onnx-tensorrt 10.x: README, docs/operators.md)";
 
-fn tensorrt(model: &ModelProto, sig: &Signature, shapes: &Shapes, file: &str, out: &mut Vec<Finding>) {
-    use Severity::*;
-    let opset = model
+/// The default (ai.onnx) domain's opset.
+fn default_opset(model: &ModelProto) -> Option<i64> {
+    model
         .opset_import
         .iter()
         .find(|o| matches!(o.domain.as_deref(), None | Some("") | Some("ai.onnx")))
-        .and_then(|o| o.version);
-    if let Some(v) = opset.filter(|v| !(9..=20).contains(v)) {
+        .and_then(|o| o.version)
+}
+
+fn tensorrt(model: &ModelProto, sig: &Signature, shapes: &Shapes, file: &str, out: &mut Vec<Finding>) {
+    use Severity::*;
+    if let Some(v) = default_opset(model).filter(|v| !(9..=20).contains(v)) {
         let m = format!(
             "opset {v} is outside the opsets 9–20 TensorRT 10's parser supports: export with --opset 20 or lower"
         );

@@ -1,0 +1,51 @@
+//! ONNX Runtime 1.31's refusals and differences, measured on the `onnxruntime==1.31.1` wheel
+//! (a Relu model stamped with each opset and IR version, `InferenceSession` on the CPU
+//! provider): opset 26 loads and 27 is refused (`model_load_utils.h`, "ONNX Runtime only
+//! *guarantees* support for models stamped with official released onnx opset versions");
+//! IR version 13 loads and 14 is refused ("Unsupported model IR version: 14, max supported IR
+//! version: 13"); LRN with an even size is refused when the session is created
+//! (`providers/cpu/nn/lrn.h:23`, "size_ % 2 == 1 was false"). Its x86 CPU provider has no float16 Conv/Gemm/MatMul kernel: it inserts
+//! Casts and computes those in float32 (the fp16 section of the README).
+
+use super::{Finding, Severity, finding, initializer, label, nodes};
+use zoo_proto::ModelProto;
+use zoo_proto::tensor_proto::DataType;
+
+/// The newest default-domain opset ONNX Runtime 1.31 loads.
+pub const MAX_OPSET: i64 = 26;
+/// The newest IR version it loads.
+pub const MAX_IR: i64 = 13;
+
+const SOURCE: &str =
+    "ONNX Runtime 1.31.1 (measured: session creation on its CPU provider; model_load_utils.h, model.cc)";
+
+pub(super) fn rules(model: &ModelProto, out: &mut Vec<Finding>) {
+    if let Some(v) = super::default_opset(model).filter(|&v| v > MAX_OPSET) {
+        let m = format!(
+            "opset {v} is above {MAX_OPSET}, the newest ONNX Runtime 1.31 loads: export with --opset {MAX_OPSET} or lower"
+        );
+        out.push(finding("onnxruntime", "opset", Severity::Error, None, m, SOURCE));
+    }
+    if let Some(ir) = model.ir_version.filter(|&ir| ir > MAX_IR) {
+        let m = format!("IR version {ir} is above {MAX_IR}, the newest ONNX Runtime 1.31 loads");
+        out.push(finding("onnxruntime", "ir-version", Severity::Error, None, m, SOURCE));
+    }
+    for n in nodes(model).filter(|n| n.op_type() == "LRN") {
+        if let Some(size) = zoo_graph::attr::get_int(n, "size").filter(|s| s % 2 == 0) {
+            let m = format!("LRN size {size} is even: ONNX Runtime's CPU LRN kernel takes odd sizes only");
+            out.push(finding("onnxruntime", "lrn-size", Severity::Error, Some(&label(n)), m, SOURCE));
+        }
+    }
+    let f16 = DataType::Float16 as i32;
+    for n in nodes(model).filter(|n| matches!(n.op_type(), "Conv" | "Gemm" | "MatMul")) {
+        let weight_f16 = n.input.get(1).and_then(|w| initializer(model, w)).is_some_and(|t| t.data_type == Some(f16));
+        if weight_f16 {
+            let m = format!(
+                "float16 {}: ONNX Runtime's CPU provider has no float16 kernel for it on x86 and computes it in float32 \
+                 between inserted Casts (CUDA and TensorRT run float16)",
+                n.op_type()
+            );
+            out.push(finding("onnxruntime", "fp16-on-cpu", Severity::Warning, Some(&label(n)), m, SOURCE));
+        }
+    }
+}
