@@ -826,3 +826,72 @@ fn large_checkpoint_streams_with_one_copy() {
     }
     eprintln!("{path:?}: open {opened:?}, open + stream {:?}, {} tensors, checksum {sum}", t.elapsed(), ps.len());
 }
+
+/// A valid one-tensor checkpoint, and its pickle and storages for variations.
+fn one_tensor_zip() -> Vec<u8> {
+    let (specs, data) = simple(&[("w", &[2])], "FloatStorage", f32_bytes);
+    let pkl = state_dict(&specs, Layout::Zip);
+    zip_file("a", &pkl, &[("0", data[0].1.clone())], None)
+}
+
+fn replace_first(bytes: &mut [u8], from: &[u8], to: &[u8]) {
+    let at = bytes.windows(from.len()).position(|w| w == from).unwrap();
+    bytes[at..at + to.len()].copy_from_slice(to);
+}
+
+/// What torch.jit.save writes (`constants.pkl`, `code/`) is refused by name, before any pickle
+/// is read (the path of CVE-2025-32434).
+#[test]
+fn torchscript_archives_are_refused_by_name() {
+    use std::io::Write;
+    let (specs, _) = simple(&[("w", &[2])], "FloatStorage", f32_bytes);
+    let pkl = state_dict(&specs, Layout::Zip);
+    for extra in ["constants.pkl", "code/__torch__/model.py"] {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        for (name, data) in [("data.pkl", pkl.as_slice()), (extra, b"x".as_slice()), ("version", b"3\n")] {
+            w.start_file(format!("a/{name}"), opts).unwrap();
+            w.write_all(data).unwrap();
+        }
+        let err = err_of(open_bytes("m.pt", w.finish().unwrap().into_inner()));
+        assert!(err.contains("TorchScript archive") && err.contains(extra) && err.contains("state_dict()"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+    }
+}
+
+/// Two entries of one name: the central directory counts more entries than names. Built as
+/// `a/data.pkx` beside `a/data.pkl`, then renamed in its local header and directory entry.
+#[test]
+fn repeated_entry_names_are_refused() {
+    use std::io::Write;
+    let (specs, data) = simple(&[("w", &[2])], "FloatStorage", f32_bytes);
+    let pkl = state_dict(&specs, Layout::Zip);
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, d) in [("data.pkl", pkl.as_slice()), ("data/0", data[0].1.as_slice()), ("data.pkx", pkl.as_slice())] {
+        w.start_file(format!("a/{name}"), opts).unwrap();
+        w.write_all(d).unwrap();
+    }
+    let mut bytes = w.finish().unwrap().into_inner();
+    assert!(open_bytes("w.pth", bytes.clone()).is_ok());
+    while let Some(at) = bytes.windows(10).position(|w| w == b"a/data.pkx") {
+        bytes[at..at + 10].copy_from_slice(b"a/data.pkl");
+    }
+    let err = err_of(open_bytes("w.pth", bytes));
+    assert!(err.contains("an entry name is repeated"), "{err}");
+}
+
+/// A local header that says something else than the central directory: refused, named.
+#[test]
+fn local_headers_must_agree_with_the_directory() {
+    // The first occurrence of a name is its local header (the central directory comes last).
+    let mut bytes = one_tensor_zip();
+    replace_first(&mut bytes, b"a/version", b"a/versioX");
+    let err = err_of(open_bytes("w.pth", bytes));
+    assert!(err.contains("zip entry a/version") && err.contains("disagree on the name"), "{err}");
+    // The local CRC-32 of the first entry (bytes 14..18 of the file's first header).
+    let mut bytes = one_tensor_zip();
+    bytes[14] ^= 0xff;
+    let err = err_of(open_bytes("w.pth", bytes));
+    assert!(err.contains("zip entry a/data.pkl") && err.contains("disagree on the CRC-32"), "{err}");
+}
