@@ -7,6 +7,7 @@
 
 mod bundle;
 mod compile;
+mod crash;
 mod diff;
 mod errors;
 mod export;
