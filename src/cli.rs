@@ -306,6 +306,20 @@ pub struct InspectArgs {
     pub build: BuildArgs,
     #[command(flatten)]
     pub batch: BatchArg,
+    /// Add each layer's arithmetic intensity and roofline time estimate, and whether memory or
+    /// compute bounds it (Williams et al. 2009).
+    #[arg(long)]
+    pub roofline: bool,
+    /// With --roofline: the batch the estimate is for.
+    #[arg(long, default_value_t = 1, value_parser = positive, requires = "roofline")]
+    pub roofline_batch: usize,
+    /// With --roofline: the machine's fp32 peak in GFLOP/s (default: 208, the 2-vCPU AVX-512
+    /// machine of shared/reference/peer-2026-11-22.md; `zoo bench` shows what a model reaches).
+    #[arg(long, default_value_t = 208.0, requires = "roofline")]
+    pub peak_gflops: f64,
+    /// With --roofline: memory bandwidth in GB/s (default: measured now, a 256 MiB copy).
+    #[arg(long, requires = "roofline")]
+    pub bandwidth_gbs: Option<f64>,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,

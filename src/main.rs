@@ -37,10 +37,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
         Err(e) => {
-            // One line: clap's first line names the problem; the usage follows with --help.
+            // One line: clap's message up to its usage block, joined (a missing argument is
+            // named on the line after "not provided:"); the usage follows with --help.
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
-            eprintln!("zoo: error: {first} (see `zoo --help`)");
+            let message: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            let message = message.join(" ");
+            let message = message.trim_start_matches("error: ");
+            let message = if message.is_empty() { "invalid arguments" } else { message };
+            eprintln!("zoo: error: {message} (see `zoo --help`)");
             return ExitCode::from(2);
         }
     };

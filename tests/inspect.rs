@@ -116,3 +116,51 @@ fn lrn_alpha_is_shown_as_stored_and_as_the_paper_writes_it() {
     assert!(norm1.contains("α=0.0005") && norm1.contains("paper α = α/n = 0.0001"), "{norm1}");
     assert!(t.contains("conventions:"), "{t}");
 }
+
+/// `--roofline`: AlexNet's fully connected layers are memory-bound at batch 1 (0.5 FLOP/B: their
+/// weights are read for one image) and compute-bound at batch 512; its convolutions are
+/// compute-bound at both. The machine is given, so the figures are exact.
+#[test]
+fn roofline_shows_which_layers_memory_bounds() {
+    let run = |batch: &str| {
+        json(zoo(&[
+            "inspect",
+            "alexnet",
+            "--variant",
+            "torchvision",
+            "--roofline",
+            "--roofline-batch",
+            batch,
+            "--peak-gflops",
+            "208",
+            "--bandwidth-gbs",
+            "20",
+            "--json",
+        ]))
+    };
+    for (batch, fc_bound) in [("1", "memory"), ("512", "compute")] {
+        let r = run(batch);
+        assert_eq!(r["roofline"]["ridge_flop_per_byte"], 10.4, "{}", r["roofline"]);
+        let mut total = 0.0;
+        for l in r["layers"].as_array().unwrap() {
+            let e = &l["roofline"];
+            total += e["seconds"].as_f64().unwrap();
+            let want = match l["op"].as_str().unwrap() {
+                "Conv" => "compute",
+                "Gemm" => fc_bound,
+                _ => "memory",
+            };
+            assert_eq!(e["bound"], want, "batch {batch}: {l}");
+            let t = (e["flops"].as_f64().unwrap() / 208e9).max(e["bytes"].as_f64().unwrap() / 20e9);
+            assert!((e["seconds"].as_f64().unwrap() - t).abs() < 1e-12, "{l}");
+        }
+        assert!((r["roofline"]["total_seconds"].as_f64().unwrap() - total).abs() < 1e-9);
+    }
+    let one = run("1");
+    let fc6 = &one["layers"].as_array().unwrap().iter().find(|l| l["name"] == "classifier.1").unwrap()["roofline"];
+    assert!((fc6["flop_per_byte"].as_f64().unwrap() - 0.5).abs() < 0.01, "{fc6}");
+    let text = ok(zoo(&["inspect", "alexnet", "--roofline", "--bandwidth-gbs", "20"]));
+    assert!(text.contains("roofline ms") && text.contains("ridge 10.4 FLOP/B") && text.contains("(given)"), "{text}");
+    crate::support::fails_with(zoo(&["inspect", "alexnet", "--roofline", "--bandwidth-gbs", "0"]), "--bandwidth-gbs 0");
+    crate::support::fails_with(zoo(&["inspect", "alexnet", "--roofline-batch", "4"]), "--roofline");
+}

@@ -1,10 +1,12 @@
-//! `zoo inspect`: the per-layer table of a zoo model or of any ONNX file.
+//! `zoo inspect`: the per-layer table of a zoo model or of any ONNX file; with `--roofline`,
+//! each layer's arithmetic intensity and roofline estimate (`zoo_graph::roofline`).
 
 use std::path::Path;
 
 use serde_json::{Value, json};
 use zoo_graph::analysis::{Analysis, analyze};
 use zoo_graph::receptive_field::Field;
+use zoo_graph::roofline::{Bound, Machine, estimate};
 use zoo_graph::{Dim, TensorInfo};
 
 use crate::cli::InspectArgs;
@@ -21,12 +23,87 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
         (format!("{} --variant {} (opset {})", family.name, variant.name, options.opset), model.proto)
     };
     let a = analyze(&proto);
-    if args.json {
-        outln!("{}", serde_json::to_string_pretty(&to_json(&title, &a))?)?;
+    let roof = if args.roofline {
+        let (bandwidth, how) = match args.bandwidth_gbs {
+            Some(b) if b > 0.0 && b.is_finite() => (b * 1e9, "given"),
+            Some(b) => anyhow::bail!("--bandwidth-gbs {b}: give a positive number of GB/s"),
+            None => (copy_bandwidth(), "measured: 256 MiB copy on every core, best of 5"),
+        };
+        if !(args.peak_gflops > 0.0 && args.peak_gflops.is_finite()) {
+            anyhow::bail!("--peak-gflops {}: give a positive number of GFLOP/s", args.peak_gflops);
+        }
+        Some(Roof {
+            machine: Machine { peak_flops: args.peak_gflops * 1e9, bandwidth },
+            how,
+            batch: args.roofline_batch,
+        })
     } else {
-        out!("{}", render(&title, &a))?;
+        None
+    };
+    if args.json {
+        let mut v = to_json(&title, &a);
+        if let Some(r) = &roof {
+            add_roofline_json(&mut v, &a, r);
+        }
+        outln!("{}", serde_json::to_string_pretty(&v)?)?;
+    } else {
+        out!("{}", render(&title, &a, roof.as_ref()))?;
     }
     Ok(())
+}
+
+/// The roofline the table is drawn against.
+struct Roof {
+    machine: Machine,
+    how: &'static str,
+    batch: usize,
+}
+
+/// Bytes per second of a 256 MiB copy (read + write) split over every core, the best of
+/// five: what streaming through memory reaches on this machine, the roofline's slope.
+fn copy_bandwidth() -> f64 {
+    let n: usize = 256 << 20;
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let chunk = n.div_ceil(threads);
+    let src = vec![1u8; n];
+    let mut dst = vec![0u8; n];
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let t = std::time::Instant::now();
+        std::thread::scope(|s| {
+            for (d, from) in dst.chunks_mut(chunk).zip(src.chunks(chunk)) {
+                s.spawn(move || d.copy_from_slice(std::hint::black_box(from)));
+            }
+        });
+        std::hint::black_box(&dst);
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    2.0 * n as f64 / best
+}
+
+fn bound_name(b: Bound) -> &'static str {
+    match b {
+        Bound::Compute => "compute",
+        Bound::Memory => "memory",
+    }
+}
+
+fn add_roofline_json(v: &mut Value, a: &Analysis, r: &Roof) {
+    let mut total = 0.0;
+    if let Some(layers) = v["layers"].as_array_mut() {
+        for (j, row) in layers.iter_mut().zip(&a.layers) {
+            let e = estimate(row, r.batch, r.machine);
+            total += e.seconds;
+            j["roofline"] = json!({
+                "flops": e.flops, "bytes": e.bytes, "flop_per_byte": e.intensity,
+                "seconds": e.seconds, "bound": bound_name(e.bound),
+            });
+        }
+    }
+    v["roofline"] = json!({
+        "batch": r.batch, "peak_gflops": r.machine.peak_flops / 1e9, "bandwidth_gbs": r.machine.bandwidth / 1e9,
+        "bandwidth_source": r.how, "ridge_flop_per_byte": r.machine.ridge(), "total_seconds": total,
+    });
 }
 
 fn shape_json(info: &Option<TensorInfo>) -> Value {
@@ -93,7 +170,7 @@ fn to_json(title: &str, a: &Analysis) -> Value {
     })
 }
 
-fn render(title: &str, a: &Analysis) -> String {
+fn render(title: &str, a: &Analysis, roof: Option<&Roof>) -> String {
     let mut out = format!("{title}\n");
     let opsets: Vec<String> = a
         .opsets
@@ -121,7 +198,7 @@ fn render(title: &str, a: &Analysis) -> String {
                 Some(n) => format!("{} ({n})", r.detail),
                 None => r.detail.clone(),
             };
-            vec![
+            let mut row = vec![
                 r.name.clone(),
                 r.op.clone(),
                 detail,
@@ -130,7 +207,14 @@ fn render(title: &str, a: &Analysis) -> String {
                 if r.macs > 0 { si(r.macs) } else { String::new() },
                 bytes(r.activation_bytes),
                 field_cell(&r.field),
-            ]
+            ];
+            if let Some(rf) = roof {
+                let e = estimate(r, rf.batch, rf.machine);
+                row.push(if e.flops > 0.0 { format!("{:.1}", e.intensity) } else { String::new() });
+                row.push(format!("{:.3}", e.seconds * 1e3));
+                row.push(bound_name(e.bound).into());
+            }
+            row
         })
         .collect();
     let t = &a.totals;
@@ -144,11 +228,30 @@ fn render(title: &str, a: &Analysis) -> String {
         bytes(t.activation_bytes),
         String::new(),
     ]);
-    out += &table(
-        &["layer", "op", "kernel/stride/pad", "output", "params", "MACs", "activations", "RF size/jump@start"],
-        &rows,
-        &[4, 5, 6],
-    );
+    let mut headers =
+        vec!["layer", "op", "kernel/stride/pad", "output", "params", "MACs", "activations", "RF size/jump@start"];
+    let mut right = vec![4, 5, 6];
+    if let Some(rf) = roof {
+        let total: f64 = a.layers.iter().map(|r| estimate(r, rf.batch, rf.machine).seconds).sum();
+        if let Some(last) = rows.last_mut() {
+            last.extend([String::new(), format!("{:.3}", total * 1e3), String::new()]);
+        }
+        headers.extend(["FLOP/B", "roofline ms", "bound"]);
+        right.extend([8, 9]);
+    }
+    out += &table(&headers, &rows, &right);
+    if let Some(rf) = roof {
+        let m = rf.machine;
+        out += &format!(
+            "  roofline at batch {}: peak {:.0} GFLOP/s (--peak-gflops), bandwidth {:.1} GB/s ({}), ridge {:.1} FLOP/B; \
+             a layer's time ≥ max(FLOPs/peak, bytes/bandwidth), bytes = its weights + batch × (inputs + outputs)\n",
+            rf.batch,
+            m.peak_flops / 1e9,
+            m.bandwidth / 1e9,
+            rf.how,
+            m.ridge()
+        );
+    }
     if t.buffers > 0 {
         out += &format!("\n  + {} non-trainable buffers (BatchNorm running statistics)\n", grouped(t.buffers));
     }

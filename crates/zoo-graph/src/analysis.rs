@@ -30,6 +30,10 @@ pub struct LayerRow {
     pub macs: u64,
     /// Bytes of the node's outputs for one batch item.
     pub activation_bytes: u64,
+    /// Bytes of the node's data inputs (not initializers) for one batch item, where known.
+    pub input_bytes: u64,
+    /// Bytes of every initializer the node reads (weights, biases, statistics), whole.
+    pub weight_bytes: u64,
     /// Why the row is incomplete, if it is.
     pub note: Option<String>,
     /// Receptive field of the node's first output in input pixels, when zoo can say.
@@ -187,6 +191,8 @@ fn analyze_node<'a>(
         buffers: 0,
         macs: 0,
         activation_bytes: 0,
+        input_bytes: 0,
+        weight_bytes: 0,
         note: None,
         field: None,
     };
@@ -202,6 +208,17 @@ fn analyze_node<'a>(
                 Role::Weight => row.params += n,
                 Role::Buffer => row.buffers += n,
                 Role::Data => {}
+            }
+        }
+    }
+
+    // What the node moves: every initializer it reads, whole, and its data inputs per item.
+    for input in node.input.iter().filter(|n| !n.is_empty()) {
+        let size = known.get(input.as_str()).map_or(4, |i| i.dtype.size() as u64);
+        match initializers.get(input.as_str()) {
+            Some(&n) => row.weight_bytes += n * size,
+            None => {
+                row.input_bytes += known.get(input.as_str()).and_then(TensorInfo::per_item).unwrap_or(0) as u64 * size
             }
         }
     }

@@ -24,6 +24,7 @@ pub mod prng;
 pub mod proto_util;
 pub mod quant;
 pub mod receptive_field;
+pub mod roofline;
 pub mod signal;
 mod tensor;
 pub mod weights;
