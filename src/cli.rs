@@ -421,6 +421,10 @@ pub struct VerifyArgs {
     pub ort: OrtArgs,
     #[command(flatten)]
     pub ov: OvArgs,
+    /// Seconds each runtime may take to load the file and to run one batch; past it the runtime
+    /// is reported as timed out (and not used again) and the others go on.
+    #[arg(long, default_value_t = 600.0, value_parser = seconds)]
+    pub timeout: f64,
     /// Absolute tolerance (default: the manifest's).
     #[arg(long)]
     pub atol: Option<f64>,
@@ -545,6 +549,14 @@ pub struct RunArgs {
     pub json: bool,
     #[command(flatten)]
     pub ort: OrtArgs,
+}
+
+fn seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if t > 0.0 && t.is_finite() && t <= 1e7 => Ok(t),
+        Ok(_) => Err("must be a positive number of seconds".into()),
+        Err(_) => Err(format!("`{s}` is not a number of seconds")),
+    }
 }
 
 fn percent(s: &str) -> Result<f64, String> {

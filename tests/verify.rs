@@ -492,3 +492,30 @@ fn fixed_batch_files_are_fed_their_own_batch() {
     let b1 = dir.path().join("b1.onnx");
     fails_with(zoo(&["verify", b1.to_str().unwrap(), "--batch", "3"]), "fixed batch of 1");
 }
+
+/// `--timeout`: a runtime past its bound is reported as timed out, the verification fails
+/// without waiting for it, and the other runtimes still run.
+#[test]
+fn a_runtime_past_its_timeout_is_reported_not_waited_for() {
+    let t = Instant::now();
+    let o = zoo(&["verify", "resnet50", "--runtime", "tract", "--timeout", "0.05", "--json"]);
+    assert!(!o.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let text = r.to_string();
+    assert!(text.contains("timed out after 0.05 s (--timeout"), "{text}");
+    assert!(t.elapsed() < Duration::from_secs(30), "waited {:?}", t.elapsed());
+    // The others are not held back by a slow one.
+    let r = json(zoo(&[
+        "verify",
+        "alexnet",
+        "--variant",
+        "bvlc",
+        "--runtime",
+        "ort,openvino",
+        "--timeout",
+        "120",
+        "--json",
+    ]));
+    assert_eq!(r[0]["pass"], true, "{r}");
+    crate::support::fails_with(zoo(&["verify", "alexnet", "--timeout=-1"]), "positive number of seconds");
+}

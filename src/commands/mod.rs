@@ -4,6 +4,7 @@ mod bench;
 mod bundle;
 mod calibrate;
 mod compile;
+mod deadline;
 mod diff;
 mod export;
 mod fixed_batch;

@@ -5,6 +5,7 @@
 //! style. A runtime that cannot run is reported as skipped with its reason, never as passed.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde::Serialize;
@@ -371,21 +372,26 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
         checks.push(("fixed batch".into(), true, crate::commands::fixed_batch::note(b, golden::BATCH)));
     }
 
-    let mut runners: Vec<Box<dyn Runner>> = Vec::new();
+    let limit = Duration::from_secs_f64(args.timeout);
+    let mut runners: Vec<Box<dyn Runner + Send>> = Vec::new();
     let mut tract_wanted = false;
     let mut openvino_wanted = false;
     for r in &args.runtime {
         match r.as_str() {
-            "ort" => match OrtRunner::new(&s.path, &args.ort.ort_options(true)) {
-                Ok((runner, skips)) => {
+            "ort" => match bounded_new(limit, {
+                let (path, opts) = (s.path.clone(), args.ort.ort_options(true));
+                move || OrtRunner::new(&path, &opts)
+            }) {
+                Err(why) => skipped.push(("ort".into(), why)),
+                Ok(Ok((runner, skips))) => {
                     for sk in skips {
                         skipped.push((format!("ort/{}", sk.provider), sk.reason));
                     }
                     runners.push(Box::new(runner));
                 }
                 // --strict-ep turns an unavailable provider into an error, at once.
-                Err(e @ zoo_runtime::RuntimeError::Provider(_)) if args.ort.strict_ep => return Err(e.into()),
-                Err(e) => skipped.push(("ort".into(), e.to_string())),
+                Ok(Err(e @ zoo_runtime::RuntimeError::Provider(_))) if args.ort.strict_ep => return Err(e.into()),
+                Ok(Err(e)) => skipped.push(("ort".into(), e.to_string())),
             },
             // The library is looked for once: where it is missing or of another release, the
             // runtime is skipped with that reason, not retried per batch.
@@ -417,30 +423,57 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
             Some((label, r)) => Some((label.clone(), r.run(std::slice::from_ref(&input))?.outputs)),
             None => None,
         };
-        let mut batch_runners: Vec<Box<dyn Runner>> = Vec::new();
+        let mut batch_runners: Vec<Box<dyn Runner + Send>> = Vec::new();
+        let shapes = vec![(input.name.clone(), input.shape.clone())];
         if tract_wanted {
-            let shape: Vec<usize> = input.shape.clone();
-            match TractRunner::new(&s.path, &[(input.name.clone(), shape)]) {
-                Ok(t) => batch_runners.push(Box::new(t)),
-                Err(e) => skipped.push((format!("tract (batch {batch})"), e.to_string())),
+            let (path, shapes) = (s.path.clone(), shapes.clone());
+            match bounded_new(limit, move || TractRunner::new(&path, &shapes)) {
+                Ok(Ok(t)) => batch_runners.push(Box::new(t)),
+                Ok(Err(e)) => skipped.push((format!("tract (batch {batch})"), e.to_string())),
+                Err(why) => skipped.push((format!("tract (batch {batch})"), why)),
             }
         }
         // OpenVINO, like tract, is compiled for the batch it runs (static shapes), in f32.
         if openvino_wanted {
-            let opts = args.ov.ov_options(&args.ort, Precision::F32);
-            match OvRunner::new(&s.path, &[(input.name.clone(), input.shape.clone())], &opts) {
-                Ok(r) => batch_runners.push(Box::new(r)),
-                Err(e) => skipped.push((format!("openvino (batch {batch})"), e.to_string())),
+            let (path, shapes, opts) = (s.path.clone(), shapes.clone(), args.ov.ov_options(&args.ort, Precision::F32));
+            match bounded_new(limit, move || OvRunner::new(&path, &shapes, &opts)) {
+                Ok(Ok(r)) => batch_runners.push(Box::new(r)),
+                Ok(Err(e)) => skipped.push((format!("openvino (batch {batch})"), e.to_string())),
+                Err(why) => skipped.push((format!("openvino (batch {batch})"), why)),
             }
         }
         let mut reference: Option<(String, Vec<Tensor>)> = None;
-        for runner in runners.iter_mut().chain(batch_runners.iter_mut()) {
+        // Each runner goes to a bounded worker and comes back; one that times out is dropped.
+        let persistent = runners.len();
+        let mut back = Vec::with_capacity(persistent);
+        for (k, runner) in std::mem::take(&mut runners).into_iter().chain(batch_runners).enumerate() {
             let label = runner.label();
-            let out = match runner.run(std::slice::from_ref(&input)) {
-                Ok(o) => o,
-                Err(e) => {
-                    checks.push((format!("{label} batch {batch}"), false, e.to_string()));
+            let worker_input = input.clone();
+            let run = super::deadline::within(limit, move || {
+                let mut runner = runner;
+                let out = runner.run(std::slice::from_ref(&worker_input));
+                (runner, out)
+            });
+            let out = match run {
+                None => {
+                    checks.push((format!("{label} batch {batch}"), false, super::deadline::timed_out(limit)));
                     continue;
+                }
+                Some(Err(panic)) => {
+                    checks.push((format!("{label} batch {batch}"), false, format!("panicked: {panic}")));
+                    continue;
+                }
+                Some(Ok((runner, out))) => {
+                    if k < persistent {
+                        back.push(runner);
+                    }
+                    match out {
+                        Ok(o) => o,
+                        Err(e) => {
+                            checks.push((format!("{label} batch {batch}"), false, e.to_string()));
+                            continue;
+                        }
+                    }
                 }
             };
             for (i, o) in out.outputs.iter().enumerate() {
@@ -498,6 +531,7 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
                 reference = Some((label, out.outputs));
             }
         }
+        runners = back;
     }
     checks.extend(notes);
     let ran_against_something = !comparisons.is_empty();
@@ -510,6 +544,19 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
     }
     let pass = checks.iter().all(|c| c.1) && comparisons.iter().all(|c| c.metrics.pass);
     Ok(Report { target: s.label, checks, comparisons, skipped, pass })
+}
+
+/// A runner made within `limit`: `Err` with the timeout's text when it was not, else the
+/// constructor's own result (a panic inside it is an error too).
+fn bounded_new<T: Send + 'static>(
+    limit: Duration,
+    make: impl FnOnce() -> Result<T, zoo_runtime::RuntimeError> + Send + 'static,
+) -> Result<Result<T, zoo_runtime::RuntimeError>, String> {
+    match super::deadline::within(limit, make) {
+        None => Err(super::deadline::timed_out(limit)),
+        Some(Err(panic)) => Err(format!("panicked: {panic}")),
+        Some(Ok(r)) => Ok(r),
+    }
 }
 
 /// SQNR of `a` against `r` in dB, raw and with each item's mean over the batch removed from

@@ -136,6 +136,15 @@ pub(crate) struct OvLibrary {
 unsafe impl Send for OvLibrary {}
 unsafe impl Sync for OvLibrary {}
 
+// SAFETY: OpenVINO's core, model, compiled model and infer request are heap objects with no
+// tie to the thread that made them (its threading model: distinct objects may be used from
+// any thread, one object not concurrently). zoo moves a runner to another thread (a
+// `--timeout` worker) but never shares one, which `Send` without `Sync` expresses.
+unsafe impl Send for Core<'_> {}
+unsafe impl Send for Model<'_> {}
+unsafe impl Send for Compiled<'_> {}
+unsafe impl Send for Request<'_> {}
+
 /// A string the library allocated, copied and released.
 fn take_string(api: &Api, p: *mut c_char) -> String {
     if p.is_null() {
