@@ -28,6 +28,8 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
         bail!("the output {} is the input file: write the compiled model to another path", output.display());
     }
     let raw = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
+    zoo_graph::wire_limits::check(&raw)
+        .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was decoded", input.display()))?;
     let sha256 = hex(&Sha256::digest(&raw));
     // Decoding from `Bytes` slices the buffer: the tensors are not copied.
     let proto = ModelProto::decode(prost::bytes::Bytes::from(raw))

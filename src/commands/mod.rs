@@ -46,6 +46,8 @@ pub(crate) fn is_file_target(target: &str) -> bool {
 /// runtime is handed the file.
 pub(crate) fn read_onnx(path: &Path) -> anyhow::Result<ModelProto> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    zoo_graph::wire_limits::check(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was decoded", path.display()))?;
     let model = ModelProto::decode(bytes.as_slice()).map_err(|e| {
         anyhow::anyhow!(
             "{} is not an ONNX model (protobuf decoding failed: {e}); is the file truncated?",

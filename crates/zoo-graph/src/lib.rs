@@ -29,6 +29,7 @@ pub mod signal;
 mod tensor;
 pub mod weights;
 pub mod window;
+pub mod wire_limits;
 pub mod write;
 
 pub use builder::{Batch, Layer, Net, Seq, Value, image};
