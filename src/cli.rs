@@ -425,6 +425,10 @@ pub struct VerifyArgs {
     /// is reported as timed out (and not used again) and the others go on.
     #[arg(long, default_value_t = 600.0, value_parser = seconds)]
     pub timeout: f64,
+    /// Refuse a run whose floor (weights + batch × (input + peak live activations)) exceeds
+    /// this: `8G`, `512M`, bytes (default: the memory available now).
+    #[arg(long, value_name = "SIZE", value_parser = crate::commands::parse_size)]
+    pub max_memory: Option<u64>,
     /// Absolute tolerance (default: the manifest's).
     #[arg(long)]
     pub atol: Option<f64>,

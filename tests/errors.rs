@@ -144,3 +144,27 @@ fn a_graph_of_too_many_nodes_is_refused_before_decoding() {
     assert!(!out.exists());
     assert!(t.elapsed() < std::time::Duration::from_secs(20), "{:?}", t.elapsed());
 }
+
+/// A file whose input alone is 43 GB ([1, 3, 60000, 60000] f32) aborted zoo verify on the
+/// allocation; the floor of what a run costs is now checked first, against --max-memory or the
+/// memory available, and the run refused naming the sizes.
+#[test]
+fn a_run_that_cannot_fit_is_refused_before_allocating() {
+    use zoo_graph::ops::Relu;
+    use zoo_graph::{Batch, Net, Opset, Seeded, image};
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = Net::new("big", Opset::DEFAULT);
+    let x = net.input("input", image(Batch::Fixed(1), 3, 60000, 60000)).unwrap();
+    let y = net.layer("relu", x, Relu).unwrap();
+    net.output(y, "y").unwrap();
+    let file = dir.path().join("big.onnx");
+    zoo_graph::write::write_file(&net.finish("big input", vec![]), &Seeded { seed: 0 }, &file).unwrap();
+    let f = file.to_str().unwrap();
+    fails_with(zoo(&["verify", f, "--max-memory", "16G"]), "needs at least 80.5 GiB");
+    // (Without --max-memory the limit is what the machine has free: not asserted, it varies.)
+    // A real model within its bound runs; a batch past it does not.
+    let o = zoo(&["verify", "alexnet", "--variant", "bvlc", "--max-memory", "2G", "--runtime", "ort"]);
+    assert!(o.status.success(), "{}", crate::support::stderr(&o));
+    fails_with(zoo(&["verify", "vgg16", "--batch", "1000", "--max-memory", "4G"]), "at batch 1000 needs at least");
+    fails_with(zoo(&["verify", "alexnet", "--max-memory", "lots"]), "is not a size");
+}

@@ -15,6 +15,7 @@ mod layers;
 mod lint;
 mod list;
 mod manifests;
+mod memory;
 mod run;
 mod verify;
 mod weights;
@@ -44,6 +45,11 @@ pub(crate) fn is_file_target(target: &str) -> bool {
 /// Reads and decodes an ONNX file, with the one-line errors every subcommand gives. Its external
 /// data, if any, is checked (inside the model's folder, no symlinks, long enough) before any
 /// runtime is handed the file.
+/// `--max-memory`'s parser (see `memory.rs`).
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
+    memory::parse_size(s)
+}
+
 pub(crate) fn read_onnx(path: &Path) -> anyhow::Result<ModelProto> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     zoo_graph::wire_limits::check(&bytes)

@@ -60,6 +60,8 @@ struct Subject {
     lossy: Option<Lossy>,
     /// The file's `metadata_props` (its `preprocess.*` prepare `--inputs` images).
     metadata: Vec<(String, String)>,
+    /// What one run costs at least (`--max-memory`).
+    cost: super::memory::Cost,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -216,6 +218,7 @@ fn model_subject(args: &VerifyArgs, zoo: &ZooDir, model: &str, variant: Option<&
         fixed_batch: None,
         checks,
         lossy: None,
+        cost: super::memory::Cost::of(&built.proto, &analyze(&built.proto)),
         metadata: built
             .proto
             .metadata_props
@@ -311,6 +314,7 @@ fn file_subject(zoo: &ZooDir, path: &Path) -> anyhow::Result<Subject> {
         checks,
         lossy,
         metadata: a.metadata.clone(),
+        cost: super::memory::Cost::of(&proto, &a),
         _dir: None,
     })
 }
@@ -370,6 +374,10 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
     };
     if let Some(b) = s.fixed_batch {
         checks.push(("fixed batch".into(), true, crate::commands::fixed_batch::note(b, golden::BATCH)));
+    }
+    // Before any input is made or runtime loaded: what the largest batch costs at least.
+    if let Some(&largest) = batches.iter().max() {
+        super::memory::check(&s.label, &s.cost, largest, args.max_memory)?;
     }
 
     let limit = Duration::from_secs_f64(args.timeout);
