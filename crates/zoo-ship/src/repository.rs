@@ -72,6 +72,9 @@ pub fn add(
     std::fs::create_dir_all(repo).map_err(io(repo))?;
     check_repository(repo)?;
     let folder = repo.join(name);
+    if folder.is_dir() {
+        clean_stale_stages(&folder);
+    }
     let versions = if folder.exists() { model_versions(&folder)? } else { vec![] };
     if let Some(&latest) = versions.last() {
         let dir = folder.join(latest.to_string());
@@ -83,17 +86,23 @@ pub fn add(
     }
     let version = versions.last().map_or(1, |v| v + 1);
     std::fs::create_dir_all(&folder).map_err(io(&folder))?;
-    let staging = tempfile::Builder::new().prefix(".zoo-").tempdir_in(&folder).map_err(io(&folder))?;
-    copy_synced(&files.model, &staging.path().join(MODEL))?;
+    // The staging folder's name follows a locked temporary beside it (`.zoo-X.lock.part` →
+    // `.zoo-X.stage`): a bundle killed mid-copy leaves both, unlocked, and the next bundle
+    // into this model folder removes them (see `clean_stale_stages`).
+    let lock = zoo_graph::write::temp_beside(&folder.join(CONFIG), ".lock.part").map_err(io(&folder))?;
+    let stem = lock.path().file_name().unwrap_or_default().to_string_lossy().trim_end_matches(".lock.part").to_string();
+    let staging_path = folder.join(format!("{stem}.stage"));
+    std::fs::create_dir(&staging_path).map_err(io(&staging_path))?;
+    let mut staging = Staging(staging_path);
+    copy_synced(&files.model, &staging.0.join(MODEL))?;
     for (src, location) in &files.data {
-        copy_synced(src, &staging.path().join(location))?;
+        copy_synced(src, &staging.0.join(location))?;
     }
     let target = folder.join(version.to_string());
-    let staged = staging.keep();
-    std::fs::rename(&staged, &target).map_err(|e| {
-        let _ = std::fs::remove_dir_all(&staged);
-        io(&target)(e)
-    })?;
+    std::fs::rename(&staging.0, &target).map_err(io(&target))?;
+    // In place: nothing left for the guard to remove.
+    staging.0 = PathBuf::new();
+    drop(lock);
     sync_dir(&folder)?;
     // The labels before the configuration that names them; a configuration without labels
     // leaves no stale file behind.
@@ -108,6 +117,40 @@ pub fn add(
     write_synced(&folder.join(CONFIG), config.as_bytes())?;
     sync_dir(repo)?;
     Ok(if versions.is_empty() { Outcome::Created { version } } else { Outcome::Added { version } })
+}
+
+/// A staging folder, removed if the bundle fails before it is renamed into place.
+struct Staging(PathBuf);
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.0.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// Removes the staging folders of killed bundles: `.zoo-X.stage` whose `.zoo-X.lock.part` is
+/// gone (removed as stale by `temp_beside`) or held by nobody, and over a second old.
+fn clean_stale_stages(folder: &Path) {
+    zoo_graph::write::clean_stale(folder);
+    let Ok(entries) = std::fs::read_dir(folder) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".stage").filter(|s| s.starts_with(zoo_graph::write::TEMP_PREFIX)) else {
+            continue;
+        };
+        let old = e.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok());
+        if !old.is_some_and(|age| age.as_secs_f64() > 1.0) {
+            continue;
+        }
+        let lock = folder.join(format!("{stem}.lock.part"));
+        let held = std::fs::File::open(&lock).is_ok_and(|f| f.try_lock().is_err());
+        if !held {
+            let _ = std::fs::remove_dir_all(e.path());
+            let _ = std::fs::remove_file(&lock);
+        }
+    }
 }
 
 /// Every entry of a repository must be a model folder (one with a config.pbtxt).
@@ -135,7 +178,8 @@ fn model_versions(folder: &Path) -> Result<Vec<u32>, ShipError> {
     for e in std::fs::read_dir(folder).map_err(io(folder))? {
         let e = e.map_err(io(folder))?;
         let name = e.file_name().to_string_lossy().into_owned();
-        if name == CONFIG || name == LABELS {
+        // zoo's own temporaries of a bundle in progress (or of one killed, not yet cleaned).
+        if name == CONFIG || name == LABELS || name.starts_with(zoo_graph::write::TEMP_PREFIX) {
             continue;
         }
         match name.parse::<u32>() {
@@ -236,6 +280,28 @@ mod tests {
         assert_eq!(renamed, Outcome::Added { version: 2 });
         assert_eq!(add(&r, "m", "cfg", None, &files(src.path(), b"a")).unwrap(), Outcome::Added { version: 3 });
         assert!(!r.join("m/labels.txt").exists());
+    }
+
+    /// A bundle killed mid-copy leaves `.zoo-X.stage` and its unlocked `.zoo-X.lock.part`; the
+    /// next bundle removes both and goes on.
+    #[test]
+    fn a_killed_bundles_staging_folder_is_cleaned() {
+        let src = tempfile::tempdir().unwrap();
+        let repo = tempfile::tempdir().unwrap();
+        let r = repo.path().join("repo");
+        add(&r, "m", "cfg", None, &files(src.path(), b"a")).unwrap();
+        let (stage, lock) = (r.join("m/.zoo-dead01.stage"), r.join("m/.zoo-dead01.lock.part"));
+        std::fs::create_dir(&stage).unwrap();
+        std::fs::write(stage.join("model.onnx"), b"half").unwrap();
+        std::fs::write(&lock, b"").unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(5);
+        for p in [&stage, &lock] {
+            std::fs::File::open(p).unwrap().set_modified(old).unwrap();
+        }
+        assert_eq!(add(&r, "m", "cfg", None, &files(src.path(), b"b")).unwrap(), Outcome::Added { version: 2 });
+        assert!(!stage.exists() && !lock.exists());
+        let names: Vec<_> = std::fs::read_dir(r.join("m")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 3, "{names:?}");
     }
 
     #[test]
