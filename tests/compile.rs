@@ -270,6 +270,15 @@ fn external_data_is_aligned_and_loads_everywhere() {
     assert_eq!(c["ok"], true, "{c}");
     let v = json(zoo(&["verify", p(&ext), "--json"]));
     assert_eq!(v[0]["pass"], true, "{v}");
+    // Layer by layer too, against the inline file: the marked copies sit beside the model (their
+    // tensors' locations are relative to it) and are gone afterwards.
+    let before = std::fs::read_dir(dir.path()).unwrap().count();
+    let l = json(zoo(&["verify", p(&ext), "--layers", "--reference", p(&plain), "--json"]));
+    assert_eq!(l["pass"], true, "{l}");
+    let runtimes: std::collections::BTreeSet<&str> =
+        l["rows"].as_array().unwrap().iter().filter_map(|r| r["runtime"].as_str()).collect();
+    assert!(runtimes.iter().any(|c| c.starts_with("openvino/cpu")), "{runtimes:?}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), before, "marked copies left behind");
     // compile reads external data and writes it inline again: the same weights.
     let inline = dir.path().join("inline.onnx");
     let i = json(zoo(&["compile", p(&ext), "-o", p(&inline), "--precision", "fp16", "--json"]));

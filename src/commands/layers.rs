@@ -78,8 +78,10 @@ fn activations(m: &ModelProto) -> Vec<(String, String)> {
 }
 
 /// A copy of `m` whose graph outputs are `names` (float tensors, shape left to the runtime)
-/// after the original outputs, written into `dir`.
-fn marked(m: &ModelProto, names: &[&str], dir: &Path, tag: &str) -> anyhow::Result<std::path::PathBuf> {
+/// after the original outputs, written into `dir` — which, for a file with external data, is
+/// the file's own folder (its tensors' locations are relative to it), as a hidden temporary
+/// removed when the returned path is dropped.
+fn marked(m: &ModelProto, names: &[&str], dir: &Path, tag: &str) -> anyhow::Result<tempfile::TempPath> {
     let mut m = m.clone();
     let g = m.graph.as_mut().context("the model has no graph")?;
     // The element type zoo (or the exporter) recorded, float32 where none was: an fp16 file's
@@ -101,9 +103,21 @@ fn marked(m: &ModelProto, names: &[&str], dir: &Path, tag: &str) -> anyhow::Resu
             ..Default::default()
         });
     }
-    let path = dir.join(format!("{tag}.onnx"));
-    std::fs::write(&path, m.encode_to_vec()).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(path)
+    let mut f = tempfile::Builder::new()
+        .prefix(&format!(".zoo-layers-{tag}-"))
+        .suffix(".onnx")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write a marked copy of the model into {}", dir.display()))?;
+    std::io::Write::write_all(&mut f, &m.encode_to_vec())
+        .with_context(|| format!("cannot write a marked copy of the model into {}", dir.display()))?;
+    Ok(f.into_temp_path())
+}
+
+/// Where the marked copies of `m` (read from `path`) go: beside it when its tensors are
+/// external, else in `scratch`.
+fn copies_dir<'a>(m: &ModelProto, path: &'a Path, scratch: &'a Path) -> &'a Path {
+    let external = m.graph.iter().flat_map(|g| &g.initializer).any(zoo_graph::ir::external::is_external);
+    if external { super::compile::folder(path) } else { scratch }
 }
 
 /// Every runtime of `--runtime` that loads `path`; the others go to `skipped`.
@@ -189,12 +203,12 @@ pub(super) fn run(
     let n_out = model.graph.as_ref().map_or(0, |g| g.output.len());
     for (i, chunk) in values.chunks(k.max(1)).enumerate() {
         let names: Vec<&str> = chunk.iter().map(|(n, _)| n.as_str()).collect();
-        let p = marked(&model, &names, dir.path(), "slice")?;
+        let p = marked(&model, &names, copies_dir(&model, path, dir.path()), "slice")?;
         let mut rs = runners(args, &p, input, "", &mut skipped);
         let mut results = run_all(&mut rs, input, "", &mut skipped);
         drop(rs);
         if let Some((_, rm)) = &reference {
-            let rp = marked(rm, &names, dir.path(), "reference")?;
+            let rp = marked(rm, &names, copies_dir(rm, reference_path(args), dir.path()), "reference")?;
             let rn = rm.graph.as_ref().map_or(0, |g| g.output.len());
             let mut rr = runners(args, &rp, input, "reference/", &mut skipped);
             // Only the reference's marked values: its own outputs may be named differently.
@@ -340,4 +354,8 @@ fn render(r: &LayerReport) -> String {
         );
     }
     out
+}
+
+fn reference_path(args: &VerifyArgs) -> &Path {
+    args.reference.as_deref().unwrap_or(Path::new("."))
 }
