@@ -138,6 +138,8 @@ fn a_graph_of_too_many_nodes_is_refused_before_decoding() {
         &["verify", f][..],
         &["lint", f][..],
         &["compile", f, "-o", out.to_str().unwrap(), "--optimize"][..],
+        // zoo run checks the file before any runtime (or its input) is read.
+        &["run", f, "--input", "/nonexistent/input_0.pb", "-o", out.to_str().unwrap()][..],
     ] {
         fails_with(zoo(cmd), "1000001 nodes");
     }

@@ -52,6 +52,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     if !args.images.is_empty() {
         return run_images(args);
     }
+    // zoo's own checks (graph size, external data confined to the folder) before any runtime
+    // sees the file, as verify does.
+    super::read_onnx(&args.model)?;
     let inputs = args.inputs.iter().map(|p| pb::read_tensor(p)).collect::<Result<Vec<_>, _>>()?;
     let mut runner = runner(args, &inputs)?;
     let out = runner.run(&inputs)?;
