@@ -16,6 +16,8 @@ pub mod onnxruntime;
 pub mod openvino;
 pub mod pb;
 mod tensor;
+#[cfg(test)]
+mod test_nets;
 pub mod tract;
 
 pub use error::RuntimeError;

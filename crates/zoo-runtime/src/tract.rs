@@ -197,28 +197,9 @@ impl Runner for TractRunner {
 
 impl TractRunner {
     fn run_unguarded(&mut self, inputs: &[Tensor]) -> Result<RunOutput, RuntimeError> {
-        for t in inputs {
-            if !self.inputs.iter().any(|(n, _)| *n == t.name) {
-                return Err(RuntimeError::Mismatch(format!(
-                    "the model has no input `{}` (its inputs: {})",
-                    t.name,
-                    self.inputs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
-                )));
-            }
-        }
+        // The plan was compiled for these shapes; another one would fail deep inside tract.
         let mut feed = TVec::new();
-        for (name, shape) in &self.inputs {
-            let t = inputs
-                .iter()
-                .find(|t| t.name == *name)
-                .ok_or_else(|| RuntimeError::Mismatch(format!("no value given for input `{name}`")))?;
-            // The plan was compiled for this shape; another one would fail deep inside tract.
-            if t.shape != *shape {
-                return Err(RuntimeError::Mismatch(format!(
-                    "input `{name}` has shape {:?}, but the tract plan was built for {shape:?}",
-                    t.shape
-                )));
-            }
+        for t in crate::tensor::match_static(inputs, &self.inputs, "tract plan was built")? {
             let tensor = TractTensor::from_shape(&t.shape, &t.data).map_err(tract_error)?;
             feed.push(tensor.into_tvalue());
         }

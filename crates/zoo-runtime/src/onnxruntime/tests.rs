@@ -1,12 +1,11 @@
 //! Tests against the real ONNX Runtime library (the `onnxruntime==1.31.1` wheel in `.venv`, as
 //! `scripts/test` sets up). They fail, rather than skip, when it cannot be found.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use zoo_graph::ops::{Conv, Flatten, Linear, Relu};
-use zoo_graph::{Batch, DType, Dim, Net, Opset, Seeded, TensorInfo, image};
+use zoo_graph::{DType, Dim, Net, Opset, Seeded, TensorInfo};
 
 use super::*;
 
@@ -26,35 +25,7 @@ fn options(providers: &[Provider]) -> OrtOptions {
     OrtOptions { library: Some(lib().path), providers: providers.to_vec(), threads: Some(1), ..OrtOptions::default() }
 }
 
-/// conv(4, 3×3, pad 1) → relu → flatten → fc(5), with the relu output also a graph output:
-/// outputs `features` [N, 4, 8, 8] and `logits` [N, 5].
-fn conv_net(dir: &Path) -> PathBuf {
-    let mut net = Net::new("tiny", Opset::DEFAULT);
-    let x = net.input("input", image(Batch::Dynamic, 3, 8, 8)).unwrap();
-    let x = net.layer("conv1", x, Conv::new(4, 3).pad(1)).unwrap();
-    let features = net.layer("relu1", x, Relu).unwrap();
-    let x = net.layer("flatten", features, Flatten).unwrap();
-    let logits = net.layer("fc", x, Linear::new(5)).unwrap();
-    net.output(features, "features").unwrap();
-    net.output(logits, "logits").unwrap();
-    let path = dir.join("tiny.onnx");
-    zoo_graph::write::write_file(&net.finish("test net", vec![]), &Seeded { seed: 0 }, &path).unwrap();
-    path
-}
-
-/// A deterministic input in [-1, 1).
-fn input(batch: usize) -> Tensor {
-    let shape = vec![batch, 3, 8, 8];
-    let n = shape.iter().product();
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let data = (0..n)
-        .map(|_| {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect();
-    Tensor::new("input", shape, data)
-}
+use crate::test_nets::{conv_net, input};
 
 #[test]
 fn cpu_run_of_a_small_conv_net() {

@@ -209,27 +209,9 @@ impl Runner for OvRunner {
     }
 
     fn run(&mut self, inputs: &[Tensor]) -> Result<RunOutput, RuntimeError> {
-        for t in inputs {
-            if !self.inputs.iter().any(|(n, _)| *n == t.name) {
-                return Err(RuntimeError::Mismatch(format!(
-                    "the model has no input `{}` (its inputs: {})",
-                    t.name,
-                    self.inputs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
-                )));
-            }
-        }
+        let given = crate::tensor::match_static(inputs, &self.inputs, "OpenVINO model was compiled")?;
         let mut fed = Vec::with_capacity(self.inputs.len());
-        for ((name, shape), &f16) in self.inputs.iter().zip(&self.f16_inputs) {
-            let t = inputs
-                .iter()
-                .find(|t| t.name == *name)
-                .ok_or_else(|| RuntimeError::Mismatch(format!("no value given for input `{name}`")))?;
-            if t.shape != *shape {
-                return Err(RuntimeError::Mismatch(format!(
-                    "input `{name}` has shape {:?}, but the OpenVINO model was compiled for {shape:?}",
-                    t.shape
-                )));
-            }
+        for (t, &f16) in given.into_iter().zip(&self.f16_inputs) {
             fed.push(if f16 {
                 (F16, t.shape.clone(), HostData::F16(t.data.iter().map(|&x| half::f16::from_f32(x)).collect()))
             } else {

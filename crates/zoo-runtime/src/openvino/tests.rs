@@ -86,13 +86,9 @@ fn another_release_is_refused_naming_both_versions() {
 // --- The runner, on the real library (scripts/test installs it; these fail rather than skip
 // without it, like the ONNX Runtime tests). ---
 
-use std::path::PathBuf;
-
-use zoo_graph::ops::{Conv, Flatten, Linear, Relu};
-use zoo_graph::{Batch, Net, Opset, Seeded, image};
-
 use super::runner::{OvOptions, OvRunner, Precision};
 use crate::tensor::Tensor;
+use crate::test_nets::{conv_net, input};
 use crate::tract::TractRunner;
 use crate::{Runner, compare};
 
@@ -104,28 +100,6 @@ fn options() -> OvOptions {
         )
     });
     OvOptions { library: Some(path), threads: Some(1), ..OvOptions::default() }
-}
-
-/// conv(4, 3×3, pad 1) → relu → flatten → fc(5), the relu output also a graph output.
-fn conv_net(dir: &Path) -> PathBuf {
-    let mut net = Net::new("tiny", Opset::DEFAULT);
-    let x = net.input("input", image(Batch::Dynamic, 3, 8, 8)).unwrap();
-    let x = net.layer("conv1", x, Conv::new(4, 3).pad(1)).unwrap();
-    let features = net.layer("relu1", x, Relu).unwrap();
-    let x = net.layer("flatten", features, Flatten).unwrap();
-    let logits = net.layer("fc", x, Linear::new(5)).unwrap();
-    net.output(features, "features").unwrap();
-    net.output(logits, "logits").unwrap();
-    let path = dir.join("tiny.onnx");
-    zoo_graph::write::write_file(&net.finish("test net", vec![]), &Seeded { seed: 0 }, &path).unwrap();
-    path
-}
-
-fn input(batch: usize) -> Tensor {
-    let shape = vec![batch, 3, 8, 8];
-    let n: usize = shape.iter().product();
-    let data = (0..n).map(|i| ((i * 7919 % 2000) as f32 / 1000.0) - 1.0).collect();
-    Tensor::new("input", shape, data)
 }
 
 fn shapes(batch: usize) -> Vec<(String, Vec<usize>)> {
