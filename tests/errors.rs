@@ -113,7 +113,7 @@ fn a_panic_inside_tract_is_reported_as_tract_failing() {
 }
 
 /// A file of a million and one empty nodes (2 MB) is refused before it is decoded, by every
-/// reader, quickly and without the ~250× memory growth decoding it would cost (20 MB of them
+/// reader, quickly and without the 250–500× memory growth decoding it would cost (20 MB of them
 /// took `zoo inspect` to 10.4 GB and 46 s before the bound).
 #[test]
 fn a_graph_of_too_many_nodes_is_refused_before_decoding() {

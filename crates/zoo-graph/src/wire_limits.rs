@@ -2,7 +2,7 @@
 //! (protobuf's encoding spec: varint tags, wire types 0/1/2/5) before anything is decoded.
 //!
 //! Why: decoding allocates a struct per message whatever its size on disk, so a file of empty
-//! or tiny nodes expands ~250× in memory (measured: 20 MB of empty nodes took `zoo inspect` to
+//! or tiny nodes expands 250–500× in memory (measured: 20 MB of empty nodes took `zoo inspect` to
 //! 10.4 GB and 46 s). Counting the graph's repeated entries costs no allocation, and a file
 //! past [`MAX_ENTRIES`] is refused before prost sees it. The classic CNNs have a few hundred
 //! nodes; the largest published ONNX graphs tens of thousands.
@@ -88,7 +88,7 @@ pub fn check(model: &[u8]) -> Result<(), String> {
     match graph_counts(model) {
         Some(c) if c.total() > MAX_ENTRIES => Err(format!(
             "its graph has {} nodes, {} initializers and {} inputs/outputs/value_infos, more than the {MAX_ENTRIES} entries \
-             zoo decodes (decoding allocates per entry: a hostile file of tiny nodes grows ~250× in memory)",
+             zoo decodes (decoding allocates per entry: a hostile file of tiny nodes grows 250–500× in memory)",
             c.nodes, c.initializers, c.values
         )),
         _ => Ok(()),
