@@ -502,6 +502,10 @@ pub struct BenchArgs {
     /// plugin falls back to f32 where not; the runtime column says what it used).
     #[arg(long, default_value = "f32")]
     pub ov_precision: zoo_runtime::openvino::Precision,
+    /// Refuse a batch whose floor (weights + batch × peak live values) exceeds this: `8G`,
+    /// `512M`, bytes (default: the memory available now).
+    #[arg(long, value_name = "SIZE", value_parser = crate::commands::parse_size)]
+    pub max_memory: Option<u64>,
     #[command(flatten)]
     pub ov: OvArgs,
     /// Batch sizes, comma-separated.

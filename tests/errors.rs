@@ -168,5 +168,6 @@ fn a_run_that_cannot_fit_is_refused_before_allocating() {
     let o = zoo(&["verify", "alexnet", "--variant", "bvlc", "--max-memory", "2G", "--runtime", "ort"]);
     assert!(o.status.success(), "{}", crate::support::stderr(&o));
     fails_with(zoo(&["verify", "vgg16", "--batch", "1000", "--max-memory", "4G"]), "at batch 1000 needs at least");
+    fails_with(zoo(&["bench", f, "--batch", "1", "--max-memory", "16G"]), "needs at least 80.5 GiB");
     fails_with(zoo(&["verify", "alexnet", "--max-memory", "lots"]), "is not a size");
 }

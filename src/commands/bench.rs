@@ -56,6 +56,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         .collect::<Option<_>>()
         .context("input has symbolic dimensions past the batch")?;
     let macs = a.totals.macs as f64;
+    // Before any input is made or runtime loaded (see memory.rs).
+    if let Some(&largest) = batches.iter().max() {
+        super::memory::check(&label, &super::memory::Cost::of(&proto, &a), largest, args.max_memory)?;
+    }
 
     let mut ort = if args.runtime.iter().any(|r| r == "ort") {
         let (r, skipped) = OrtRunner::new(&path, &args.ort.ort_options(false))?;
