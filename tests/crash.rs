@@ -42,16 +42,10 @@ fn run_and_kill(args: &[&str], delay: Duration) -> bool {
     status.success()
 }
 
-/// A small deterministic sequence of delays in [0, max), spread evenly with a jitter.
+/// `n` delays in [0, max), one in each of `n` equal slices, jittered by zoo's own stream.
 fn delays(n: usize, max: Duration) -> Vec<Duration> {
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    (0..n)
-        .map(|i| {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            let jitter = (state >> 40) as f64 / (1u64 << 24) as f64;
-            max.mul_f64((i as f64 + jitter) / n as f64)
-        })
-        .collect()
+    let jitter = zoo_graph::prng::Stream::new(0, "tests.crash.delays");
+    (0..n).map(|i| max.mul_f64((i as f64 + jitter.unit_at(i as u64)) / n as f64)).collect()
 }
 
 #[test]

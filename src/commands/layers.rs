@@ -188,7 +188,7 @@ pub(super) fn run(
     let k = args.slice;
     let model = super::read_onnx(path)?;
     let reference = match &args.reference {
-        Some(p) => Some((p.display().to_string(), super::read_onnx(p)?)),
+        Some(p) => Some((p.as_path(), super::read_onnx(p)?)),
         None => None,
     };
     let mut values = activations(&model);
@@ -207,8 +207,8 @@ pub(super) fn run(
         let mut rs = runners(args, &p, input, "", &mut skipped);
         let mut results = run_all(&mut rs, input, "", &mut skipped);
         drop(rs);
-        if let Some((_, rm)) = &reference {
-            let rp = marked(rm, &names, copies_dir(rm, reference_path(args), dir.path()), "reference")?;
+        if let Some((rpath, rm)) = &reference {
+            let rp = marked(rm, &names, copies_dir(rm, rpath, dir.path()), "reference")?;
             let rn = rm.graph.as_ref().map_or(0, |g| g.output.len());
             let mut rr = runners(args, &rp, input, "reference/", &mut skipped);
             // Only the reference's marked values: its own outputs may be named differently.
@@ -292,7 +292,7 @@ pub(super) fn run(
     let pass = !nothing && first_failure.is_none() && unmarked.iter().all(|u| u.2);
     let report = LayerReport {
         target: label.to_string(),
-        reference: reference.map(|r| r.0),
+        reference: reference.map(|r| r.0.display().to_string()),
         slice: k,
         rows,
         skipped,
@@ -354,8 +354,4 @@ fn render(r: &LayerReport) -> String {
         );
     }
     out
-}
-
-fn reference_path(args: &VerifyArgs) -> &Path {
-    args.reference.as_deref().unwrap_or(Path::new("."))
 }

@@ -76,6 +76,14 @@ fn initializer<'a>(model: &'a ModelProto, name: &str) -> Option<&'a TensorProto>
     model.graph.iter().flat_map(|g| &g.initializer).find(|t| t.name.as_deref() == Some(name))
 }
 
+/// The Conv, Gemm and MatMul nodes whose weight (input 1) is an initializer of `dtype`: the
+/// products a runtime computes at that type or, where it cannot, differently.
+fn products_with_weights(model: &ModelProto, dtype: DataType) -> impl Iterator<Item = &NodeProto> {
+    nodes(model).filter(|n| matches!(n.op_type(), "Conv" | "Gemm" | "MatMul")).filter(move |n| {
+        n.input.get(1).and_then(|w| initializer(model, w)).is_some_and(|t| t.data_type == Some(dtype as i32))
+    })
+}
+
 fn label(n: &NodeProto) -> String {
     n.name.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| n.op_type().to_string())
 }

@@ -7,7 +7,7 @@
 //! (`providers/cpu/nn/lrn.h:23`, "size_ % 2 == 1 was false"). Its x86 CPU provider has no float16 Conv/Gemm/MatMul kernel: it inserts
 //! Casts and computes those in float32 (the fp16 section of the README).
 
-use super::{Finding, Severity, finding, initializer, label, nodes};
+use super::{Finding, Severity, finding, label, nodes};
 use zoo_proto::ModelProto;
 use zoo_proto::tensor_proto::DataType;
 
@@ -36,16 +36,12 @@ pub(super) fn rules(model: &ModelProto, out: &mut Vec<Finding>) {
             out.push(finding("onnxruntime", "lrn-size", Severity::Error, Some(&label(n)), m, SOURCE));
         }
     }
-    let f16 = DataType::Float16 as i32;
-    for n in nodes(model).filter(|n| matches!(n.op_type(), "Conv" | "Gemm" | "MatMul")) {
-        let weight_f16 = n.input.get(1).and_then(|w| initializer(model, w)).is_some_and(|t| t.data_type == Some(f16));
-        if weight_f16 {
-            let m = format!(
-                "float16 {}: ONNX Runtime's CPU provider has no float16 kernel for it on x86 and computes it in float32 \
-                 between inserted Casts (CUDA and TensorRT run float16)",
-                n.op_type()
-            );
-            out.push(finding("onnxruntime", "fp16-on-cpu", Severity::Warning, Some(&label(n)), m, SOURCE));
-        }
+    for n in super::products_with_weights(model, DataType::Float16) {
+        let m = format!(
+            "float16 {}: ONNX Runtime's CPU provider has no float16 kernel for it on x86 and computes it in float32 \
+             between inserted Casts (CUDA and TensorRT run float16)",
+            n.op_type()
+        );
+        out.push(finding("onnxruntime", "fp16-on-cpu", Severity::Warning, Some(&label(n)), m, SOURCE));
     }
 }

@@ -6,18 +6,14 @@
 //! unless the application pins f32. zoo verify pins it; `zoo bench --ov-precision bf16`
 //! measured ResNet-50 batch 8 at 2.06× ONNX Runtime's fp32 speed on an AVX-512 BF16 EPYC.
 
-use super::{Finding, Severity, finding, initializer, nodes};
+use super::{Finding, Severity, finding};
 use zoo_proto::ModelProto;
 use zoo_proto::tensor_proto::DataType;
 
 const SOURCE: &str = "OpenVINO 2026.4 docs: Precision Control, CPU device (INFERENCE_PRECISION_HINT)";
 
 pub(super) fn rules(model: &ModelProto, out: &mut Vec<Finding>) {
-    let f32 = DataType::Float as i32;
-    let heavy = nodes(model)
-        .filter(|n| matches!(n.op_type(), "Conv" | "Gemm" | "MatMul"))
-        .filter(|n| n.input.get(1).and_then(|w| initializer(model, w)).is_some_and(|t| t.data_type == Some(f32)))
-        .count();
+    let heavy = super::products_with_weights(model, DataType::Float).count();
     if heavy > 0 {
         let m = format!(
             "{heavy} float32 Conv/Gemm/MatMul: OpenVINO's CPU plugin computes them in bf16 by default on CPUs with \
