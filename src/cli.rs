@@ -423,7 +423,7 @@ pub struct VerifyArgs {
     pub ov: OvArgs,
     /// Seconds each runtime may take to load the file and to run one batch; past it the runtime
     /// is reported as timed out (and not used again) and the others go on.
-    #[arg(long, default_value_t = 600.0, value_parser = seconds)]
+    #[arg(long, default_value_t = crate::commands::DEFAULT_TIMEOUT_S, value_parser = seconds)]
     pub timeout: f64,
     /// Refuse a run whose floor (weights + batch × (input + peak live activations)) exceeds
     /// this: `8G`, `512M`, bytes (default: the memory available now).
@@ -506,6 +506,10 @@ pub struct BenchArgs {
     /// `512M`, bytes (default: the memory available now).
     #[arg(long, value_name = "SIZE", value_parser = crate::commands::parse_size)]
     pub max_memory: Option<u64>,
+    /// Seconds a runtime may take to load the file, and per run (a batch's warm-up and timed
+    /// runs together get that many times their count); past it the runtime is stopped.
+    #[arg(long, default_value_t = crate::commands::DEFAULT_TIMEOUT_S, value_parser = seconds)]
+    pub timeout: f64,
     #[command(flatten)]
     pub ov: OvArgs,
     /// Batch sizes, comma-separated.
@@ -557,6 +561,14 @@ pub struct RunArgs {
     pub json: bool,
     #[command(flatten)]
     pub ort: OrtArgs,
+    /// Seconds the runtime may take to load the file and to run one input; past it the run
+    /// is stopped and reported as timed out.
+    #[arg(long, default_value_t = crate::commands::DEFAULT_TIMEOUT_S, value_parser = seconds)]
+    pub timeout: f64,
+    /// Refuse a run whose floor (weights + batch × peak live values) exceeds this: `8G`,
+    /// `512M`, bytes (default: the memory available now).
+    #[arg(long, value_name = "SIZE", value_parser = crate::commands::parse_size)]
+    pub max_memory: Option<u64>,
 }
 
 fn seconds(s: &str) -> Result<f64, String> {

@@ -26,6 +26,10 @@ use clap::Parser;
 use clap::error::ErrorKind;
 
 fn main() -> ExitCode {
+    // A runtime worker (commands/runtimes.rs): before clap, and before anything is printed.
+    if std::env::args_os().nth(1).is_some_and(|a| a == commands::runtimes::WORKER) {
+        return ExitCode::from(u8::try_from(commands::runtimes::serve()).unwrap_or(1));
+    }
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {

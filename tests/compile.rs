@@ -305,20 +305,27 @@ fn hostile_external_data_is_refused() {
     std::fs::create_dir(&d).unwrap();
     let ext = d.join("a.onnx");
     ok(zoo(&["export", "alexnet", "--variant", "torchvision", "--external-data", "-o", p(&ext)]));
-    std::fs::write(dir.path().join("secret"), vec![0u8; 1 << 20]).unwrap();
+    // The files a hostile model points at live in a folder of their own, watched with inotify:
+    // no reader may open (or read) anything there, whichever command and runtime.
+    let outside = dir.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(outside.join("secret"), vec![0u8; 1 << 20]).unwrap();
+    std::os::unix::fs::symlink(outside.join("secret"), d.join("link.data")).unwrap();
     let bad = d.join("bad.onnx");
     let out = d.join("out.onnx");
+    let input = dir.path().join("input_0.pb");
+    zoo_runtime::pb::write_tensor(&input, &zoo_runtime::Tensor::new("input", vec![1, 3, 224, 224], vec![0.0; 150528]))
+        .unwrap();
+    use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+    let watch = Inotify::init(InitFlags::IN_NONBLOCK).unwrap();
+    watch.add_watch(&outside, AddWatchFlags::IN_OPEN | AddWatchFlags::IN_ACCESS).unwrap();
     for (location, needle) in [
-        ("../secret", "is not a plain relative path inside the model's folder"),
+        ("../outside/secret", "is not a plain relative path inside the model's folder"),
         ("/etc/passwd", "is not a plain relative path inside the model's folder"),
         ("link.data", "is a symlink"),
         ("short.data", "truncated"),
     ] {
         python_check("break_model.py", &[p(&ext), p(&bad), "--external-location", "features.0.weight", location]);
-        #[cfg(unix)]
-        if location == "link.data" && !d.join("link.data").exists() {
-            std::os::unix::fs::symlink(d.join("a.onnx.data"), d.join("link.data")).unwrap();
-        }
         if location == "short.data" {
             std::fs::write(d.join("short.data"), [0u8; 100]).unwrap();
         }
@@ -326,6 +333,10 @@ fn hostile_external_data_is_refused() {
             &["inspect", p(&bad)][..],
             &["verify", p(&bad)][..],
             &["compile", p(&bad), "-o", p(&out), "--optimize"][..],
+            &["run", p(&bad), "--input", p(&input), "-o", p(&out)][..],
+            &["run", p(&bad), "--input", p(&input), "-o", p(&out), "--runtime", "tract"][..],
+            &["bench", p(&bad), "--batch", "1", "--iters", "1"][..],
+            &["lint", p(&bad)][..],
         ] {
             let o = zoo(cmd);
             let err = crate::support::stderr(&o);
@@ -334,6 +345,11 @@ fn hostile_external_data_is_refused() {
         }
         assert!(!out.exists());
     }
+    let opened = watch.read_events().map(|e| e.len()).unwrap_or(0);
+    assert_eq!(opened, 0, "a reader opened a file outside the model's folder");
+    // The watch does see an open through the symlink (so the check above can fail).
+    drop(std::fs::read(d.join("link.data")).unwrap());
+    assert!(watch.read_events().map(|e| e.len()).unwrap_or(0) > 0);
 
     let foreign = d.join("b.onnx");
     std::fs::write(d.join("b.onnx.data"), b"somebody else's file").unwrap();

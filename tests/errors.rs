@@ -169,5 +169,79 @@ fn a_run_that_cannot_fit_is_refused_before_allocating() {
     assert!(o.status.success(), "{}", crate::support::stderr(&o));
     fails_with(zoo(&["verify", "vgg16", "--batch", "1000", "--max-memory", "4G"]), "at batch 1000 needs at least");
     fails_with(zoo(&["bench", f, "--batch", "1", "--max-memory", "16G"]), "needs at least 80.5 GiB");
+    // zoo run checks the file's declared sizes too, before any runtime starts.
+    let input = dir.path().join("input_0.pb");
+    zoo_runtime::pb::write_tensor(&input, &zoo_runtime::Tensor::new("input", vec![1, 3, 2, 2], vec![0.0; 12])).unwrap();
+    let out = dir.path().join("out");
+    fails_with(
+        zoo(&["run", f, "--input", input.to_str().unwrap(), "-o", out.to_str().unwrap(), "--max-memory", "16G"]),
+        "needs at least 80.5 GiB",
+    );
+    assert!(!out.exists());
     fails_with(zoo(&["verify", "alexnet", "--max-memory", "lots"]), "is not a size");
+}
+
+/// A fault inside a runtime's native code ends only that runtime's worker process. The test
+/// builds a stand-in "ONNX Runtime" whose entry point aborts (as a `std::terminate`, a failed
+/// `new` or a segmentation fault inside the real one would end a process): zoo reports ONNX
+/// Runtime as crashed, naming the signal and what the library last said, and still runs
+/// tract against the golden data. Before runtimes ran in workers, the abort ended zoo itself.
+#[test]
+fn an_abort_inside_a_runtime_ends_only_its_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("fake_ort.c");
+    std::fs::write(
+        &src,
+        "#include <stdio.h>\n#include <stdlib.h>\n\
+         const void *OrtGetApiBase(void) { fputs(\"fake onnxruntime: aborting on purpose\\n\", stderr); abort(); }\n",
+    )
+    .unwrap();
+    let lib = dir.path().join("libonnxruntime.so.1.31.1");
+    let built = std::process::Command::new("cc")
+        .args(["-shared", "-fPIC", "-o", lib.to_str().unwrap(), src.to_str().unwrap()])
+        .status()
+        .expect("running cc");
+    assert!(built.success());
+    let o = zoo(&[
+        "verify",
+        "alexnet",
+        "--variant",
+        "bvlc",
+        "--runtime",
+        "ort,tract",
+        "--ort-lib",
+        lib.to_str().unwrap(),
+        "--json",
+    ]);
+    let err = crate::support::stderr(&o);
+    assert!(!err.contains("panicked") && !err.contains("core dumped"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let skipped = v[0]["skipped"].to_string();
+    assert!(skipped.contains("ONNX Runtime crashed: its worker process was killed by SIGABRT"), "{skipped}");
+    assert!(skipped.contains("aborting on purpose"), "{skipped}");
+    let ran: Vec<String> = v[0]["comparisons"].as_array().unwrap().iter().map(|c| c["runtime"].to_string()).collect();
+    assert_eq!(ran, ["\"tract\""], "{v}");
+    assert_eq!(v[0]["comparisons"][0]["pass"], true, "{v}");
+    // `zoo run`, which has one runtime, fails in one line instead of aborting.
+    let input = dir.path().join("input_0.pb");
+    zoo_runtime::pb::write_tensor(
+        &input,
+        &zoo_runtime::Tensor::new("input", vec![1, 3, 227, 227], vec![0.0; 3 * 227 * 227]),
+    )
+    .unwrap();
+    let model = dir.path().join("bvlc.onnx");
+    crate::support::ok(zoo(&["export", "alexnet", "--variant", "bvlc", "-o", model.to_str().unwrap()]));
+    fails_with(
+        zoo(&[
+            "run",
+            model.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "-o",
+            dir.path().join("out").to_str().unwrap(),
+            "--ort-lib",
+            lib.to_str().unwrap(),
+        ]),
+        "killed by SIGABRT",
+    );
 }

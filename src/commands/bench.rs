@@ -5,17 +5,15 @@
 //! the comparable figure across machines, with the CPU's vector features in the header.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::Context;
 use serde_json::json;
 use zoo_graph::analysis::analyze;
 use zoo_graph::{Batch, Seeded};
 use zoo_proto::ModelProto;
-use zoo_runtime::onnxruntime::OrtRunner;
-use zoo_runtime::openvino::OvRunner;
-use zoo_runtime::tract::TractRunner;
 use zoo_runtime::{Runner, Tensor};
+
+use super::runtimes;
 
 use crate::cli::BenchArgs;
 use crate::format::table;
@@ -61,8 +59,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         super::memory::check(&label, &super::memory::Cost::of(&proto, &a), largest, args.max_memory)?;
     }
 
+    let limit = runtimes::limit(args.timeout);
     let mut ort = if args.runtime.iter().any(|r| r == "ort") {
-        let (r, skipped) = OrtRunner::new(&path, &args.ort.ort_options(false))?;
+        let (r, skipped) = runtimes::ort(&path, &args.ort.ort_options(false), limit)?;
         for s in skipped {
             eprintln!("zoo: warning: skipped {}: {}", s.provider, s.reason);
         }
@@ -90,11 +89,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             let runner: &mut dyn Runner = match name.as_str() {
                 "ort" => ort.as_mut().context("ort runner")?,
                 "openvino" => {
-                    own = Box::new(OvRunner::new(&path, &shapes, &args.ov.ov_options(&args.ort, args.ov_precision))?);
+                    let opts = args.ov.ov_options(&args.ort, args.ov_precision);
+                    own = Box::new(runtimes::openvino(&path, &shapes, &opts, limit)?);
                     own.as_mut()
                 }
                 _ => {
-                    own = Box::new(TractRunner::new(&path, &shapes)?);
+                    own = Box::new(runtimes::tract(&path, &shapes, limit)?);
                     own.as_mut()
                 }
             };
@@ -144,18 +144,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Median and p90 seconds of `iters` runs after `warmup` untimed ones.
+/// Median and p90 seconds of `iters` runs after `warmup` untimed ones, timed inside the
+/// runtime's worker (no transfer counted).
 fn time(runner: &mut dyn Runner, input: &Tensor, warmup: usize, iters: usize) -> anyhow::Result<(f64, f64)> {
-    let inputs = std::slice::from_ref(input);
-    for _ in 0..warmup {
-        runner.run(inputs)?;
-    }
-    let mut times = Vec::with_capacity(iters);
-    for _ in 0..iters {
-        let t = Instant::now();
-        runner.run(inputs)?;
-        times.push(t.elapsed().as_secs_f64());
-    }
+    let mut times = runner.time(std::slice::from_ref(input), warmup, iters)?;
+    anyhow::ensure!(times.len() == iters, "the runtime returned {} timings for {iters} runs", times.len());
     times.sort_by(f64::total_cmp);
     let p90 = times[((times.len() as f64 * 0.9).ceil() as usize).saturating_sub(1).min(times.len() - 1)];
     Ok((times[times.len() / 2], p90))

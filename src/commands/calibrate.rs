@@ -16,7 +16,7 @@ use zoo_graph::ir::{Graph, Io};
 use zoo_graph::quant::{Method, Stats};
 use zoo_graph::write::write_graph_with;
 use zoo_graph::{Dim, WeightSource};
-use zoo_runtime::onnxruntime::{OrtOptions, OrtRunner};
+use zoo_runtime::onnxruntime::OrtOptions;
 use zoo_runtime::{Runner, Tensor};
 
 use crate::cli::Int8Args;
@@ -79,7 +79,8 @@ pub(crate) fn calibrate(
     let external = (bytes > 1 << 30).then_some(1024);
     write_graph_with(&marked, source, &path, &|_| Ok(()), external).context("cannot write the calibration graph")?;
     let opts = OrtOptions { profile: false, optimize: false, ..OrtOptions::default() };
-    let (mut runner, _) = OrtRunner::new(&path, &opts)
+    let limit = super::runtimes::limit(super::runtimes::DEFAULT_TIMEOUT_S);
+    let (mut runner, _) = super::runtimes::ort(&path, &opts, limit)
         .map_err(|e| anyhow::anyhow!("int8 calibration runs the fp32 graph on ONNX Runtime: {e}"))?;
 
     let histogram = matches!(method(args), Method::Percentile(_));

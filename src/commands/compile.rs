@@ -289,7 +289,7 @@ pub(crate) fn int8_kernels(path: &Path) -> String {
         save_optimized: Some(saved.clone()),
         ..Default::default()
     };
-    if let Err(e) = zoo_runtime::onnxruntime::OrtRunner::new(path, &opts) {
+    if let Err(e) = super::runtimes::ort(path, &opts, super::runtimes::limit(super::runtimes::DEFAULT_TIMEOUT_S)) {
         return format!("could not check ONNX Runtime's kernels: {e}");
     }
     let Ok(bytes) = std::fs::read(&saved) else { return "ONNX Runtime saved no optimized graph".into() };

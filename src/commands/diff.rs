@@ -21,7 +21,7 @@ use zoo_graph::ir::{TensorData, external};
 use zoo_graph::weights::NoWeights;
 use zoo_proto::{ModelProto, NodeProto, TensorProto};
 use zoo_runtime::compare::{Tolerance, compare};
-use zoo_runtime::onnxruntime::{OrtRunner, Provider};
+use zoo_runtime::onnxruntime::Provider;
 use zoo_runtime::{Runner, Tensor};
 
 use crate::cli::DiffArgs;
@@ -272,7 +272,7 @@ fn run_both(args: &DiffArgs, a: &ModelProto, tol: Tolerance) -> anyhow::Result<O
     opts.providers = vec![Provider::Cpu];
     let mut outs = Vec::new();
     for p in [&args.a, &args.b] {
-        let (mut r, _) = OrtRunner::new(p, &opts)?;
+        let (mut r, _) = super::runtimes::ort(p, &opts, super::runtimes::limit(super::runtimes::DEFAULT_TIMEOUT_S))?;
         let o = r.run(std::slice::from_ref(&x))?;
         outs.push(o.outputs.into_iter().next().ok_or_else(|| anyhow::anyhow!("{} has no output", p.display()))?);
     }

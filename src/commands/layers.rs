@@ -23,11 +23,10 @@ use anyhow::Context;
 use serde::Serialize;
 use zoo_proto::{Message, ModelProto, TypeProto, ValueInfoProto, type_proto};
 use zoo_runtime::compare::{Tolerance, compare, sqnr_db};
-use zoo_runtime::onnxruntime::OrtRunner;
-use zoo_runtime::openvino::{OvRunner, Precision};
-use zoo_runtime::tract::TractRunner;
+use zoo_runtime::openvino::Precision;
 use zoo_runtime::{Runner, Tensor};
 
+use super::runtimes;
 use crate::cli::VerifyArgs;
 use crate::format::table;
 
@@ -129,19 +128,20 @@ fn runners(
     skipped: &mut Vec<(String, String)>,
 ) -> Vec<Box<dyn Runner>> {
     let mut out: Vec<Box<dyn Runner>> = Vec::new();
+    let limit = runtimes::limit(args.timeout);
     for r in &args.runtime {
         match r.as_str() {
-            "ort" => match OrtRunner::new(path, &args.ort.ort_options(false)) {
+            "ort" => match runtimes::ort(path, &args.ort.ort_options(false), limit) {
                 Ok((runner, _)) => out.push(Box::new(runner)),
                 Err(e) => skipped.push((format!("{prefix}ort"), e.to_string())),
             },
-            "tract" => match TractRunner::new(path, &[(input.name.clone(), input.shape.clone())]) {
+            "tract" => match runtimes::tract(path, &[(input.name.clone(), input.shape.clone())], limit) {
                 Ok(t) => out.push(Box::new(t)),
                 Err(e) => skipped.push((format!("{prefix}tract"), e.to_string())),
             },
             "openvino" => {
                 let opts = args.ov.ov_options(&args.ort, Precision::F32);
-                match OvRunner::new(path, &[(input.name.clone(), input.shape.clone())], &opts) {
+                match runtimes::openvino(path, &[(input.name.clone(), input.shape.clone())], &opts, limit) {
                     Ok(t) => out.push(Box::new(t)),
                     Err(e) => skipped.push((format!("{prefix}openvino"), e.to_string())),
                 }

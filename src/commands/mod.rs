@@ -4,7 +4,6 @@ mod bench;
 mod bundle;
 mod calibrate;
 mod compile;
-mod deadline;
 mod diff;
 mod export;
 mod fixed_batch;
@@ -17,6 +16,8 @@ mod list;
 mod manifests;
 mod memory;
 mod run;
+/// Every runtime in a worker process.
+pub(crate) mod runtimes;
 mod verify;
 mod weights;
 
@@ -27,6 +28,7 @@ use zoo_graph::ir::external;
 use zoo_proto::{Message, ModelProto};
 
 use crate::cli::Command;
+pub(crate) use runtimes::DEFAULT_TIMEOUT_S;
 
 /// The zoo/ folder for `--zoo-dir`: see [`zoo_artifacts::ZooDir::locate`]. The build-tree
 /// fallback lives here, in the binary: an installed binary on another machine has no build
@@ -76,10 +78,14 @@ pub(crate) fn read_onnx(path: &Path) -> anyhow::Result<ModelProto> {
     Ok(model)
 }
 
-pub fn run(command: Command) -> anyhow::Result<()> {
-    // The project's own virtualenv, where `scripts/test` installs onnxruntime (a binary built
-    // elsewhere simply does not find it and searches on).
+/// The project's own virtualenv, where `scripts/test` installs onnxruntime (a binary built
+/// elsewhere simply does not find it and searches on).
+fn name_project_venv() {
     zoo_runtime::onnxruntime::set_project_venv(Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"));
+}
+
+pub fn run(command: Command) -> anyhow::Result<()> {
+    name_project_venv();
     match command {
         Command::List { json } => list::run(json),
         Command::Export(args) => export::run(&args),

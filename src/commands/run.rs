@@ -11,17 +11,23 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use serde_json::json;
-use zoo_runtime::onnxruntime::OrtRunner;
-use zoo_runtime::openvino::{OvRunner, Precision};
-use zoo_runtime::tract::TractRunner;
+use zoo_runtime::openvino::Precision;
 use zoo_runtime::{RunOutput, Runner, Tensor, pb};
+
+use super::runtimes;
 
 use crate::cli::RunArgs;
 
-fn runner(args: &RunArgs, inputs: &[Tensor]) -> anyhow::Result<Box<dyn Runner>> {
+/// The runtime, in its worker process, after the memory check.
+fn runner(args: &RunArgs, proto: &zoo_proto::ModelProto, inputs: &[Tensor]) -> anyhow::Result<Box<dyn Runner>> {
+    let analysis = zoo_graph::analysis::analyze(proto);
+    let batch = inputs.iter().map(Tensor::batch).max().unwrap_or(1);
+    let label = args.model.display().to_string();
+    super::memory::check(&label, &super::memory::Cost::of(proto, &analysis), batch, args.max_memory)?;
+    let limit = runtimes::limit(args.timeout);
     Ok(match args.runtime.as_str() {
         "ort" => {
-            let (r, skipped) = OrtRunner::new(&args.model, &args.ort.ort_options(true))?;
+            let (r, skipped) = runtimes::ort(&args.model, &args.ort.ort_options(true), limit)?;
             for s in skipped {
                 eprintln!("zoo: warning: skipped {}: {}", s.provider, s.reason);
             }
@@ -30,9 +36,14 @@ fn runner(args: &RunArgs, inputs: &[Tensor]) -> anyhow::Result<Box<dyn Runner>> 
         other => {
             let shapes: Vec<(String, Vec<usize>)> = inputs.iter().map(|t| (t.name.clone(), t.shape.clone())).collect();
             if other == "openvino" {
-                Box::new(OvRunner::new(&args.model, &shapes, &args.ov.ov_options(&args.ort, Precision::F32))?)
+                Box::new(runtimes::openvino(
+                    &args.model,
+                    &shapes,
+                    &args.ov.ov_options(&args.ort, Precision::F32),
+                    limit,
+                )?)
             } else {
-                Box::new(TractRunner::new(&args.model, &shapes)?)
+                Box::new(runtimes::tract(&args.model, &shapes, limit)?)
             }
         }
     })
@@ -54,9 +65,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     }
     // zoo's own checks (graph size, external data confined to the folder) before any runtime
     // sees the file, as verify does.
-    super::read_onnx(&args.model)?;
+    let proto = super::read_onnx(&args.model)?;
     let inputs = args.inputs.iter().map(|p| pb::read_tensor(p)).collect::<Result<Vec<_>, _>>()?;
-    let mut runner = runner(args, &inputs)?;
+    let mut runner = runner(args, &proto, &inputs)?;
     let out = runner.run(&inputs)?;
     let dir = args.output_dir.as_deref().context("give -o DIR for the outputs")?;
     write_outputs(dir, &out)
@@ -82,7 +93,7 @@ fn run_images(args: &RunArgs) -> anyhow::Result<()> {
         );
     }
     let items = super::images::load_all(&args.images, &prep, &name)?;
-    let mut runner = runner(args, &items[..1])?;
+    let mut runner = runner(args, &proto, &items[..1])?;
     let mut results = Vec::new();
     for (k, (path, x)) in args.images.iter().zip(&items).enumerate() {
         let out = runner.run(std::slice::from_ref(x)).with_context(|| format!("running {}", path.display()))?;

@@ -5,7 +5,6 @@
 //! style. A runtime that cannot run is reported as skipped with its reason, never as passed.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde::Serialize;
@@ -13,11 +12,10 @@ use zoo_artifacts::{Manifest, ZooDir, golden};
 use zoo_graph::Seeded;
 use zoo_graph::analysis::analyze;
 use zoo_runtime::compare::{Metrics, Tolerance, compare};
-use zoo_runtime::onnxruntime::OrtRunner;
-use zoo_runtime::openvino::{OvRunner, Precision};
-use zoo_runtime::tract::TractRunner;
+use zoo_runtime::openvino::Precision;
 use zoo_runtime::{Runner, Tensor};
 
+use super::runtimes;
 use crate::cli::VerifyArgs;
 use crate::format::table;
 
@@ -154,7 +152,8 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<()> {
             let batch = args.batch.first().copied().unwrap_or(1);
             let lossy = subject.lossy.map(Lossy::rtol);
             let rtol = args.rtol.or(lossy).or(subject.manifest.as_ref().map(|m| m.golden.tolerance.rtol));
-            let input = make_input(&subject, batch);
+            super::memory::check(&subject.label, &subject.cost, batch, args.max_memory)?;
+            let input = make_input(&subject, batch)?;
             let pass = super::layers::run(
                 args,
                 &subject.label,
@@ -380,33 +379,25 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
         super::memory::check(&s.label, &s.cost, largest, args.max_memory)?;
     }
 
-    let limit = Duration::from_secs_f64(args.timeout);
+    let limit = runtimes::limit(args.timeout);
     let mut runners: Vec<Box<dyn Runner + Send>> = Vec::new();
     let mut tract_wanted = false;
     let mut openvino_wanted = false;
     for r in &args.runtime {
         match r.as_str() {
-            "ort" => match bounded_new(limit, {
-                let (path, opts) = (s.path.clone(), args.ort.ort_options(true));
-                move || OrtRunner::new(&path, &opts)
-            }) {
-                Err(why) => skipped.push(("ort".into(), why)),
-                Ok(Ok((runner, skips))) => {
+            "ort" => match runtimes::ort(&s.path, &args.ort.ort_options(true), limit) {
+                Ok((runner, skips)) => {
                     for sk in skips {
                         skipped.push((format!("ort/{}", sk.provider), sk.reason));
                     }
                     runners.push(Box::new(runner));
                 }
                 // --strict-ep turns an unavailable provider into an error, at once.
-                Ok(Err(e @ zoo_runtime::RuntimeError::Provider(_))) if args.ort.strict_ep => return Err(e.into()),
-                Ok(Err(e)) => skipped.push(("ort".into(), e.to_string())),
+                Err(e @ zoo_runtime::RuntimeError::Provider(_)) if args.ort.strict_ep => return Err(e.into()),
+                Err(e) => skipped.push(("ort".into(), e.to_string())),
             },
-            // The library is looked for once: where it is missing or of another release, the
-            // runtime is skipped with that reason, not retried per batch.
-            "openvino" => match zoo_runtime::openvino::init(args.ov.ov_lib.as_deref()) {
-                Ok(_) => openvino_wanted = true,
-                Err(e) => skipped.push(("openvino".into(), e.to_string())),
-            },
+            // Loaded per batch, in its worker (zoo itself never loads a runtime's library).
+            "openvino" => openvino_wanted = true,
             _ => tract_wanted = true,
         }
     }
@@ -417,7 +408,7 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
             super::read_onnx(p)?;
             let mut opts = args.ort.ort_options(false);
             opts.providers = vec![zoo_runtime::onnxruntime::Provider::Cpu];
-            let (r, _) = OrtRunner::new(p, &opts).with_context(|| format!("reference {}", p.display()))?;
+            let (r, _) = runtimes::ort(p, &opts, limit).with_context(|| format!("reference {}", p.display()))?;
             Some((format!("reference {} (ort/cpu)", p.display()), r))
         }
         None => None,
@@ -426,7 +417,10 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
     let mut comparisons = Vec::new();
     let mut notes = Vec::new();
     for &batch in &batches {
-        let input = user_input.clone().unwrap_or_else(|| make_input(&s, batch));
+        let input = match user_input.clone() {
+            Some(x) => x,
+            None => make_input(&s, batch)?,
+        };
         let reference_out = match reference_runner.as_mut() {
             Some((label, r)) => Some((label.clone(), r.run(std::slice::from_ref(&input))?.outputs)),
             None => None,
@@ -434,54 +428,39 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
         let mut batch_runners: Vec<Box<dyn Runner + Send>> = Vec::new();
         let shapes = vec![(input.name.clone(), input.shape.clone())];
         if tract_wanted {
-            let (path, shapes) = (s.path.clone(), shapes.clone());
-            match bounded_new(limit, move || TractRunner::new(&path, &shapes)) {
-                Ok(Ok(t)) => batch_runners.push(Box::new(t)),
-                Ok(Err(e)) => skipped.push((format!("tract (batch {batch})"), e.to_string())),
-                Err(why) => skipped.push((format!("tract (batch {batch})"), why)),
+            match runtimes::tract(&s.path, &shapes, limit) {
+                Ok(t) => batch_runners.push(Box::new(t)),
+                Err(e) => skipped.push((format!("tract (batch {batch})"), e.to_string())),
             }
         }
         // OpenVINO, like tract, is compiled for the batch it runs (static shapes), in f32.
         if openvino_wanted {
-            let (path, shapes, opts) = (s.path.clone(), shapes.clone(), args.ov.ov_options(&args.ort, Precision::F32));
-            match bounded_new(limit, move || OvRunner::new(&path, &shapes, &opts)) {
-                Ok(Ok(r)) => batch_runners.push(Box::new(r)),
-                Ok(Err(e)) => skipped.push((format!("openvino (batch {batch})"), e.to_string())),
-                Err(why) => skipped.push((format!("openvino (batch {batch})"), why)),
+            match runtimes::openvino(&s.path, &shapes, &args.ov.ov_options(&args.ort, Precision::F32), limit) {
+                Ok(r) => batch_runners.push(Box::new(r)),
+                // A missing library or another release is skipped once, not retried per batch.
+                Err(e @ zoo_runtime::RuntimeError::OvLibrary(_)) => {
+                    skipped.push(("openvino".into(), e.to_string()));
+                    openvino_wanted = false;
+                }
+                Err(e) => skipped.push((format!("openvino (batch {batch})"), e.to_string())),
             }
         }
         let mut reference: Option<(String, Vec<Tensor>)> = None;
-        // Each runner goes to a bounded worker and comes back; one that times out is dropped.
+        // A runner whose worker crashed or was stopped is not used again.
         let persistent = runners.len();
         let mut back = Vec::with_capacity(persistent);
-        for (k, runner) in std::mem::take(&mut runners).into_iter().chain(batch_runners).enumerate() {
+        for (k, mut runner) in std::mem::take(&mut runners).into_iter().chain(batch_runners).enumerate() {
             let label = runner.label();
-            let worker_input = input.clone();
-            let run = super::deadline::within(limit, move || {
-                let mut runner = runner;
-                let out = runner.run(std::slice::from_ref(&worker_input));
-                (runner, out)
-            });
-            let out = match run {
-                None => {
-                    checks.push((format!("{label} batch {batch}"), false, super::deadline::timed_out(limit)));
+            let out = runner.run(std::slice::from_ref(&input));
+            let dead = out.as_ref().is_err_and(runtimes::fatal);
+            if k < persistent && !dead {
+                back.push(runner);
+            }
+            let out = match out {
+                Ok(o) => o,
+                Err(e) => {
+                    checks.push((format!("{label} batch {batch}"), false, e.to_string()));
                     continue;
-                }
-                Some(Err(panic)) => {
-                    checks.push((format!("{label} batch {batch}"), false, format!("panicked: {panic}")));
-                    continue;
-                }
-                Some(Ok((runner, out))) => {
-                    if k < persistent {
-                        back.push(runner);
-                    }
-                    match out {
-                        Ok(o) => o,
-                        Err(e) => {
-                            checks.push((format!("{label} batch {batch}"), false, e.to_string()));
-                            continue;
-                        }
-                    }
                 }
             };
             for (i, o) in out.outputs.iter().enumerate() {
@@ -554,19 +533,6 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
     Ok(Report { target: s.label, checks, comparisons, skipped, pass })
 }
 
-/// A runner made within `limit`: `Err` with the timeout's text when it was not, else the
-/// constructor's own result (a panic inside it is an error too).
-fn bounded_new<T: Send + 'static>(
-    limit: Duration,
-    make: impl FnOnce() -> Result<T, zoo_runtime::RuntimeError> + Send + 'static,
-) -> Result<Result<T, zoo_runtime::RuntimeError>, String> {
-    match super::deadline::within(limit, make) {
-        None => Err(super::deadline::timed_out(limit)),
-        Some(Err(panic)) => Err(format!("panicked: {panic}")),
-        Some(Ok(r)) => Ok(r),
-    }
-}
-
 /// SQNR of `a` against `r` in dB, raw and with each item's mean over the batch removed from
 /// both, and the share of `r`'s norm that the input-dependent part is.
 fn input_dependent_sqnr(a: &Tensor, r: &Tensor) -> (f64, f64, f64) {
@@ -595,17 +561,28 @@ fn head(t: &Tensor, n: usize) -> Tensor {
     Tensor::new(t.name.clone(), shape, t.data[..n * t.per_item()].to_vec())
 }
 
-fn make_input(s: &Subject, batch: usize) -> Tensor {
+fn make_input(s: &Subject, batch: usize) -> anyhow::Result<Tensor> {
     match s.manifest.as_ref().and_then(|m| zoo_models::find(&m.model, Some(&m.variant)).ok()) {
         // The golden recipe: the first items equal the golden input whatever the batch.
-        Some((_, v)) => golden::input(v, &s.input.0, batch),
+        Some((_, v)) => Ok(golden::input(v, &s.input.0, batch)),
         None => {
-            let per: usize = s.input.1.iter().product();
-            let mut data = vec![0f32; batch * per];
-            zoo_graph::prng::Stream::new(0, "verify.input").fill_uniform(0, -1.0, 1.0, &mut data);
             let mut shape = vec![batch];
             shape.extend(&s.input.1);
-            Tensor::new(s.input.0.clone(), shape, data)
+            // Fallible: past --max-memory's check (raised by hand) the file's declared shape is
+            // still the user's word, and a failed allocation would abort zoo.
+            let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+            let mut data = Vec::new();
+            if n.is_none_or(|n| data.try_reserve_exact(n).is_err()) {
+                bail!(
+                    "cannot allocate the input {shape:?} of {} ({} bytes of f32): the file declares it; run a \
+                     smaller --batch, or leave --max-memory at its default to have such files refused up front",
+                    s.label,
+                    n.map_or_else(|| "more than 2^64".to_string(), |n| (4 * n as u128).to_string())
+                );
+            }
+            data.resize(n.unwrap_or(0), 0f32);
+            zoo_graph::prng::Stream::new(0, "verify.input").fill_uniform(0, -1.0, 1.0, &mut data);
+            Ok(Tensor::new(s.input.0.clone(), shape, data))
         }
     }
 }

@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-#[derive(Debug, thiserror::Error)]
+// Clone and serde: a runtime's error crosses from its worker process (crate::isolated) intact.
+#[derive(Debug, Clone, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum RuntimeError {
     /// The ONNX Runtime shared library could not be found or loaded.
     #[error("{0}")]
@@ -28,6 +29,13 @@ pub enum RuntimeError {
     /// OpenVINO's own messages embed newlines and source locations; a report line cannot.
     #[error("OpenVINO: {}", one_line(.0))]
     OpenVino(String),
+    /// The runtime's worker process died (a fault inside the runtime) or its reply made no
+    /// sense; the message names the signal or status and what it last wrote.
+    #[error("{}", one_line(.0))]
+    Crashed(String),
+    /// A runtime call ran past `--timeout`; its worker was stopped.
+    #[error("{0}")]
+    TimedOut(String),
 }
 
 /// `text` with every run of whitespace (newlines included) as one space.

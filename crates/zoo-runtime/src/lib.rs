@@ -4,6 +4,7 @@
 //!   shared library (`load-dynamic`), with CPU, CUDA and TensorRT execution providers;
 //! - [`tract`](crate::tract): the pure-Rust tract-onnx engine, the CPU cross-check;
 //! - [`openvino`]: OpenVINO's CPU plugin through its C API, the third runtime;
+//! - [`isolated`]: any of them in a worker process, so that a crash inside one ends only it;
 //! - [`compare`]: error metrics between two outputs (Polygraphy-style);
 //! - [`images`]: PNG/JPEG files to input tensors, as torchvision's (Pillow's) preprocessing;
 //! - [`pb`]: `TensorProto` files (`input_0.pb`, `output_0.pb`), the ONNX Model Zoo's golden
@@ -12,6 +13,7 @@
 pub mod compare;
 mod error;
 pub mod images;
+pub mod isolated;
 pub mod onnxruntime;
 pub mod openvino;
 pub mod pb;
@@ -61,4 +63,18 @@ pub trait Runner {
     /// A short label for tables: `ort/cpu`, `ort/cuda`, `tract`.
     fn label(&self) -> String;
     fn run(&mut self, inputs: &[Tensor]) -> Result<RunOutput, RuntimeError>;
+
+    /// Seconds of each of `iters` runs on `inputs` after `warmup` untimed ones (`zoo bench`).
+    fn time(&mut self, inputs: &[Tensor], warmup: usize, iters: usize) -> Result<Vec<f64>, RuntimeError> {
+        for _ in 0..warmup {
+            self.run(inputs)?;
+        }
+        let mut times = Vec::with_capacity(iters);
+        for _ in 0..iters {
+            let t = std::time::Instant::now();
+            self.run(inputs)?;
+            times.push(t.elapsed().as_secs_f64());
+        }
+        Ok(times)
+    }
 }

@@ -32,8 +32,8 @@ pub use provider::{Provider, Skipped};
 use crate::{RunOutput, Runner, RuntimeError, Tensor};
 use provider::TrtSettings;
 
-/// How to run a model on ONNX Runtime.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How to run a model on ONNX Runtime (serde: sent to a worker process, `crate::isolated`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OrtOptions {
     /// `--ort-lib`: the ONNX Runtime library; `None` searches ([`find_library`]).
     pub library: Option<PathBuf>,

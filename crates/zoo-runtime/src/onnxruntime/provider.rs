@@ -16,7 +16,7 @@ use super::library::ORT_VERSION;
 use crate::RuntimeError;
 
 /// An execution provider, in priority order on the command line: `--ep tensorrt,cuda,cpu`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Provider {
     Cpu,
     Cuda,

@@ -31,7 +31,7 @@ pub(crate) const F16: i32 = 3;
 const CODES: Codes = Codes { f32: F32, f16: F16 };
 
 /// The precision OpenVINO computes in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Precision {
     /// What verification uses.
     #[default]
@@ -62,8 +62,8 @@ impl std::str::FromStr for Precision {
     }
 }
 
-/// How OpenVINO runs.
-#[derive(Debug, Clone, Default)]
+/// How OpenVINO runs (serde: sent to a worker process, `crate::isolated`).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct OvOptions {
     /// `libopenvino_c` (default: [`library::find_library`]'s rules).
     pub library: Option<PathBuf>,
