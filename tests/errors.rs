@@ -145,6 +145,22 @@ fn a_graph_of_too_many_nodes_is_refused_before_decoding() {
     }
     assert!(!out.exists());
     assert!(t.elapsed() < std::time::Duration::from_secs(20), "{:?}", t.elapsed());
+    // Under the count, over what decoding may cost: 300,000 empty nodes (0.6 MB) would take
+    // ~144 MB of NodeProtos, past 12× the file (and the 32 MiB every file may use).
+    let n = 300_000;
+    let graph: Vec<u8> = std::iter::repeat_n([0x0a_u8, 0x00], n).flatten().collect();
+    let mut bytes = vec![0x08, 10, 0x3a];
+    let mut len = graph.len() as u64;
+    while len >= 0x80 {
+        bytes.push((len & 0x7f) as u8 | 0x80);
+        len >>= 7;
+    }
+    bytes.push(len as u8);
+    bytes.extend(graph);
+    std::fs::write(&file, &bytes).unwrap();
+    for cmd in [&["inspect", f][..], &["verify", f][..], &["lint", f][..]] {
+        fails_with(zoo(cmd), "more than 12× the file zoo allows");
+    }
 }
 
 /// A file whose input alone is 43 GB ([1, 3, 60000, 60000] f32) aborted zoo verify on the

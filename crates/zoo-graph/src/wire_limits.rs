@@ -83,16 +83,190 @@ pub fn graph_counts(model: &[u8]) -> Option<GraphCounts> {
     Some(c)
 }
 
-/// `Err` naming the counts when the graph holds more than [`MAX_ENTRIES`] entries.
+/// What decoding may cost besides the file itself: [`AMPLIFICATION`] times its size, and at
+/// least [`DECODE_FLOOR`] (a small file may always decode).
+pub const AMPLIFICATION: u64 = 12;
+pub const DECODE_FLOOR: u64 = 32 << 20;
+
+/// `Err` naming the counts when the graph holds more than [`MAX_ENTRIES`] entries, or naming the
+/// sizes when decoding would take more than [`AMPLIFICATION`]× the file (at least
+/// [`DECODE_FLOOR`]).
 pub fn check(model: &[u8]) -> Result<(), String> {
-    match graph_counts(model) {
-        Some(c) if c.total() > MAX_ENTRIES => Err(format!(
+    if let Some(c) = graph_counts(model)
+        && c.total() > MAX_ENTRIES
+    {
+        return Err(format!(
             "its graph has {} nodes, {} initializers and {} inputs/outputs/value_infos, more than the {MAX_ENTRIES} entries \
              zoo decodes (decoding allocates per entry: a hostile file of tiny nodes grows 250–500× in memory)",
             c.nodes, c.initializers, c.values
+        ));
+    }
+    let limit = (model.len() as u64).saturating_mul(AMPLIFICATION).max(DECODE_FLOOR);
+    match decoded_bytes(model) {
+        Some(d) if d > limit => Err(format!(
+            "decoding its {} bytes would allocate about {d} bytes (messages: nodes, attributes, value infos …), more \
+             than {AMPLIFICATION}× the file zoo allows (a file of many tiny messages is the sign of a hostile one)",
+            model.len()
         )),
         _ => Ok(()),
     }
+}
+
+/// The message types whose instances decoding allocates (onnx.proto; prost's structs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Msg {
+    Model,
+    Graph,
+    Node,
+    Attribute,
+    Tensor,
+    Segment,
+    Sparse,
+    ValueInfo,
+    Type,
+    TypeTensor,
+    TypeSequence,
+    TypeMap,
+    TypeOptional,
+    TypeSparse,
+    Shape,
+    Dim,
+    Entry,
+    OpsetId,
+    Function,
+    Training,
+    Annotation,
+    DeviceConfig,
+    NodeDeviceConfig,
+}
+
+/// A length-delimited field: a message, one element of a repeated string (its `String` header
+/// is allocated in the `Vec`), a tensor's raw bytes (a slice of the file's buffer: at most its
+/// length), or anything else — strings and packed numbers, 8× for varints (`i64` from a byte).
+enum Field {
+    Message(Msg),
+    RepeatedString,
+    Raw,
+    Other,
+}
+
+fn field(m: Msg, tag: u64) -> Field {
+    use Field::{Message as M, Other, RepeatedString as S};
+    use Msg::*;
+    match (m, tag) {
+        (Model, 7) => M(Graph),
+        (Model, 8) => M(OpsetId),
+        (Model, 14) => M(Entry),
+        (Model, 20) => M(Training),
+        (Model, 25) => M(Function),
+        (Model, 26) => M(DeviceConfig),
+        (Graph, 1) => M(Node),
+        (Graph, 5) => M(Tensor),
+        (Graph, 15) => M(Sparse),
+        (Graph, 11..=13) => M(ValueInfo),
+        (Graph, 14) => M(Annotation),
+        (Graph, 16) => M(Entry),
+        (Node, 1 | 2) => S,
+        (Node, 5) => M(Attribute),
+        (Node, 9) => M(Entry),
+        (Node, 10) => M(NodeDeviceConfig),
+        (Attribute, 5 | 10) => M(Tensor),
+        (Attribute, 6 | 11) => M(Graph),
+        (Attribute, 22 | 23) => M(Sparse),
+        (Attribute, 14 | 15) => M(Type),
+        (Attribute, 9) => S,
+        (Tensor, 3) => M(Segment),
+        (Tensor, 13 | 16) => M(Entry),
+        (Tensor, 6) => S,
+        (Tensor, 9) => Field::Raw,
+        (Sparse, 1 | 2) => M(Tensor),
+        (ValueInfo, 2) => M(Type),
+        (ValueInfo, 4) => M(Entry),
+        (Type, 1) => M(TypeTensor),
+        (Type, 4) => M(TypeSequence),
+        (Type, 5) => M(TypeMap),
+        (Type, 9) => M(TypeOptional),
+        (Type, 8) => M(TypeSparse),
+        (TypeTensor | TypeSparse, 2) => M(Shape),
+        (TypeSequence | TypeOptional, 1) => M(Type),
+        (TypeMap, 2) => M(Type),
+        (Shape, 1) => M(Dim),
+        (Function, 3) => M(Node),
+        (Function, 11) => M(Attribute),
+        (Function, 12) => M(ValueInfo),
+        (Function, 7) => M(OpsetId),
+        (Function, 14) => M(Entry),
+        (Function, 4 | 5 | 6) => S,
+        (Training, 1 | 2) => M(Graph),
+        (Training, 3 | 4) => M(Entry),
+        (Annotation, 2) => M(Entry),
+        _ => Other,
+    }
+}
+
+fn size_of(m: Msg) -> u64 {
+    use std::mem::size_of as s;
+    use zoo_proto as p;
+    (match m {
+        Msg::Model => s::<p::ModelProto>(),
+        Msg::Graph => s::<p::GraphProto>(),
+        Msg::Node => s::<p::NodeProto>(),
+        Msg::Attribute => s::<p::AttributeProto>(),
+        Msg::Tensor => s::<p::TensorProto>(),
+        Msg::Segment => s::<p::tensor_proto::Segment>(),
+        Msg::Sparse => s::<p::SparseTensorProto>(),
+        Msg::ValueInfo => s::<p::ValueInfoProto>(),
+        Msg::Type => s::<p::TypeProto>(),
+        Msg::TypeTensor => s::<p::type_proto::Tensor>(),
+        Msg::TypeSequence => s::<p::type_proto::Sequence>(),
+        Msg::TypeMap => s::<p::type_proto::Map>(),
+        Msg::TypeOptional => s::<p::type_proto::Optional>(),
+        Msg::TypeSparse => s::<p::type_proto::SparseTensor>(),
+        Msg::Shape => s::<p::TensorShapeProto>(),
+        Msg::Dim => s::<p::tensor_shape_proto::Dimension>(),
+        Msg::Entry => s::<p::StringStringEntryProto>(),
+        Msg::OpsetId => s::<p::OperatorSetIdProto>(),
+        Msg::Function => s::<p::FunctionProto>(),
+        Msg::Training => s::<p::TrainingInfoProto>(),
+        Msg::Annotation => s::<p::TensorAnnotation>(),
+        Msg::DeviceConfig => s::<p::DeviceConfigurationProto>(),
+        Msg::NodeDeviceConfig => s::<p::NodeDeviceConfigurationProto>(),
+    }) as u64
+}
+
+/// prost's recursion limit: deeper files fail to decode anyway.
+const MAX_DEPTH: usize = 100;
+
+/// An upper estimate of what decoding a serialized ModelProto allocates: every message's
+/// struct, twice (a `Vec` grows by doubling), every repeated string's header, twice, and the
+/// bytes of strings, raw data and packed numbers. `None` where the bytes are not well-formed
+/// protobuf (the decoder names that).
+pub fn decoded_bytes(model: &[u8]) -> Option<u64> {
+    let mut cost = size_of(Msg::Model);
+    walk(model, Msg::Model, 0, &mut cost)?;
+    Some(cost)
+}
+
+fn walk(b: &[u8], m: Msg, depth: usize, cost: &mut u64) -> Option<()> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let mut inner = Ok(());
+    fields(b, |tag, payload| {
+        let len = payload.len() as u64;
+        match field(m, tag) {
+            Field::Message(child) => {
+                *cost = cost.saturating_add(2 * size_of(child));
+                if inner.is_ok() && walk(payload, child, depth + 1, cost).is_none() {
+                    inner = Err(());
+                }
+            }
+            Field::RepeatedString => *cost = cost.saturating_add(2 * std::mem::size_of::<String>() as u64 + len),
+            Field::Raw => *cost = cost.saturating_add(len),
+            Field::Other => *cost = cost.saturating_add(8 * len),
+        }
+    })?;
+    inner.ok()
 }
 
 #[cfg(test)]
@@ -126,5 +300,40 @@ mod tests {
         // Malformed bytes are the decoder's to report, not this check's.
         assert_eq!(graph_counts(&[0x3a, 0x7f]), None);
         assert!(check(&[0xff, 0xff]).is_ok());
+    }
+
+    fn len_prefixed(tag: u8, payload: &[u8]) -> Vec<u8> {
+        let mut v = vec![tag];
+        let mut len = payload.len() as u64;
+        while len >= 0x80 {
+            v.push((len & 0x7f) as u8 | 0x80);
+            len >>= 7;
+        }
+        v.push(len as u8);
+        v.extend_from_slice(payload);
+        v
+    }
+
+    #[test]
+    fn many_tiny_messages_are_refused_by_what_they_would_cost() {
+        // 300,000 empty nodes: 0.6 MB on disk, each a NodeProto (and Vec slack) when decoded.
+        let e = check(&empty_nodes(300_000)).unwrap_err();
+        assert!(e.contains("would allocate about"), "{e}");
+        let per_node = decoded_bytes(&empty_nodes(1001)).unwrap() - decoded_bytes(&empty_nodes(1)).unwrap();
+        assert_eq!(per_node, 1000 * 2 * std::mem::size_of::<zoo_proto::NodeProto>() as u64);
+        // Nested: one node of 100,000 empty attributes costs as much per attribute.
+        let attrs: Vec<u8> = std::iter::repeat_n([0x2a_u8, 0x00], 100_000).flatten().collect();
+        let model = [vec![0x08, 10], len_prefixed(0x3a, &len_prefixed(0x0a, &attrs))].concat();
+        let d = decoded_bytes(&model).unwrap();
+        assert!(d >= 100_000 * 2 * std::mem::size_of::<zoo_proto::AttributeProto>() as u64, "{d}");
+        // A tensor's raw bytes cost their length once (a slice of the file), so a plain file
+        // of weights is far inside the bound.
+        let tensor = [len_prefixed(0x4a, &vec![7u8; 1 << 20])].concat();
+        let model = [vec![0x08, 10], len_prefixed(0x3a, &len_prefixed(0x2a, &tensor))].concat();
+        let d = decoded_bytes(&model).unwrap();
+        assert!(((1 << 20)..(1 << 20) + 4096).contains(&d), "{d}");
+        assert!(check(&model).is_ok());
+        // Below the floor anything decodes.
+        assert!(check(&empty_nodes(1000)).is_ok());
     }
 }
