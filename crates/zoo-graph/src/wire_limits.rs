@@ -196,7 +196,7 @@ fn field(m: Msg, tag: u64) -> Field {
         (Function, 12) => M(ValueInfo),
         (Function, 7) => M(OpsetId),
         (Function, 14) => M(Entry),
-        (Function, 4 | 5 | 6) => S,
+        (Function, 4..=6) => S,
         (Training, 1 | 2) => M(Graph),
         (Training, 3 | 4) => M(Entry),
         (Annotation, 2) => M(Entry),
