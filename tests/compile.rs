@@ -181,6 +181,49 @@ fn other_exporters_files_compile_and_compute_the_same() {
         zoo(&["compile", p(&src), "-o", p(&d.join("x.onnx")), "--optimize"]),
         "node `c1` (FusedConv) is in domain `com.microsoft`",
     );
+
+    // torch.onnx.export's dynamo pooling (ReduceMean over H, W), and two BatchNorms after
+    // convolutions that share one deduplicated bias: every BatchNorm folds, into copies.
+    for (keepdims, pool) in [
+        (1, "node_mean (ReduceMean over H, W) → GlobalAveragePool"),
+        (0, "node_mean (ReduceMean over H, W, keepdims 0) → GlobalAveragePool + Flatten"),
+    ] {
+        let (r, c) = compile(&format!("dynamo_style_keepdims{keepdims}"));
+        assert_eq!(pass(&r, "reduce-mean-to-global-pool")["changed"], serde_json::json!([pool]), "{r}");
+        assert_eq!(
+            pass(&r, "fold-batch-norm")["changed"],
+            serde_json::json!([
+                "bn1 → c1 (bias c1.w.bias; the shared bias `zero_bias` copied)",
+                "bn2 → c2 (bias zero_bias)"
+            ]),
+            "{r}"
+        );
+        assert!(
+            !c["op_types"].as_array().unwrap().iter().any(|o| o == "ReduceMean" || o == "BatchNormalization"),
+            "{c}"
+        );
+        if keepdims == 1 {
+            let chains = &pass(&r, "fold-shape-chains")["changed"];
+            assert_eq!(chains, &serde_json::json!(["node_view (Reshape to [-1, 8]) → Flatten(axis=1)"]), "{r}");
+        }
+    }
+    // Any other reduction is named, not guessed at.
+    let src = d.join("dynamo_style_keepdims1.onnx");
+    let bad = d.join("channel_mean.onnx");
+    let mut m = std::fs::read(&src).unwrap();
+    // The axes [-1, -2] → [1, -2]: the first int64 -1 (0xff × 8) of the axes tensor becomes 1.
+    let at = m
+        .windows(16)
+        .position(|w| {
+            w == [0xff; 8].iter().chain(&[0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).copied().collect::<Vec<u8>>()
+        })
+        .unwrap();
+    m[at..at + 8].copy_from_slice(&1i64.to_le_bytes());
+    std::fs::write(&bad, m).unwrap();
+    fails_with(
+        zoo(&["compile", p(&bad), "-o", p(&d.join("x.onnx")), "--optimize"]),
+        "node `node_mean`: ReduceMean over axes [1, -2]",
+    );
 }
 
 /// `--precision fp16`: bit for bit onnxconverter-common's conversion of the same fp32 file

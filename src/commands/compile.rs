@@ -39,15 +39,12 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
     // The fp32 reference of everything downstream: the first uncompiled file's weights.
     let reference_weights =
         graph.meta("zoo.reference.weights.sha256").or(graph.meta("weights.sha256")).map(str::to_string);
-    // The reader's rewrite comes first, in the report and in `zoo.passes`.
-    let folded = !read.changed.is_empty();
-    if folded {
-        passes::record(&mut graph, &[read.pass]);
+    // The reader's rewrites come first, in the report and in `zoo.passes`.
+    if !read.is_empty() {
+        passes::record(&mut graph, &read.iter().map(|r| r.pass).collect::<Vec<_>>());
     }
-    let mut reports = run_passes(&mut graph, chosen, &args.passes, &NoWeights)?;
-    if folded {
-        reports.insert(0, read);
-    }
+    let mut reports = read;
+    reports.extend(run_passes(&mut graph, chosen, &args.passes, &NoWeights)?);
     let mut reference = vec![("zoo.reference.sha256", sha256)];
     if let Some(w) = reference_weights {
         reference.push(("zoo.reference.weights.sha256", w));
@@ -207,8 +204,9 @@ pub(crate) fn reports_json(reports: &[PassReport]) -> serde_json::Value {
 /// One line per pass, then every node a pass left and why.
 pub(crate) fn render_reports(reports: &[PassReport]) -> String {
     let mut out = String::new();
+    let width = reports.iter().map(|r| r.pass.len()).max().unwrap_or(0).max(16);
     for r in reports {
-        out += &format!("  {:<16} {} rewritten, {} kept\n", r.pass, r.changed.len(), r.kept.len());
+        out += &format!("  {:<width$} {} rewritten, {} kept\n", r.pass, r.changed.len(), r.kept.len());
         // int8's lines are a summary (scheme, counts), not one per node.
         if r.pass == "int8" {
             for c in &r.changed {

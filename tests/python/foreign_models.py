@@ -145,6 +145,45 @@ def matmul_classifier(out_dir):
             "inferred": by_node}
 
 
+def dynamo_style(out_dir, keepdims):
+    """Like torch.onnx.export(dynamo=True) (opset 18): global pooling as ReduceMean over the
+    spatial axes with the axes as an input, then Reshape(allowzero=1) to [-1, C]; and, as the
+    TorchScript exporter without constant folding writes VGG-BN, two convolutions reading one
+    deduplicated zero bias, each followed by its BatchNormalization."""
+    zero = numpy_helper.from_array(np.zeros(8, np.float32), "zero_bias")
+    axes = numpy_helper.from_array(np.array([-1, -2], dtype=np.int64), "axes")
+    nodes = [
+        helper.make_node("Conv", ["x", "c1.w", "zero_bias"], ["c1"], name="c1", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("BatchNormalization", ["c1", "bn1.s", "bn1.b", "bn1.m", "bn1.v"], ["bn1"], name="bn1"),
+        helper.make_node("Relu", ["bn1"], ["r1"], name="r1"),
+        helper.make_node("Conv", ["r1", "c2.w", "zero_bias"], ["c2"], name="c2", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("BatchNormalization", ["c2", "bn2.s", "bn2.b", "bn2.m", "bn2.v"], ["bn2"], name="bn2"),
+        helper.make_node("Relu", ["bn2"], ["r2"], name="r2"),
+        helper.make_node("ReduceMean", ["r2", "axes"], ["mean"], name="node_mean", keepdims=keepdims),
+    ]
+    inits = [init("c1.w", 8, 3, 3, 3), init("c2.w", 8, 8, 3, 3), zero, axes, init("fc.w", 10, 8), init("fc.b", 10)]
+    for bn in ("bn1", "bn2"):
+        inits += [init(f"{bn}.s", 8), init(f"{bn}.b", 8), init(f"{bn}.m", 8),
+                  numpy_helper.from_array((1 + rng.random(8)).astype(np.float32), f"{bn}.v")]
+    if keepdims:
+        inits.append(numpy_helper.from_array(np.array([-1, 8], dtype=np.int64), "flat_shape"))
+        nodes.append(helper.make_node("Reshape", ["mean", "flat_shape"], ["flat"], name="node_view", allowzero=1))
+        nodes.append(helper.make_node("Gemm", ["flat", "fc.w", "fc.b"], ["logits"], name="node_linear", transB=1))
+    else:
+        nodes.append(helper.make_node("Gemm", ["mean", "fc.w", "fc.b"], ["logits"], name="node_linear", transB=1))
+    graph = helper.make_graph(
+        nodes, "main_graph", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["s0", 3, 16, 16])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["s0", 10])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], producer_name="pytorch",
+                              producer_version="2.15.0", ir_version=10)
+    onnx.checker.check_model(model, full_check=True)
+    path = os.path.join(out_dir, f"dynamo_style_keepdims{keepdims}.onnx")
+    onnx.save(model, path)
+    _, shapes, by_node = inferred_shapes(model)
+    params = count(model, {"Conv": (1, 2), "BatchNormalization": (1, 2), "Gemm": (1, 2)})
+    return {"path": path, "params": params, "macs": None, "has_unknown_ops": True, "inferred": by_node}
+
+
 def ort_optimized(out_dir, source):
     """The same network after ONNX Runtime's graph optimizer: fused, contrib-domain ops."""
     import onnxruntime as ort
@@ -163,6 +202,7 @@ def main():
     out_dir = sys.argv[1]
     files = [torch_style_dynamic(out_dir), matmul_classifier(out_dir)]
     files.append(ort_optimized(out_dir, files[1]["path"]))
+    files += [dynamo_style(out_dir, 1), dynamo_style(out_dir, 0)]
     print(json.dumps({"files": files}))
 
 

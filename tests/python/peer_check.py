@@ -358,6 +358,8 @@ def main() -> int:
     ap.add_argument("--timing-repeats", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the temporary files (for debugging)")
     ap.add_argument("--tmp", type=Path, help="parent of the temporary directory")
+    ap.add_argument("--no-compile", action="store_true",
+                    help="(for scripts/peer-check) skip peer_compile.py, the compiled torch files")
     args = ap.parse_args()
 
     torch.set_num_threads(THREADS)

@@ -15,6 +15,7 @@
 pub mod data;
 pub mod external;
 pub mod read;
+mod reduce_mean;
 mod shape_chains;
 
 use std::collections::{HashMap, HashSet};

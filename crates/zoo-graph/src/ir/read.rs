@@ -3,7 +3,8 @@
 //!
 //! Spec: https://onnx.ai/onnx/repo-docs/IR.html. The reader accepts the default domain's ops
 //! zoo's builder knows (`ops::lookup`), turns `Constant` nodes into initializers and folds the
-//! `Shape → Gather → Unsqueeze → Concat → Reshape` chains of `x.view(n, -1)`; every
+//! `Shape → Gather → Unsqueeze → Concat → Reshape` chains of `x.view(n, -1)` and reads a
+//! spatial `ReduceMean` (torch's dynamo exporter's global pool) as GlobalAveragePool; every
 //! other op, another domain, sub-graphs, a tensor type other than float/float16/int64, or
 //! initializer data shorter or longer than its shape is an error naming the node or tensor.
 //! Tensor data is moved out of the decoded protobuf (no second copy); external data stays in
@@ -35,7 +36,7 @@ pub enum ReadError {
     #[error("the model imports no version of the default ONNX domain")]
     NoOpset,
     #[error(
-        "node `{node}`: op `{op}` is not supported by zoo's reader (it reads the ops zoo builds, Identity, Constant and x.view(n, -1) shape chains)"
+        "node `{node}`: op `{op}` is not supported by zoo's reader (it reads the ops zoo builds, Identity, Constant, x.view(n, -1) shape chains and spatial ReduceMean)"
     )]
     UnsupportedOp { node: String, op: String },
     #[error("node `{node}` ({op}) is in domain `{domain}`: zoo reads only the default ONNX domain")]
@@ -48,6 +49,8 @@ pub enum ReadError {
     Constant { node: String, reason: String },
     #[error("node `{node}`: {reason}")]
     ShapeChain { node: String, reason: String },
+    #[error("node `{node}`: {reason}")]
+    Reduction { node: String, reason: String },
     #[error(transparent)]
     Graph(#[from] GraphError),
 }
@@ -58,11 +61,13 @@ pub fn read_model(proto: ModelProto) -> Result<Graph, ReadError> {
     read_model_report(proto, None).map(|(g, _)| g)
 }
 
-/// [`read_model`], with what the reader rewrote on the way in: the shape chains it folded
-/// (see [`super::shape_chains`]), as the report of a pass named `fold-shape-chains`.
+/// [`read_model`], with what the reader rewrote on the way in, as pass reports (only those that
+/// rewrote something): the spatial ReduceMeans it read as GlobalAveragePool
+/// (`reduce-mean-to-global-pool`, see [`super::reduce_mean`]) and the shape chains and
+/// flattening Reshapes it folded (`fold-shape-chains`, see [`super::shape_chains`]).
 /// External data is read from `dir`, the model's folder, confined to it
 /// ([`super::external::resolve`]).
-pub fn read_model_report(mut proto: ModelProto, dir: Option<&Path>) -> Result<(Graph, PassReport), ReadError> {
+pub fn read_model_report(mut proto: ModelProto, dir: Option<&Path>) -> Result<(Graph, Vec<PassReport>), ReadError> {
     let opset = default_opset(&proto.opset_import).ok_or(ReadError::NoOpset)?;
     let mut g = proto.graph.take().ok_or(ReadError::NoGraph)?;
 
@@ -84,7 +89,9 @@ pub fn read_model_report(mut proto: ModelProto, dir: Option<&Path>) -> Result<(G
             tensors.push(constant(n, &node.name)?);
             continue;
         }
-        if ops::lookup(&node.op).is_none() && !["Shape", "Gather", "Unsqueeze"].contains(&node.op.as_str()) {
+        if ops::lookup(&node.op).is_none()
+            && !["Shape", "Gather", "Unsqueeze", "ReduceMean"].contains(&node.op.as_str())
+        {
             return Err(ReadError::UnsupportedOp { node: node.name, op: node.op });
         }
         nodes.push(node);
@@ -118,10 +125,27 @@ pub fn read_model_report(mut proto: ModelProto, dir: Option<&Path>) -> Result<(G
             .map(|e| (e.key.clone().unwrap_or_default(), e.value.clone().unwrap_or_default()))
             .collect(),
     };
-    let changed =
+    // Pools first: the shape-chain fold types every node it passes with zoo's ops.
+    let pools =
+        super::reduce_mean::rewrite(&mut graph).map_err(|(node, reason)| ReadError::Reduction { node, reason })?;
+    let mut chains =
         super::shape_chains::fold(&mut graph).map_err(|(node, reason)| ReadError::ShapeChain { node, reason })?;
     graph.infer()?;
-    Ok((graph, PassReport { pass: "fold-shape-chains", changed, kept: vec![] }))
+    super::reduce_mean::check_ranks(&graph, &pools).map_err(|(node, reason)| ReadError::Reduction { node, reason })?;
+    let flattened = super::shape_chains::flatten_reshapes(&mut graph);
+    if !flattened.is_empty() {
+        chains.extend(flattened);
+        graph.infer()?;
+    }
+    let reports = [
+        PassReport {
+            pass: "reduce-mean-to-global-pool",
+            changed: pools.into_iter().map(|(_, l)| l).collect(),
+            kept: vec![],
+        },
+        PassReport { pass: "fold-shape-chains", changed: chains, kept: vec![] },
+    ];
+    Ok((graph, reports.into_iter().filter(|r| !r.changed.is_empty()).collect()))
 }
 
 fn io(v: &zoo_proto::ValueInfoProto, what: &'static str) -> Result<Io, ReadError> {

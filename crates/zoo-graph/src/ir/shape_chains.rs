@@ -201,3 +201,44 @@ pub(crate) fn fold(graph: &mut Graph) -> Result<Vec<String>, (String, String)> {
     graph.drop_unused_tensors();
     Ok(folded)
 }
+
+/// After shape inference: a Reshape whose constant target flattens everything after the batch
+/// — `[-1, K]`, `[0, K]` or `[N, K]` with K the input's elements per batch item, as
+/// torch.onnx.export's dynamo exporter writes `x.view(-1, K)` — is `Flatten(axis=1)`, the
+/// form zoo's builder and the TorchScript exporter write (and the one onnx's shape inference
+/// types exactly: it cannot tell that `-1` is the batch). Returns one line per rewrite.
+pub(crate) fn flatten_reshapes(graph: &mut Graph) -> Vec<String> {
+    let mut folded = Vec::new();
+    for k in 0..graph.nodes.len() {
+        let node = &graph.nodes[k];
+        if node.op != "Reshape" {
+            continue;
+        }
+        let (Some(x), Some(target)) = (
+            graph.info(&node.inputs[0]),
+            node.inputs.get(1).and_then(|t| graph.tensor(t)).and_then(|t| t.data.i64_values()),
+        ) else {
+            continue;
+        };
+        let allow_zero = attr::get_int(&node.proto(), "allowzero").unwrap_or(0) != 0;
+        let Some(per_item) = x.per_item() else { continue };
+        let batch_kept = match (target.first(), x.shape.first()) {
+            (Some(-1), _) => true,
+            (Some(0), _) => !allow_zero,
+            (Some(&n), Some(Dim::Known(b))) => n >= 0 && n as usize == *b,
+            _ => false,
+        };
+        if x.rank() < 2 || target.len() != 2 || !batch_kept || target[1] != per_item as i64 {
+            continue;
+        }
+        let node = &mut graph.nodes[k];
+        node.op = "Flatten".into();
+        node.inputs.truncate(1);
+        node.attrs = vec![attr::int("axis", 1)];
+        folded.push(format!("{} (Reshape to {target:?}) → Flatten(axis=1)", node.name));
+    }
+    if !folded.is_empty() {
+        graph.drop_unused_tensors();
+    }
+    folded
+}

@@ -16,7 +16,8 @@
 //! A BatchNormalization that cannot fold exactly stays, and the report says why: its input is
 //! not a Conv or Gemm (alexnet/bn's BatchNorm after ReLU and pooling — folding it forward into
 //! the next convolution would be wrong where that convolution pads with zeros), the producer's
-//! output is read elsewhere, its weights are shared, or its statistics are not constants.
+//! output is read elsewhere, or its statistics are not constants. Weights or a bias another
+//! node also reads are copied for the folded node (and the report says so).
 
 use std::sync::Arc;
 
@@ -66,17 +67,32 @@ impl Pass for FoldBatchNorm {
             };
             let folded: Vec<f32> = (0..k.len()).map(|c| ((bias[c] - mean[c]) * k[c] + beta[c]) as f32).collect();
 
-            let w = graph.tensor_index(&plan.weight).expect("checked by plan");
+            // Weights another node also reads (torch.onnx.export gives identical tensors one
+            // initializer: VGG's zero conv biases) are copied for this node, not scaled in place.
+            let shared = |g: &Graph, name: &str| g.consumers(name).len() != 1 || g.is_output(name);
+            let mut notes = Vec::new();
+            let mut w = graph.tensor_index(&plan.weight).expect("checked by plan");
+            if shared(graph, &plan.weight) {
+                let mut copy = graph.tensors[w].clone();
+                copy.name = graph.fresh_name(&plan.weight);
+                graph.nodes[plan.producer].inputs[1] = copy.name.clone();
+                notes.push(format!("weights copied from the shared `{}`", plan.weight));
+                graph.tensors.insert(w + 1, copy);
+                w += 1;
+            }
             let row = graph.tensors[w].numel() / k.len();
             let base = std::mem::replace(&mut graph.tensors[w].data, TensorData::f32s(&[]));
             graph.tensors[w].data = TensorData::ScaleRows { base: Box::new(base), row, scale: Arc::new(k) };
             let bias_name = match &plan.bias {
-                Some(b) => {
+                Some(b) if !shared(graph, b) => {
                     let t = graph.tensor_index(b).expect("checked by plan");
                     graph.tensors[t].data = TensorData::f32s(&folded);
                     b.clone()
                 }
-                None => {
+                shared_or_none => {
+                    if let Some(b) = shared_or_none {
+                        notes.push(format!("the shared bias `{b}` copied"));
+                    }
                     let stem = plan.weight.strip_suffix(".weight").unwrap_or(&plan.weight);
                     let name = graph.fresh_name(&format!("{stem}.bias"));
                     graph.tensors.insert(
@@ -89,6 +105,7 @@ impl Pass for FoldBatchNorm {
                         },
                     );
                     let p = &mut graph.nodes[plan.producer];
+                    p.inputs.truncate(2);
                     p.inputs.resize(2, String::new());
                     p.inputs.push(name.clone());
                     name
@@ -97,7 +114,8 @@ impl Pass for FoldBatchNorm {
             let bn = graph.nodes.remove(i);
             let p = &mut graph.nodes[plan.producer];
             p.outputs[0] = bn.outputs[0].clone();
-            report.changed.push(format!("{} → {} (bias {bias_name})", bn.name, p.name));
+            let notes: String = notes.iter().map(|n| format!("; {n}")).collect();
+            report.changed.push(format!("{} → {} (bias {bias_name}{notes})", bn.name, p.name));
         }
         Ok(report)
     }
@@ -160,17 +178,11 @@ fn plan(graph: &Graph, i: usize) -> Result<Plan, String> {
             ));
         }
     }
-    if graph.consumers(&weight).len() != 1 {
-        return Err(format!("the weights `{weight}` are shared with another node"));
-    }
     let bias = p.inputs.get(2).filter(|b| !b.is_empty()).cloned();
     if let Some(b) = &bias {
         let ok = graph.tensor(b).is_some_and(|t| t.dtype() == DType::F32 && t.dims == [channels]);
         if !ok {
             return Err(format!("the bias `{b}` is not a constant f32 vector of {channels}"));
-        }
-        if graph.consumers(b).len() != 1 {
-            return Err(format!("the bias `{b}` is shared with another node"));
         }
     }
     // The statistics are only read, so another node may share them.
@@ -214,6 +226,47 @@ mod tests {
                 assert_eq!(w2[c * row + j], (f64::from(w[c * row + j]) * k) as f32);
             }
         }
+    }
+
+    /// Two convolutions reading one weight and one bias (torch.onnx.export stores identical
+    /// tensors once), each followed by its BatchNorm: both fold, each into a copy of its own,
+    /// and the shared tensors keep their values.
+    #[test]
+    fn shared_weights_are_copied_not_scaled_in_place() {
+        let source = Seeded { seed: 3 };
+        let mut g = Graph::from_model(&small_model()).unwrap();
+        let mut conv2 = g.nodes[0].clone();
+        conv2.name = "conv2".into();
+        conv2.outputs = vec!["conv2".into()];
+        let mut bn2 = g.nodes[1].clone();
+        bn2.name = "bn2".into();
+        bn2.inputs[0] = "conv2".into();
+        bn2.outputs = vec!["bn2".into()];
+        g.nodes.insert(2, conv2);
+        g.nodes.insert(3, bn2);
+        g.outputs.push(crate::ir::Io { name: "bn2".into(), info: g.outputs[0].info.clone() });
+        g.infer().unwrap();
+        let reference = g.clone();
+        let report = FoldBatchNorm.run(&mut g, &source).unwrap();
+        assert_eq!(
+            report.changed,
+            [
+                "bn → conv (bias conv.bias_1; weights copied from the shared `conv.weight`; the shared bias `conv.bias` copied)",
+                "bn2 → conv2 (bias conv.bias)",
+            ]
+        );
+        let get = |g: &Graph, name: &str| {
+            let t = g.tensor(name).unwrap();
+            t.data.to_f32_vec(&source, t.numel()).unwrap()
+        };
+        // conv2 folded last, in place (nothing else reads them by then); conv got copies.
+        assert_eq!(g.nodes[0].inputs, ["input", "conv.weight_1", "conv.bias_1"]);
+        assert_eq!(g.nodes[1].inputs, ["input", "conv.weight", "conv.bias"]);
+        let (w, w1) = (get(&reference, "conv.weight"), get(&g, "conv.weight_1"));
+        let (gamma, var) = (get(&reference, "bn.weight"), get(&reference, "bn.running_var"));
+        let k0 = f64::from(gamma[0]) / (f64::from(var[0]) + f64::from(1e-5f32)).sqrt();
+        assert_eq!(w1[0], (f64::from(w[0]) * k0) as f32);
+        assert_eq!(g.nodes.iter().filter(|n| n.op == "BatchNormalization").count(), 0);
     }
 
     #[test]
