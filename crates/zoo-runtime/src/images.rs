@@ -52,8 +52,14 @@ const PRECISION_BITS: u32 = 32 - 8 - 2;
 /// Decodes `path` into 8-bit RGB, as `convert("RGB")` does.
 pub fn decode_rgb(path: &Path) -> Result<(usize, usize, Vec<u8>), ImageError> {
     let bytes = std::fs::read(path).map_err(|e| ImageError::Read { path: path.into(), reason: e.to_string() })?;
+    decode_rgb_bytes(path, &bytes)
+}
+
+/// [`decode_rgb`] of a file's bytes already in memory (the fuzz target's entry point); `path`
+/// names the file in messages.
+pub fn decode_rgb_bytes(path: &Path, bytes: &[u8]) -> Result<(usize, usize, Vec<u8>), ImageError> {
     let img =
-        image::load_from_memory(&bytes).map_err(|e| ImageError::Decode { path: path.into(), reason: e.to_string() })?;
+        image::load_from_memory(bytes).map_err(|e| ImageError::Decode { path: path.into(), reason: e.to_string() })?;
     let rgb = img.to_rgb8();
     let (w, h) = rgb.dimensions();
     if w == 0 || h == 0 {
