@@ -37,12 +37,33 @@ pub fn decode(bytes: &[u8], dir: &Path) -> Result<ModelProto, DecodeError> {
     }
     for t in model.graph.iter().flat_map(|g| &g.initializer).filter(|t| external::is_external(t)) {
         let name = t.name.as_deref().unwrap_or_default();
-        let numel: i64 = t.dims.iter().product();
+        let fail = |reason: String| DecodeError::External { name: name.to_string(), reason };
         // A type zoo does not know expects 0 bytes, which any real length then contradicts.
-        let size = t.data_type.and_then(DType::from_onnx).map_or(0, |d| d.size() as i64);
-        let expected = u64::try_from(numel.saturating_mul(size)).unwrap_or(0);
-        external::resolve(t, dir, expected)
-            .map_err(|reason| DecodeError::External { name: name.to_string(), reason })?;
+        let size = t.data_type.and_then(DType::from_onnx).map_or(0, |d| d.size() as u64);
+        // Checked: a product that wrapped could come out as the length the file claims.
+        let expected = t
+            .dims
+            .iter()
+            .try_fold(size, |n, &d| u64::try_from(d).ok().and_then(|d| n.checked_mul(d)))
+            .ok_or_else(|| fail(format!("dims {:?} are negative or hold more than 2^64 bytes", t.dims)))?;
+        external::resolve(t, dir, expected).map_err(fail)?;
     }
     Ok(model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by `cargo fuzz run onnx_inspect`: an external tensor whose dims multiply past
+    /// i64 (a panic with overflow checks; wrapped, the product could match the claimed length).
+    #[test]
+    fn external_dims_that_overflow_are_refused() {
+        let bytes = include_bytes!("../tests/fuzz/onnx_inspect-external-dims-overflow.onnx");
+        // The folder the fuzz target gives it: the file's first external tensor is fine there.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("w.data"), [0u8; 8192]).unwrap();
+        let e = decode(bytes, dir.path()).unwrap_err().to_string();
+        assert!(e.contains("are negative or hold more than 2^64 bytes"), "{e}");
+    }
 }
