@@ -291,6 +291,13 @@ pub fn structure_bytes(model: &[u8]) -> Option<u64> {
     walk(model, Msg::Model, 0).map(|n| n.saturating_add(Msg::Model.size()))
 }
 
+/// [`structure_bytes`] of a serialized TensorProto (a `.pb` tensor file), its numbers included:
+/// `float_data` and the other repeated fields are the tensor's data there, and the
+/// `external_data` entries grow 24-fold when decoded.
+pub fn tensor_structure_bytes(tensor: &[u8]) -> Option<u64> {
+    walk(tensor, Msg::Tensor, 0).map(|n| n.saturating_add(Msg::Tensor.size()))
+}
+
 fn walk(b: &[u8], msg: Msg, depth: usize) -> Option<u64> {
     if depth > MAX_DEPTH {
         return None;
@@ -407,6 +414,16 @@ mod tests {
         let e = check(&one_node(&attrs(n))).unwrap_err();
         assert!(e.contains("would take 1025 MiB, more than the 1024 MiB zoo allows"), "{e}");
         assert!(check(&one_node(&attrs(n - 10))).is_ok());
+    }
+
+    #[test]
+    fn a_tensor_file_counts_its_entries() {
+        let entry = std::mem::size_of::<zoo_proto::StringStringEntryProto>() as u64;
+        let fixed = tensor_structure_bytes(&[]).unwrap();
+        // external_data (13) × 1000, empty; float_data (4), packed, 3 floats.
+        let mut t: Vec<u8> = std::iter::repeat_n([0x6a_u8, 0x00], 1000).flatten().collect();
+        field(4, &[0; 12], &mut t);
+        assert_eq!(tensor_structure_bytes(&t).unwrap(), fixed + 1000 * entry + 12);
     }
 
     #[test]
