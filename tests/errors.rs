@@ -146,7 +146,7 @@ fn a_graph_of_too_many_nodes_is_refused_before_decoding() {
     assert!(!out.exists());
     assert!(t.elapsed() < std::time::Duration::from_secs(20), "{:?}", t.elapsed());
     // Under the count, over what decoding may cost: 300,000 empty nodes (0.6 MB) would take
-    // ~144 MB of NodeProtos, past 12× the file (and the 32 MiB every file may use).
+    // 72 MB of NodeProtos, past 6× the file (and the 32 MiB every file may use).
     let n = 300_000;
     let graph: Vec<u8> = std::iter::repeat_n([0x0a_u8, 0x00], n).flatten().collect();
     let mut bytes = vec![0x08, 10, 0x3a];
@@ -159,8 +159,38 @@ fn a_graph_of_too_many_nodes_is_refused_before_decoding() {
     bytes.extend(graph);
     std::fs::write(&file, &bytes).unwrap();
     for cmd in [&["inspect", f][..], &["verify", f][..], &["lint", f][..]] {
-        fails_with(zoo(cmd), "more than 12× the file zoo allows");
+        fails_with(zoo(cmd), "MiB zoo allows for a file of 600006 bytes");
     }
+}
+
+/// One node with 650,000 empty attributes: 1.3 MB on disk, which the graph's entry count does
+/// not see, and 1.08 GB decoded (19 MB of them took 15.9 GB and 54 s before).
+#[test]
+fn a_node_of_too_many_attributes_is_refused_before_decoding() {
+    let dir = tempfile::tempdir().unwrap();
+    // A length-delimited protobuf field: tag, varint length, payload.
+    let field = |number: u8, payload: &[u8]| -> Vec<u8> {
+        let mut out = vec![number << 3 | 2];
+        let mut len = payload.len() as u64;
+        while len >= 0x80 {
+            out.push((len & 0x7f) as u8 | 0x80);
+            len >>= 7;
+        }
+        out.push(len as u8);
+        out.extend_from_slice(payload);
+        out
+    };
+    let node: Vec<u8> = std::iter::repeat_n([0x2a_u8, 0x00], 650_000).flatten().collect();
+    // ModelProto { ir_version: 10, graph (7): { node (1): { attribute (5) × 650,000 } } }
+    let bytes = [vec![0x08, 10], field(7, &field(1, &node))].concat();
+    let file = dir.path().join("attributes.onnx");
+    std::fs::write(&file, &bytes).unwrap();
+    let f = file.to_str().unwrap();
+    let out = dir.path().join("out.onnx");
+    for cmd in [&["inspect", f][..], &["compile", f, "-o", out.to_str().unwrap(), "--optimize"][..]] {
+        fails_with(zoo(cmd), "MiB zoo allows for a file of");
+    }
+    assert!(!out.exists());
 }
 
 /// A file whose input alone is 43 GB ([1, 3, 60000, 60000] f32) aborted zoo verify on the

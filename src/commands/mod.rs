@@ -24,8 +24,7 @@ mod weights;
 use std::path::Path;
 
 use anyhow::Context;
-use zoo_graph::ir::external;
-use zoo_proto::{Message, ModelProto};
+use zoo_proto::ModelProto;
 
 use crate::cli::Command;
 pub(crate) use runtimes::DEFAULT_TIMEOUT_S;
@@ -44,38 +43,28 @@ pub(crate) fn is_file_target(target: &str) -> bool {
     Path::new(target).is_file() || target.ends_with(".onnx")
 }
 
-/// Reads and decodes an ONNX file, with the one-line errors every subcommand gives. Its external
-/// data, if any, is checked (inside the model's folder, no symlinks, long enough) before any
-/// runtime is handed the file.
 /// `--max-memory`'s parser (see `memory.rs`).
 pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     memory::parse_size(s)
 }
 
+/// Reads and decodes an ONNX file, with the one-line errors every subcommand gives. Its external
+/// data, if any, is checked (inside the model's folder, no symlinks, long enough) before any
+/// runtime is handed the file (`zoo_graph::onnx_file::decode`).
 pub(crate) fn read_onnx(path: &Path) -> anyhow::Result<ModelProto> {
+    use zoo_graph::onnx_file::DecodeError;
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    zoo_graph::wire_limits::check(&bytes)
-        .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was decoded", path.display()))?;
-    let model = ModelProto::decode(bytes.as_slice()).map_err(|e| {
-        anyhow::anyhow!(
+    zoo_graph::onnx_file::decode(&bytes, compile::folder(path)).map_err(|e| match e {
+        DecodeError::TooManyEntries(e) => anyhow::anyhow!("{}: {e}; nothing was decoded", path.display()),
+        DecodeError::Protobuf(e) => anyhow::anyhow!(
             "{} is not an ONNX model (protobuf decoding failed: {e}); is the file truncated?",
             path.display()
-        )
-    })?;
-    if model.graph.is_none() || model.ir_version.is_none() {
-        anyhow::bail!("{} is not an ONNX model (it has no graph or IR version)", path.display());
-    }
-    let dir = compile::folder(path);
-    for t in model.graph.iter().flat_map(|g| &g.initializer).filter(|t| external::is_external(t)) {
-        let name = t.name.as_deref().unwrap_or_default();
-        let numel: i64 = t.dims.iter().product();
-        // A type zoo does not know expects 0 bytes, which any real length then contradicts.
-        let size = t.data_type.and_then(zoo_graph::DType::from_onnx).map_or(0, |d| d.size() as i64);
-        let expected = u64::try_from(numel.saturating_mul(size)).unwrap_or(0);
-        external::resolve(t, dir, expected)
-            .map_err(|e| anyhow::anyhow!("{}: initializer `{name}`: {e}", path.display()))?;
-    }
-    Ok(model)
+        ),
+        DecodeError::NotAModel => {
+            anyhow::anyhow!("{} is not an ONNX model (it has no graph or IR version)", path.display())
+        }
+        e @ DecodeError::External { .. } => anyhow::anyhow!("{}: {e}", path.display()),
+    })
 }
 
 /// The project's own virtualenv, where `scripts/test` installs onnxruntime (a binary built

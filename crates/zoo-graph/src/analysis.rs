@@ -74,7 +74,8 @@ pub fn analyze(model: &ModelProto) -> Analysis {
     for t in &graph.initializer {
         let name = t.name.clone().unwrap_or_default();
         let dims: Vec<Dim> = t.dims.iter().map(|&d| Dim::Known(d.max(0) as usize)).collect();
-        let n: u64 = t.dims.iter().map(|&d| d.max(0) as u64).product();
+        // Saturating, here and below: counts of a hostile file may pass u64.
+        let n: u64 = t.dims.iter().map(|&d| d.max(0) as u64).fold(1, u64::saturating_mul);
         if let Some(dtype) = t.data_type.and_then(DType::from_onnx) {
             known.insert(name.clone(), TensorInfo::new(dtype, dims));
         }
@@ -130,10 +131,10 @@ pub fn analyze(model: &ModelProto) -> Analysis {
     let peak_live_bytes = peak_live(graph, &inputs, &known);
 
     let totals = layers.iter().fold(Totals { peak_live_bytes, ..Totals::default() }, |t, r| Totals {
-        params: t.params + r.params,
-        buffers: t.buffers + r.buffers,
-        macs: t.macs + r.macs,
-        activation_bytes: t.activation_bytes + r.activation_bytes,
+        params: t.params.saturating_add(r.params),
+        buffers: t.buffers.saturating_add(r.buffers),
+        macs: t.macs.saturating_add(r.macs),
+        activation_bytes: t.activation_bytes.saturating_add(r.activation_bytes),
         unanalysed: t.unanalysed + usize::from(r.note.is_some()),
         peak_live_bytes: t.peak_live_bytes,
     });
@@ -205,8 +206,8 @@ fn analyze_node<'a>(
             && counted.insert(input.as_str())
         {
             match def.map_or(Role::Data, |d| (d.role)(i)) {
-                Role::Weight => row.params += n,
-                Role::Buffer => row.buffers += n,
+                Role::Weight => row.params = row.params.saturating_add(n),
+                Role::Buffer => row.buffers = row.buffers.saturating_add(n),
                 Role::Data => {}
             }
         }
@@ -216,9 +217,10 @@ fn analyze_node<'a>(
     for input in node.input.iter().filter(|n| !n.is_empty()) {
         let size = known.get(input.as_str()).map_or(4, |i| i.dtype.size() as u64);
         match initializers.get(input.as_str()) {
-            Some(&n) => row.weight_bytes += n * size,
+            Some(&n) => row.weight_bytes = row.weight_bytes.saturating_add(n.saturating_mul(size)),
             None => {
-                row.input_bytes += known.get(input.as_str()).and_then(TensorInfo::per_item).unwrap_or(0) as u64 * size
+                let per_item = known.get(input.as_str()).and_then(TensorInfo::per_item).unwrap_or(0) as u64;
+                row.input_bytes = row.input_bytes.saturating_add(per_item.saturating_mul(size));
             }
         }
     }
@@ -254,7 +256,7 @@ fn analyze_node<'a>(
     for (o, info) in node.output.iter().zip(&outputs) {
         if let Some(info) = info {
             known.insert(o.clone(), info.clone());
-            row.activation_bytes += info.per_item().unwrap_or(0) as u64 * info.dtype.size() as u64;
+            row.activation_bytes = row.activation_bytes.saturating_add(bytes_per_item(info));
         }
     }
     row.output = outputs.first().cloned().flatten();
@@ -287,6 +289,11 @@ fn constant_output(node: &NodeProto, consts: &mut HashMap<String, Vec<i64>>) -> 
     Ok(vec![TensorInfo::new(dtype, t.dims.iter().map(|&d| Dim::Known(d.max(0) as usize)).collect())])
 }
 
+/// Bytes of one batch item of a value (0 when unknown), saturating.
+fn bytes_per_item(info: &TensorInfo) -> u64 {
+    (info.per_item().unwrap_or(0) as u64).saturating_mul(info.dtype.size() as u64)
+}
+
 /// Liveness over the graph in file order: a value is alive from the node that makes it (graph
 /// inputs from the start) until its last consumer has run; graph outputs stay alive to the end.
 /// While a node runs, its inputs and outputs are alive together. Branches keep their source
@@ -296,7 +303,7 @@ fn peak_live(
     inputs: &[(String, Option<TensorInfo>)],
     known: &HashMap<String, TensorInfo>,
 ) -> u64 {
-    let bytes = |n: &str| known.get(n).map_or(0, |i| i.per_item().unwrap_or(0) as u64 * i.dtype.size() as u64);
+    let bytes = |n: &str| known.get(n).map_or(0, bytes_per_item);
     let end = graph.node.len();
     let mut last: HashMap<&str, usize> = HashMap::new();
     for (i, node) in graph.node.iter().enumerate() {
@@ -307,11 +314,11 @@ fn peak_live(
     for o in &graph.output {
         last.insert(o.name.as_deref().unwrap_or_default(), end);
     }
-    let mut live: u64 = inputs.iter().map(|(n, _)| bytes(n)).sum();
+    let mut live: u64 = inputs.iter().map(|(n, _)| bytes(n)).fold(0, u64::saturating_add);
     let mut peak = live;
     let mut freed: HashSet<&str> = HashSet::new();
     for (i, node) in graph.node.iter().enumerate() {
-        live += node.output.iter().map(|o| bytes(o)).sum::<u64>();
+        live = node.output.iter().map(|o| bytes(o)).fold(live, u64::saturating_add);
         peak = peak.max(live);
         let made_here = node.output.iter().map(String::as_str);
         let read_here = node.input.iter().map(String::as_str).filter(|n| !n.is_empty());
@@ -353,4 +360,27 @@ pub fn layer_depth(model: &ModelProto) -> usize {
         }
     }
     g.output.iter().filter_map(|o| o.name.as_deref().and_then(|n| depth.get(n))).copied().max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Message;
+
+    use super::*;
+
+    /// Found by `cargo fuzz run onnx_inspect`: an initializer of dims
+    /// [2, 3, 3, 3, 121, 111, 614104, 1401972547614917] overflowed its element count (a panic
+    /// with overflow checks on, a wrapped count without). Counts now saturate.
+    #[test]
+    fn counts_of_huge_shapes_saturate() {
+        let bytes = include_bytes!("../tests/fuzz/onnx_inspect-initializer-dims-overflow.onnx");
+        let a = analyze(&ModelProto::decode(&bytes[..]).unwrap());
+        assert_eq!(a.layers.len(), 11);
+        // The mutated file's Conv reads another name, so only BatchNorm's and Gemm's count.
+        assert_eq!(a.totals.params, 6);
+
+        let mut m = ModelProto::decode(&bytes[..]).unwrap();
+        m.graph.as_mut().unwrap().node[2].input[1] = "conv.weight".into();
+        assert_eq!(analyze(&m).totals.params, u64::MAX);
+    }
 }

@@ -16,6 +16,7 @@ mod builder;
 mod error;
 pub mod ir;
 mod model;
+pub mod onnx_file;
 pub mod ops;
 mod opset;
 mod param;

@@ -126,19 +126,24 @@ impl TensorInfo {
         self.shape.get(axis).and_then(Dim::known)
     }
 
-    /// Elements per batch item: the product of every dimension after the first, when known.
+    /// Elements per batch item: the product of every dimension after the first, when known
+    /// (and when it fits a `usize`: a file's shapes are not to be trusted).
     pub fn per_item(&self) -> Option<usize> {
-        self.shape.iter().skip(1).map(Dim::known).product()
+        product(self.shape.iter().skip(1))
     }
 
-    /// Total element count, when every dimension is known.
+    /// Total element count, when every dimension is known and the product fits a `usize`.
     pub fn numel(&self) -> Option<usize> {
-        self.shape.iter().map(Dim::known).product()
+        product(self.shape.iter())
     }
 
     pub fn shape_string(&self) -> String {
         shape_string(&self.shape)
     }
+}
+
+fn product<'a>(dims: impl Iterator<Item = &'a Dim>) -> Option<usize> {
+    dims.map(Dim::known).try_fold(1usize, |n, d| n.checked_mul(d?))
 }
 
 pub fn shape_string(shape: &[Dim]) -> String {

@@ -1,14 +1,33 @@
-//! How many entries an ONNX file's main graph holds, read from the protobuf wire format
-//! (protobuf's encoding spec: varint tags, wire types 0/1/2/5) before anything is decoded.
+//! How many entries an ONNX file's main graph holds, and how much memory decoding the whole
+//! file's structure takes, read from the protobuf wire format (protobuf's encoding spec: varint
+//! tags, wire types 0/1/2/5) before anything is decoded.
 //!
 //! Why: decoding allocates a struct per message whatever its size on disk, so a file of empty
 //! or tiny nodes expands 250–500× in memory (measured: 20 MB of empty nodes took `zoo inspect` to
 //! 10.4 GB and 46 s). Counting the graph's repeated entries costs no allocation, and a file
 //! past [`MAX_ENTRIES`] is refused before prost sees it. The classic CNNs have a few hundred
 //! nodes; the largest published ONNX graphs tens of thousands.
+//!
+//! Entries elsewhere grow as much or more: an empty attribute is 2 bytes on disk and a
+//! 1664-byte `AttributeProto` decoded (measured: 19 MB of empty attributes on one node, which
+//! the count above does not see, took 15.9 GB and 54 s to decode; as many empty nodes in a
+//! sub-graph, 2.4 GB). So [`structure_bytes`] walks every message at every depth with the
+//! schema of `proto/onnx.proto` and adds up what decoding allocates for it: each message's
+//! struct, each element of a repeated field. Tensor bytes and strings are left out: they are
+//! copies of the file's own bytes, at most its size. Past [`MAX_STRUCTURE_BYTES`] the file is
+//! refused.
 
 /// The most node, initializer, input, output and value_info entries zoo decodes in one graph.
 pub const MAX_ENTRIES: usize = 1_000_000;
+
+/// The most memory the decoded structure of a file may take (tensor bytes and strings aside;
+/// the `Vec`s prost grows may hold up to twice that): 1 GiB. zoo's largest export needs under
+/// 1 MB; a graph of 100,000 nodes with a few attributes each, about 0.5 GB (most of it
+/// `AttributeProto`s, 1664 bytes each).
+pub const MAX_STRUCTURE_BYTES: u64 = 1 << 30;
+
+/// Nesting deeper than prost decodes (its recursion limit is 100) is left to it to refuse.
+const MAX_DEPTH: usize = 100;
 
 /// The main graph's entry counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -83,37 +102,51 @@ pub fn graph_counts(model: &[u8]) -> Option<GraphCounts> {
     Some(c)
 }
 
-/// What decoding may cost besides the file itself: [`AMPLIFICATION`] times its size, and at
-/// least [`DECODE_FLOOR`] (a small file may always decode).
-pub const AMPLIFICATION: u64 = 12;
-pub const DECODE_FLOOR: u64 = 32 << 20;
-
-/// `Err` naming the counts when the graph holds more than [`MAX_ENTRIES`] entries, or naming the
-/// sizes when decoding would take more than [`AMPLIFICATION`]× the file (at least
-/// [`DECODE_FLOOR`]).
+/// `Err` naming the counts when the graph holds more than [`MAX_ENTRIES`] entries, or the
+/// size when decoding would take more than [`MAX_STRUCTURE_BYTES`].
 pub fn check(model: &[u8]) -> Result<(), String> {
-    if let Some(c) = graph_counts(model)
-        && c.total() > MAX_ENTRIES
-    {
-        return Err(format!(
-            "its graph has {} nodes, {} initializers and {} inputs/outputs/value_infos, more than the {MAX_ENTRIES} entries \
-             zoo decodes (decoding allocates per entry: a hostile file of tiny nodes grows 250–500× in memory)",
-            c.nodes, c.initializers, c.values
-        ));
+    match graph_counts(model) {
+        Some(c) if c.total() > MAX_ENTRIES => {
+            return Err(format!(
+                "its graph has {} nodes, {} initializers and {} inputs/outputs/value_infos, more than the {MAX_ENTRIES} entries \
+                 zoo decodes (decoding allocates per entry: a hostile file of tiny nodes grows 250–500× in memory)",
+                c.nodes, c.initializers, c.values
+            ));
+        }
+        _ => {}
     }
-    let limit = (model.len() as u64).saturating_mul(AMPLIFICATION).max(DECODE_FLOOR);
-    match decoded_bytes(model) {
-        Some(d) if d > limit => Err(format!(
-            "decoding its {} bytes would allocate about {d} bytes (messages: nodes, attributes, value infos …), more \
-             than {AMPLIFICATION}× the file zoo allows (a file of many tiny messages is the sign of a hostile one)",
-            model.len()
+    let limit = structure_limit(model.len() as u64);
+    match structure_bytes(model) {
+        Some(n) if n > limit => Err(format!(
+            "decoding its nodes, attributes, sub-graphs, types and tensor headers would take {} MiB, more than the \
+             {} MiB zoo allows for a file of {} bytes ({AMPLIFICATION}× its size, at least {} MiB, at most {} MiB: \
+             decoding allocates per entry, and a hostile file of empty attributes grows 800× in memory)",
+            n.div_ceil(1 << 20),
+            limit >> 20,
+            model.len(),
+            STRUCTURE_FLOOR >> 20,
+            MAX_STRUCTURE_BYTES >> 20
         )),
         _ => Ok(()),
     }
 }
 
-/// The message types whose instances decoding allocates (onnx.proto; prost's structs).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What the decoded structure of a file of `len` bytes may take: [`AMPLIFICATION`]× its size
+/// (prost's `Vec`s may hold up to twice the estimate, and `inspect`'s analysis adds about as
+/// much again: the worst files inside the bound cost `inspect` 30× and `verify` 40× their
+/// size, measured), at least [`STRUCTURE_FLOOR`], at most [`MAX_STRUCTURE_BYTES`].
+pub fn structure_limit(len: u64) -> u64 {
+    len.saturating_mul(AMPLIFICATION).max(STRUCTURE_FLOOR).min(MAX_STRUCTURE_BYTES)
+}
+
+/// See [`structure_limit`].
+pub const AMPLIFICATION: u64 = 6;
+/// Any file may decode this much structure (a graph of a few thousand nodes whose weights are
+/// in external data: zoo's ResNet-152 int8 file, 374 KB, needs about 4 MB).
+pub const STRUCTURE_FLOOR: u64 = 32 << 20;
+
+/// The messages of `proto/onnx.proto` (ONNX 1.23.2), as the walk below knows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Msg {
     Model,
     Graph,
@@ -121,152 +154,209 @@ enum Msg {
     Attribute,
     Tensor,
     Segment,
-    Sparse,
+    SparseTensor,
     ValueInfo,
     Type,
     TypeTensor,
     TypeSequence,
     TypeMap,
     TypeOptional,
-    TypeSparse,
+    TypeSparseTensor,
+    TypeOpaque,
     Shape,
-    Dim,
-    Entry,
-    OpsetId,
+    Dimension,
+    StringString,
+    OperatorSetId,
     Function,
-    Training,
-    Annotation,
-    DeviceConfig,
-    NodeDeviceConfig,
+    TrainingInfo,
+    TensorAnnotation,
+    NodeDeviceConfiguration,
+    ShardingSpec,
+    IntIntListEntry,
+    ShardedDim,
+    SimpleShardedDim,
+    DeviceConfiguration,
 }
 
-/// A length-delimited field: a message, one element of a repeated string (its `String` header
-/// is allocated in the `Vec`), a tensor's raw bytes (a slice of the file's buffer: at most its
-/// length), or anything else — strings and packed numbers, 8× for varints (`i64` from a byte).
+/// What a field of a message decodes to, as far as allocation goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
+    /// A message, singular or repeated: its struct (boxed, inline or a `Vec` element), then
+    /// whatever it holds.
     Message(Msg),
-    RepeatedString,
-    Raw,
+    /// One element of a repeated string or bytes field: a `Vec<u8>` or `String`.
+    Strings,
+    /// A repeated varint scalar (`int32`, `int64`, `uint64`, enums) of this many bytes per
+    /// element: one element per entry, or per varint of a packed entry.
+    Varints(u64),
+    /// A repeated fixed-width scalar (`float` 4, `double` 8).
+    Fixed(u64),
+    /// A singular scalar or string, or a field zoo's prost code does not have: nothing beyond
+    /// the struct that holds it.
     Other,
 }
 
-fn field(m: Msg, tag: u64) -> Field {
-    use Field::{Message as M, Other, RepeatedString as S};
-    use Msg::*;
-    match (m, tag) {
-        (Model, 7) => M(Graph),
-        (Model, 8) => M(OpsetId),
-        (Model, 14) => M(Entry),
-        (Model, 20) => M(Training),
-        (Model, 25) => M(Function),
-        (Model, 26) => M(DeviceConfig),
-        (Graph, 1) => M(Node),
-        (Graph, 5) => M(Tensor),
-        (Graph, 15) => M(Sparse),
-        (Graph, 11..=13) => M(ValueInfo),
-        (Graph, 14) => M(Annotation),
-        (Graph, 16) => M(Entry),
-        (Node, 1 | 2) => S,
-        (Node, 5) => M(Attribute),
-        (Node, 9) => M(Entry),
-        (Node, 10) => M(NodeDeviceConfig),
-        (Attribute, 5 | 10) => M(Tensor),
-        (Attribute, 6 | 11) => M(Graph),
-        (Attribute, 22 | 23) => M(Sparse),
-        (Attribute, 14 | 15) => M(Type),
-        (Attribute, 9) => S,
-        (Tensor, 3) => M(Segment),
-        (Tensor, 13 | 16) => M(Entry),
-        (Tensor, 6) => S,
-        (Tensor, 9) => Field::Raw,
-        (Sparse, 1 | 2) => M(Tensor),
-        (ValueInfo, 2) => M(Type),
-        (ValueInfo, 4) => M(Entry),
-        (Type, 1) => M(TypeTensor),
-        (Type, 4) => M(TypeSequence),
-        (Type, 5) => M(TypeMap),
-        (Type, 9) => M(TypeOptional),
-        (Type, 8) => M(TypeSparse),
-        (TypeTensor | TypeSparse, 2) => M(Shape),
-        (TypeSequence | TypeOptional, 1) => M(Type),
-        (TypeMap, 2) => M(Type),
-        (Shape, 1) => M(Dim),
-        (Function, 3) => M(Node),
-        (Function, 11) => M(Attribute),
-        (Function, 12) => M(ValueInfo),
-        (Function, 7) => M(OpsetId),
-        (Function, 14) => M(Entry),
-        (Function, 4..=6) => S,
-        (Training, 1 | 2) => M(Graph),
-        (Training, 3 | 4) => M(Entry),
-        (Annotation, 2) => M(Entry),
-        _ => Other,
+impl Msg {
+    /// Bytes of the struct prost decodes this message into.
+    fn size(self) -> u64 {
+        use std::mem::size_of;
+        use zoo_proto::*;
+        (match self {
+            Msg::Model => size_of::<ModelProto>(),
+            Msg::Graph => size_of::<GraphProto>(),
+            Msg::Node => size_of::<NodeProto>(),
+            Msg::Attribute => size_of::<AttributeProto>(),
+            Msg::Tensor => size_of::<TensorProto>(),
+            Msg::Segment => size_of::<tensor_proto::Segment>(),
+            Msg::SparseTensor => size_of::<SparseTensorProto>(),
+            Msg::ValueInfo => size_of::<ValueInfoProto>(),
+            Msg::Type => size_of::<TypeProto>(),
+            Msg::TypeTensor => size_of::<type_proto::Tensor>(),
+            Msg::TypeSequence => size_of::<type_proto::Sequence>(),
+            Msg::TypeMap => size_of::<type_proto::Map>(),
+            Msg::TypeOptional => size_of::<type_proto::Optional>(),
+            Msg::TypeSparseTensor => size_of::<type_proto::SparseTensor>(),
+            Msg::TypeOpaque => size_of::<type_proto::Opaque>(),
+            Msg::Shape => size_of::<TensorShapeProto>(),
+            Msg::Dimension => size_of::<tensor_shape_proto::Dimension>(),
+            Msg::StringString => size_of::<StringStringEntryProto>(),
+            Msg::OperatorSetId => size_of::<OperatorSetIdProto>(),
+            Msg::Function => size_of::<FunctionProto>(),
+            Msg::TrainingInfo => size_of::<TrainingInfoProto>(),
+            Msg::TensorAnnotation => size_of::<TensorAnnotation>(),
+            Msg::NodeDeviceConfiguration => size_of::<NodeDeviceConfigurationProto>(),
+            Msg::ShardingSpec => size_of::<ShardingSpecProto>(),
+            Msg::IntIntListEntry => size_of::<IntIntListEntryProto>(),
+            Msg::ShardedDim => size_of::<ShardedDimProto>(),
+            Msg::SimpleShardedDim => size_of::<SimpleShardedDimProto>(),
+            Msg::DeviceConfiguration => size_of::<DeviceConfigurationProto>(),
+        }) as u64
+    }
+
+    /// Field `number` of this message, from `proto/onnx.proto`: every message-typed and
+    /// every repeated field; the rest are [`Field::Other`].
+    fn field(self, number: u64) -> Field {
+        use Field::{Fixed, Message as M, Other, Strings, Varints};
+        match (self, number) {
+            (Msg::Model, 7) => M(Msg::Graph),
+            (Msg::Model, 8) => M(Msg::OperatorSetId),
+            (Msg::Model, 14) => M(Msg::StringString),
+            (Msg::Model, 20) => M(Msg::TrainingInfo),
+            (Msg::Model, 25) => M(Msg::Function),
+            (Msg::Model, 26) => M(Msg::DeviceConfiguration),
+            (Msg::Graph, 1) => M(Msg::Node),
+            (Msg::Graph, 5) => M(Msg::Tensor),
+            (Msg::Graph, 15) => M(Msg::SparseTensor),
+            (Msg::Graph, 11..=13) => M(Msg::ValueInfo),
+            (Msg::Graph, 14) => M(Msg::TensorAnnotation),
+            (Msg::Graph, 16) => M(Msg::StringString),
+            (Msg::Node, 1 | 2) => Strings,
+            (Msg::Node, 5) => M(Msg::Attribute),
+            (Msg::Node, 9) => M(Msg::StringString),
+            (Msg::Node, 10) => M(Msg::NodeDeviceConfiguration),
+            (Msg::Attribute, 5 | 10) => M(Msg::Tensor),
+            (Msg::Attribute, 6 | 11) => M(Msg::Graph),
+            (Msg::Attribute, 22 | 23) => M(Msg::SparseTensor),
+            (Msg::Attribute, 14 | 15) => M(Msg::Type),
+            (Msg::Attribute, 7) => Fixed(4),
+            (Msg::Attribute, 8) => Varints(8),
+            (Msg::Attribute, 9) => Strings,
+            (Msg::Tensor, 1 | 7) => Varints(8),
+            (Msg::Tensor, 3) => M(Msg::Segment),
+            (Msg::Tensor, 4) => Fixed(4),
+            (Msg::Tensor, 5) => Varints(4),
+            (Msg::Tensor, 6) => Strings,
+            (Msg::Tensor, 10) => Fixed(8),
+            (Msg::Tensor, 11) => Varints(8),
+            (Msg::Tensor, 13 | 16) => M(Msg::StringString),
+            (Msg::SparseTensor, 1 | 2) => M(Msg::Tensor),
+            (Msg::SparseTensor, 3) => Varints(8),
+            (Msg::ValueInfo, 2) => M(Msg::Type),
+            (Msg::ValueInfo, 4) => M(Msg::StringString),
+            (Msg::Type, 1) => M(Msg::TypeTensor),
+            (Msg::Type, 4) => M(Msg::TypeSequence),
+            (Msg::Type, 5) => M(Msg::TypeMap),
+            (Msg::Type, 9) => M(Msg::TypeOptional),
+            (Msg::Type, 8) => M(Msg::TypeSparseTensor),
+            (Msg::Type, 7) => M(Msg::TypeOpaque),
+            (Msg::TypeTensor | Msg::TypeSparseTensor, 2) => M(Msg::Shape),
+            (Msg::TypeSequence | Msg::TypeOptional, 1) | (Msg::TypeMap, 2) => M(Msg::Type),
+            (Msg::Shape, 1) => M(Msg::Dimension),
+            (Msg::Function, 4..=6) => Strings,
+            (Msg::Function, 11) => M(Msg::Attribute),
+            (Msg::Function, 7) => M(Msg::Node),
+            (Msg::Function, 9) => M(Msg::OperatorSetId),
+            (Msg::Function, 12) => M(Msg::ValueInfo),
+            (Msg::Function, 14) => M(Msg::StringString),
+            (Msg::TrainingInfo, 1 | 2) => M(Msg::Graph),
+            (Msg::TrainingInfo, 3 | 4) => M(Msg::StringString),
+            (Msg::TensorAnnotation, 2) => M(Msg::StringString),
+            (Msg::NodeDeviceConfiguration, 2) => M(Msg::ShardingSpec),
+            (Msg::ShardingSpec, 2) => Varints(8),
+            (Msg::ShardingSpec, 3) => M(Msg::IntIntListEntry),
+            (Msg::ShardingSpec, 4) => M(Msg::ShardedDim),
+            (Msg::IntIntListEntry, 2) => Varints(8),
+            (Msg::ShardedDim, 2) => M(Msg::SimpleShardedDim),
+            (Msg::DeviceConfiguration, 3) => Strings,
+            _ => Other,
+        }
     }
 }
 
-fn size_of(m: Msg) -> u64 {
-    use std::mem::size_of as s;
-    use zoo_proto as p;
-    (match m {
-        Msg::Model => s::<p::ModelProto>(),
-        Msg::Graph => s::<p::GraphProto>(),
-        Msg::Node => s::<p::NodeProto>(),
-        Msg::Attribute => s::<p::AttributeProto>(),
-        Msg::Tensor => s::<p::TensorProto>(),
-        Msg::Segment => s::<p::tensor_proto::Segment>(),
-        Msg::Sparse => s::<p::SparseTensorProto>(),
-        Msg::ValueInfo => s::<p::ValueInfoProto>(),
-        Msg::Type => s::<p::TypeProto>(),
-        Msg::TypeTensor => s::<p::type_proto::Tensor>(),
-        Msg::TypeSequence => s::<p::type_proto::Sequence>(),
-        Msg::TypeMap => s::<p::type_proto::Map>(),
-        Msg::TypeOptional => s::<p::type_proto::Optional>(),
-        Msg::TypeSparse => s::<p::type_proto::SparseTensor>(),
-        Msg::Shape => s::<p::TensorShapeProto>(),
-        Msg::Dim => s::<p::tensor_shape_proto::Dimension>(),
-        Msg::Entry => s::<p::StringStringEntryProto>(),
-        Msg::OpsetId => s::<p::OperatorSetIdProto>(),
-        Msg::Function => s::<p::FunctionProto>(),
-        Msg::Training => s::<p::TrainingInfoProto>(),
-        Msg::Annotation => s::<p::TensorAnnotation>(),
-        Msg::DeviceConfig => s::<p::DeviceConfigurationProto>(),
-        Msg::NodeDeviceConfig => s::<p::NodeDeviceConfigurationProto>(),
-    }) as u64
+/// Bytes decoding `model` (a serialized ModelProto) allocates for its structure: every
+/// message's struct and every element of a repeated field, at every depth; tensor data and
+/// strings aside. `None` where the bytes are not well-formed protobuf.
+pub fn structure_bytes(model: &[u8]) -> Option<u64> {
+    walk(model, Msg::Model, 0).map(|n| n.saturating_add(Msg::Model.size()))
 }
 
-/// prost's recursion limit: deeper files fail to decode anyway.
-const MAX_DEPTH: usize = 100;
-
-/// An upper estimate of what decoding a serialized ModelProto allocates: every message's
-/// struct, twice (a `Vec` grows by doubling), every repeated string's header, twice, and the
-/// bytes of strings, raw data and packed numbers. `None` where the bytes are not well-formed
-/// protobuf (the decoder names that).
-pub fn decoded_bytes(model: &[u8]) -> Option<u64> {
-    let mut cost = size_of(Msg::Model);
-    walk(model, Msg::Model, 0, &mut cost)?;
-    Some(cost)
+/// [`structure_bytes`] of a serialized TensorProto (a `.pb` tensor file), its numbers included:
+/// `float_data` and the other repeated fields are the tensor's data there, and the
+/// `external_data` entries grow 24-fold when decoded.
+pub fn tensor_structure_bytes(tensor: &[u8]) -> Option<u64> {
+    walk(tensor, Msg::Tensor, 0).map(|n| n.saturating_add(Msg::Tensor.size()))
 }
 
-fn walk(b: &[u8], m: Msg, depth: usize, cost: &mut u64) -> Option<()> {
+fn walk(b: &[u8], msg: Msg, depth: usize) -> Option<u64> {
     if depth > MAX_DEPTH {
         return None;
     }
-    let mut inner = Ok(());
-    fields(b, |tag, payload| {
-        let len = payload.len() as u64;
-        match field(m, tag) {
-            Field::Message(child) => {
-                *cost = cost.saturating_add(2 * size_of(child));
-                if inner.is_ok() && walk(payload, child, depth + 1, cost).is_none() {
-                    inner = Err(());
+    let mut total = 0u64;
+    let mut at = 0;
+    while at < b.len() {
+        let key = varint(b, &mut at)?;
+        let wire = key & 7;
+        let field = msg.field(key >> 3);
+        let n = match wire {
+            0 => {
+                varint(b, &mut at)?;
+                if let Field::Varints(size) = field { size } else { 0 }
+            }
+            1 | 5 => {
+                let width = if wire == 1 { 8 } else { 4 };
+                at = at.checked_add(width).filter(|&e| e <= b.len())?;
+                if let Field::Fixed(size) = field { size } else { 0 }
+            }
+            2 => {
+                let len = usize::try_from(varint(b, &mut at)?).ok()?;
+                let end = at.checked_add(len).filter(|&e| e <= b.len())?;
+                let payload = &b[at..end];
+                at = end;
+                match field {
+                    Field::Message(child) => walk(payload, child, depth + 1)?.saturating_add(child.size()),
+                    Field::Strings => std::mem::size_of::<Vec<u8>>() as u64,
+                    // Packed: one element per varint (a byte without the continuation bit).
+                    Field::Varints(size) => payload.iter().filter(|&&c| c & 0x80 == 0).count() as u64 * size,
+                    // Packed floats and doubles take in memory what they take on disk.
+                    Field::Fixed(_) => payload.len() as u64,
+                    Field::Other => 0,
                 }
             }
-            Field::RepeatedString => *cost = cost.saturating_add(2 * std::mem::size_of::<String>() as u64 + len),
-            Field::Raw => *cost = cost.saturating_add(len),
-            Field::Other => *cost = cost.saturating_add(8 * len),
-        }
-    })?;
-    inner.ok()
+            _ => return None,
+        };
+        total = total.saturating_add(n);
+    }
+    Some(total)
 }
 
 #[cfg(test)]
@@ -291,6 +381,70 @@ mod tests {
         m
     }
 
+    fn field(number: u64, payload: &[u8], out: &mut Vec<u8>) {
+        for mut v in [number << 3 | 2, payload.len() as u64] {
+            while v >= 0x80 {
+                out.push((v & 0x7f) as u8 | 0x80);
+                v >>= 7;
+            }
+            out.push(v as u8);
+        }
+        out.extend_from_slice(payload);
+    }
+
+    /// ModelProto { ir_version: 10, graph: { node: [node] } }.
+    fn one_node(node: &[u8]) -> Vec<u8> {
+        let mut graph = Vec::new();
+        field(1, node, &mut graph);
+        let mut m = vec![0x08, 10];
+        field(7, &graph, &mut m);
+        m
+    }
+
+    #[test]
+    fn the_structure_of_a_real_model_is_small() {
+        let mut bytes = Vec::new();
+        crate::write::encode(&crate::write::tests::small_model(), &crate::Seeded { seed: 1 }, &mut bytes).unwrap();
+        let n = structure_bytes(&bytes).unwrap();
+        assert!(n > 1000 && n < 1 << 20, "{n}");
+        assert!(check(&bytes).is_ok());
+    }
+
+    /// Entries the graph's count does not see: attributes, and nodes of a sub-graph. Their
+    /// structs are counted as prost allocates them.
+    #[test]
+    fn attributes_and_sub_graphs_count_at_every_depth() {
+        let attr = std::mem::size_of::<zoo_proto::AttributeProto>() as u64;
+        let node = std::mem::size_of::<zoo_proto::NodeProto>() as u64;
+        let fixed = structure_bytes(&one_node(&[])).unwrap();
+        let attrs = |n: usize| -> Vec<u8> { std::iter::repeat_n([0x2a_u8, 0x00], n).flatten().collect() };
+        assert_eq!(structure_bytes(&one_node(&attrs(1000))).unwrap(), fixed + 1000 * attr);
+        // A graph attribute holding n empty nodes.
+        let mut g = Vec::new();
+        field(6, &std::iter::repeat_n([0x0a_u8, 0x00], 1000).flatten().collect::<Vec<u8>>(), &mut g);
+        let mut with_graph = Vec::new();
+        field(5, &g, &mut with_graph);
+        let graph = std::mem::size_of::<zoo_proto::GraphProto>() as u64;
+        assert_eq!(structure_bytes(&one_node(&with_graph)).unwrap(), fixed + attr + graph + 1000 * node);
+
+        // 1.3 MB of empty attributes on one node: 1.08 GiB decoded, refused; the entry count
+        // (one node) alone let 19 MB of them through, 15.9 GB decoded.
+        let n = (MAX_STRUCTURE_BYTES / attr + 1) as usize;
+        let e = check(&one_node(&attrs(n))).unwrap_err();
+        assert!(e.contains("would take 1025 MiB, more than the 1024 MiB zoo allows"), "{e}");
+        assert!(check(&one_node(&attrs(n - 10))).is_ok());
+    }
+
+    #[test]
+    fn a_tensor_file_counts_its_entries() {
+        let entry = std::mem::size_of::<zoo_proto::StringStringEntryProto>() as u64;
+        let fixed = tensor_structure_bytes(&[]).unwrap();
+        // external_data (13) × 1000, empty; float_data (4), packed, 3 floats.
+        let mut t: Vec<u8> = std::iter::repeat_n([0x6a_u8, 0x00], 1000).flatten().collect();
+        field(4, &[0; 12], &mut t);
+        assert_eq!(tensor_structure_bytes(&t).unwrap(), fixed + 1000 * entry + 12);
+    }
+
     #[test]
     fn counts_without_decoding_and_refuses_past_the_limit() {
         assert_eq!(graph_counts(&empty_nodes(3)), Some(GraphCounts { nodes: 3, initializers: 0, values: 0 }));
@@ -300,40 +454,5 @@ mod tests {
         // Malformed bytes are the decoder's to report, not this check's.
         assert_eq!(graph_counts(&[0x3a, 0x7f]), None);
         assert!(check(&[0xff, 0xff]).is_ok());
-    }
-
-    fn len_prefixed(tag: u8, payload: &[u8]) -> Vec<u8> {
-        let mut v = vec![tag];
-        let mut len = payload.len() as u64;
-        while len >= 0x80 {
-            v.push((len & 0x7f) as u8 | 0x80);
-            len >>= 7;
-        }
-        v.push(len as u8);
-        v.extend_from_slice(payload);
-        v
-    }
-
-    #[test]
-    fn many_tiny_messages_are_refused_by_what_they_would_cost() {
-        // 300,000 empty nodes: 0.6 MB on disk, each a NodeProto (and Vec slack) when decoded.
-        let e = check(&empty_nodes(300_000)).unwrap_err();
-        assert!(e.contains("would allocate about"), "{e}");
-        let per_node = decoded_bytes(&empty_nodes(1001)).unwrap() - decoded_bytes(&empty_nodes(1)).unwrap();
-        assert_eq!(per_node, 1000 * 2 * std::mem::size_of::<zoo_proto::NodeProto>() as u64);
-        // Nested: one node of 100,000 empty attributes costs as much per attribute.
-        let attrs: Vec<u8> = std::iter::repeat_n([0x2a_u8, 0x00], 100_000).flatten().collect();
-        let model = [vec![0x08, 10], len_prefixed(0x3a, &len_prefixed(0x0a, &attrs))].concat();
-        let d = decoded_bytes(&model).unwrap();
-        assert!(d >= 100_000 * 2 * std::mem::size_of::<zoo_proto::AttributeProto>() as u64, "{d}");
-        // A tensor's raw bytes cost their length once (a slice of the file), so a plain file
-        // of weights is far inside the bound.
-        let tensor = [len_prefixed(0x4a, &vec![7u8; 1 << 20])].concat();
-        let model = [vec![0x08, 10], len_prefixed(0x3a, &len_prefixed(0x2a, &tensor))].concat();
-        let d = decoded_bytes(&model).unwrap();
-        assert!(((1 << 20)..(1 << 20) + 4096).contains(&d), "{d}");
-        assert!(check(&model).is_ok());
-        // Below the floor anything decodes.
-        assert!(check(&empty_nodes(1000)).is_ok());
     }
 }

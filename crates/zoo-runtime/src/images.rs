@@ -52,8 +52,14 @@ const PRECISION_BITS: u32 = 32 - 8 - 2;
 /// Decodes `path` into 8-bit RGB, as `convert("RGB")` does.
 pub fn decode_rgb(path: &Path) -> Result<(usize, usize, Vec<u8>), ImageError> {
     let bytes = std::fs::read(path).map_err(|e| ImageError::Read { path: path.into(), reason: e.to_string() })?;
+    decode_rgb_bytes(path, &bytes)
+}
+
+/// [`decode_rgb`] of a file's bytes already in memory (the fuzz target's entry point); `path`
+/// names the file in messages.
+pub fn decode_rgb_bytes(path: &Path, bytes: &[u8]) -> Result<(usize, usize, Vec<u8>), ImageError> {
     let img =
-        image::load_from_memory(&bytes).map_err(|e| ImageError::Decode { path: path.into(), reason: e.to_string() })?;
+        image::load_from_memory(bytes).map_err(|e| ImageError::Decode { path: path.into(), reason: e.to_string() })?;
     let rgb = img.to_rgb8();
     let (w, h) = rgb.dimensions();
     if w == 0 || h == 0 {
@@ -81,18 +87,23 @@ pub fn resized_size(w: usize, h: usize, size: usize) -> (usize, usize) {
 /// Resize, crop and normalise interleaved 8-bit RGB `w × h`.
 pub fn tensor(w: usize, h: usize, rgb: &[u8], p: &Preprocess, name: &str) -> Tensor {
     let (rw, rh) = resized_size(w, h, p.resize);
-    let resized = resize_bilinear(rgb, w, h, rw, rh);
     let [ch, cw] = p.crop;
     // torchvision F.center_crop pads when the crop is larger; zoo's crops never are (256 ≥ 227).
     // Python's round: half to even.
     let top = ((rh as f64 - ch as f64) / 2.0).round_ties_even().max(0.0) as usize;
     let left = ((rw as f64 - cw as f64) / 2.0).round_ties_even().max(0.0) as usize;
+    // Only the crop is resized: a 57095 × 5 image resizes to 2923264 × 256 pixels (2.2 GB),
+    // of which the crop keeps 224 × 224. Each output pixel depends on its own row and column
+    // alone, so the crop's pixels are the same as in the whole resized image.
+    let ys: Vec<usize> = (0..ch).map(|y| (top + y).min(rh - 1)).collect();
+    let xs: Vec<usize> = (0..cw).map(|x| (left + x).min(rw - 1)).collect();
+    let crop = resize_at(rgb, w, h, (rw, rh), &xs, &ys);
     let mut data = vec![0f32; 3 * ch * cw];
     for c in 0..3 {
         let src = if p.bgr { 2 - c } else { c };
         for y in 0..ch {
             for x in 0..cw {
-                let v = resized[((top + y).min(rh - 1) * rw + (left + x).min(rw - 1)) * 3 + src];
+                let v = crop[(y * cw + x) * 3 + src];
                 // ToTensor: v / 255 in f32 (0–255 variants take v itself); then Normalize.
                 let scaled = if p.scale == 1.0 { f32::from(v) / 255.0 } else { f32::from(v) * (p.scale / 255.0) };
                 data[(c * ch + y) * cw + x] = (scaled - p.mean[c]) / p.std[c];
@@ -102,44 +113,38 @@ pub fn tensor(w: usize, h: usize, rgb: &[u8], p: &Preprocess, name: &str) -> Ten
     Tensor::new(name, vec![1, 3, ch, cw], data)
 }
 
-/// Pillow's `precompute_coeffs` for the bilinear filter: per output pixel, the first input
-/// pixel and the fixed-point weights.
-fn coefficients(in_size: usize, out_size: usize) -> (Vec<usize>, Vec<Vec<i32>>) {
+/// Pillow's `precompute_coeffs` for the bilinear filter, for output pixel `xx`: the first
+/// input pixel and the fixed-point weights.
+fn coefficients(in_size: usize, out_size: usize, xx: usize) -> (usize, Vec<i32>) {
     let scale = in_size as f64 / out_size as f64;
     let filterscale = scale.max(1.0);
     let support = filterscale; // bilinear support 1.0 × filterscale
     let ss = 1.0 / filterscale;
-    let mut starts = Vec::with_capacity(out_size);
-    let mut weights = Vec::with_capacity(out_size);
-    for xx in 0..out_size {
-        let center = (xx as f64 + 0.5) * scale;
-        // `as i64` truncates toward zero, as C's `(int)` cast in Pillow does.
-        let xmin = ((center - support + 0.5) as i64).max(0) as usize;
-        let xmax = (((center + support + 0.5) as i64).min(in_size as i64) as usize).saturating_sub(xmin);
-        let mut k: Vec<f64> = (0..xmax)
-            .map(|x| {
-                let t = ((x + xmin) as f64 - center + 0.5) * ss;
-                let t = t.abs();
-                if t < 1.0 { 1.0 - t } else { 0.0 }
-            })
-            .collect();
-        let ww: f64 = k.iter().sum();
-        if ww != 0.0 {
-            for v in &mut k {
-                *v /= ww;
-            }
+    let center = (xx as f64 + 0.5) * scale;
+    // `as i64` truncates toward zero, as C's `(int)` cast in Pillow does.
+    let xmin = ((center - support + 0.5) as i64).max(0) as usize;
+    let xmax = (((center + support + 0.5) as i64).min(in_size as i64) as usize).saturating_sub(xmin);
+    let mut k: Vec<f64> = (0..xmax)
+        .map(|x| {
+            let t = ((x + xmin) as f64 - center + 0.5) * ss;
+            let t = t.abs();
+            if t < 1.0 { 1.0 - t } else { 0.0 }
+        })
+        .collect();
+    let ww: f64 = k.iter().sum();
+    if ww != 0.0 {
+        for v in &mut k {
+            *v /= ww;
         }
-        let fixed = k
-            .iter()
-            .map(|&v| {
-                let f = v * f64::from(1u32 << PRECISION_BITS);
-                if v < 0.0 { (-0.5 + f) as i32 } else { (0.5 + f) as i32 }
-            })
-            .collect();
-        starts.push(xmin);
-        weights.push(fixed);
     }
-    (starts, weights)
+    let fixed = k
+        .iter()
+        .map(|&v| {
+            let f = v * f64::from(1u32 << PRECISION_BITS);
+            if v < 0.0 { (-0.5 + f) as i32 } else { (0.5 + f) as i32 }
+        })
+        .collect();
+    (xmin, fixed)
 }
 
 fn clip8(ss: i64) -> u8 {
@@ -149,37 +154,47 @@ fn clip8(ss: i64) -> u8 {
 /// Pillow's `Image.resize((ow, oh), BILINEAR)` of interleaved RGB: horizontal pass (rounded to
 /// 8 bits), then vertical.
 pub fn resize_bilinear(rgb: &[u8], w: usize, h: usize, ow: usize, oh: usize) -> Vec<u8> {
-    let horizontal = if ow != w {
-        let (starts, weights) = coefficients(w, ow);
-        let mut out = vec![0u8; ow * h * 3];
-        for y in 0..h {
-            for (x, (&start, k)) in starts.iter().zip(&weights).enumerate() {
-                for c in 0..3 {
-                    let mut ss: i64 = 1 << (PRECISION_BITS - 1);
-                    for (i, &kk) in k.iter().enumerate() {
-                        ss += i64::from(rgb[(y * w + start + i) * 3 + c]) * i64::from(kk);
-                    }
-                    out[(y * ow + x) * 3 + c] = clip8(ss);
-                }
+    let xs: Vec<usize> = (0..ow).collect();
+    let ys: Vec<usize> = (0..oh).collect();
+    resize_at(rgb, w, h, (ow, oh), &xs, &ys)
+}
+
+/// The pixels at columns `xs` and rows `ys` (each ascending) of [`resize_bilinear`]'s
+/// `ow × oh` output, as `ys.len() × xs.len()` interleaved RGB. A pass whose size does not
+/// change is skipped, as Pillow skips it; the horizontal pass runs only on the input rows the
+/// vertical one reads.
+fn resize_at(rgb: &[u8], w: usize, h: usize, (ow, oh): (usize, usize), xs: &[usize], ys: &[usize]) -> Vec<u8> {
+    let taps = |n: usize, out: usize, at: &[usize]| -> Vec<(usize, Vec<i32>)> {
+        at.iter().map(|&i| if out == n { (i, vec![]) } else { coefficients(n, out, i) }).collect()
+    };
+    // An empty tap list is the skipped pass: the input pixel itself.
+    let apply = |k: &[i32], start: usize, px: &dyn Fn(usize) -> u8| -> u8 {
+        if k.is_empty() {
+            return px(start);
+        }
+        let mut ss: i64 = 1 << (PRECISION_BITS - 1);
+        for (i, &kk) in k.iter().enumerate() {
+            ss += i64::from(px(start + i)) * i64::from(kk);
+        }
+        clip8(ss)
+    };
+    let (htaps, vtaps) = (taps(w, ow, xs), taps(h, oh, ys));
+    let first = vtaps.iter().map(|(s, _)| *s).min().unwrap_or(0);
+    let last = vtaps.iter().map(|(s, k)| s + k.len().max(1)).max().unwrap_or(0);
+    let n = xs.len();
+    let mut horizontal = vec![0u8; (last - first) * n * 3];
+    for y in first..last {
+        for (x, (start, k)) in htaps.iter().enumerate() {
+            for c in 0..3 {
+                horizontal[((y - first) * n + x) * 3 + c] = apply(k, *start, &|i| rgb[(y * w + i) * 3 + c]);
             }
         }
-        out
-    } else {
-        rgb.to_vec()
-    };
-    if oh == h {
-        return horizontal;
     }
-    let (starts, weights) = coefficients(h, oh);
-    let mut out = vec![0u8; ow * oh * 3];
-    for (y, (&start, k)) in starts.iter().zip(&weights).enumerate() {
-        for x in 0..ow {
+    let mut out = vec![0u8; ys.len() * n * 3];
+    for (y, (start, k)) in vtaps.iter().enumerate() {
+        for x in 0..n {
             for c in 0..3 {
-                let mut ss: i64 = 1 << (PRECISION_BITS - 1);
-                for (i, &kk) in k.iter().enumerate() {
-                    ss += i64::from(horizontal[((start + i) * ow + x) * 3 + c]) * i64::from(kk);
-                }
-                out[(y * ow + x) * 3 + c] = clip8(ss);
+                out[(y * n + x) * 3 + c] = apply(k, *start, &|i| horizontal[((i - first) * n + x) * 3 + c]);
             }
         }
     }
@@ -208,5 +223,40 @@ mod tests {
         assert_eq!(t.shape, vec![1, 3, 8, 8]);
         // BGR: channel 0 is blue.
         assert!((t.data[0] - 250.0).abs() < 1e-3, "{}", t.data[0]);
+    }
+
+    /// Resizing only the crop gives the crop of the whole resized image, whichever passes run.
+    #[test]
+    fn the_crop_alone_equals_the_crop_of_the_whole() {
+        let mut seed = 7u32;
+        for (w, h, ow, oh) in [(40, 30, 17, 13), (9, 5, 31, 5), (5, 9, 5, 40), (3, 50, 12, 200), (64, 64, 64, 64)] {
+            let rgb: Vec<u8> = (0..w * h * 3)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    (seed >> 16) as u8
+                })
+                .collect();
+            let whole = resize_bilinear(&rgb, w, h, ow, oh);
+            let (xs, ys): (Vec<usize>, Vec<usize>) = ((ow / 3..ow - ow / 4).collect(), (oh / 4..oh - oh / 3).collect());
+            let crop = resize_at(&rgb, w, h, (ow, oh), &xs, &ys);
+            let expected: Vec<u8> = ys
+                .iter()
+                .flat_map(|&y| xs.iter().flat_map(move |&x| (0..3).map(move |c| (x, y, c))))
+                .map(|(x, y, c)| whole[(y * ow + x) * 3 + c])
+                .collect();
+            assert_eq!(crop, expected, "{w}×{h} → {ow}×{oh}");
+        }
+    }
+
+    /// Found by `cargo fuzz run image`: a 57095 × 5 JPEG of 363 bytes, whose resize to a
+    /// shorter side of 256 is 2923264 × 256 pixels; resizing it whole took over 10 s and 2.2 GB.
+    /// (Not timed here; the fuzz smoke runs it, from the seed corpus, under a 10 s limit.)
+    #[test]
+    fn an_elongated_image_resizes_only_its_crop() {
+        let bytes = include_bytes!("../tests/fuzz/image-elongated-timeout.jpg");
+        let (w, h, rgb) = decode_rgb_bytes(Path::new("elongated.jpg"), bytes).unwrap();
+        assert_eq!((w, h), (57095, 5));
+        let p = Preprocess { resize: 256, crop: [224, 224], bgr: false, scale: 1.0, mean: [0.0; 3], std: [1.0; 3] };
+        assert_eq!(tensor(w, h, &rgb, &p, "input").shape, vec![1, 3, 224, 224]);
     }
 }

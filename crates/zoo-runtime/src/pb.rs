@@ -39,6 +39,15 @@ pub fn decode_tensor(bytes: &[u8]) -> Result<Tensor, String> {
     if bytes.is_empty() {
         return Err("empty file, not a TensorProto".into());
     }
+    // Decoding allocates per entry, up to 48 bytes for 2 on disk: bounded before it starts.
+    let structure = zoo_graph::wire_limits::tensor_structure_bytes(bytes).unwrap_or(0);
+    if structure > zoo_graph::wire_limits::MAX_STRUCTURE_BYTES {
+        return Err(format!(
+            "decoding it would take {} MiB, more than the {} MiB zoo allows; nothing was decoded",
+            structure.div_ceil(1 << 20),
+            zoo_graph::wire_limits::MAX_STRUCTURE_BYTES >> 20
+        ));
+    }
     let p = TensorProto::decode(bytes).map_err(|e| format!("not a TensorProto ({e})"))?;
     let name = p.name.clone().unwrap_or_default();
     let dtype = p.data_type.unwrap_or(DataType::Undefined as i32);
@@ -166,6 +175,16 @@ mod tests {
         assert!(err.starts_with("not a TensorProto"), "{err}");
         assert!(decode_tensor(b"\xff\xff\xff\xff").is_err());
         assert_eq!(decode_tensor(&[]).unwrap_err(), "empty file, not a TensorProto");
+    }
+
+    /// 45 MB of empty `external_data` entries would decode to over 1 GiB (more with `Vec` growth).
+    #[test]
+    fn a_file_that_would_decode_past_the_limit_is_refused() {
+        let entry = std::mem::size_of::<zoo_proto::StringStringEntryProto>() as u64;
+        let n = (zoo_graph::wire_limits::MAX_STRUCTURE_BYTES / entry + 1) as usize;
+        let bytes: Vec<u8> = std::iter::repeat_n([0x6a_u8, 0x00], n).flatten().collect();
+        let err = decode_tensor(&bytes).unwrap_err();
+        assert!(err.contains("more than the 1024 MiB zoo allows; nothing was decoded"), "{err}");
     }
 
     #[test]

@@ -31,6 +31,17 @@ pub struct SafetensorsFile {
 impl SafetensorsFile {
     pub fn open(path: &Path) -> Result<Self, LoadError> {
         let (bytes, sha256) = crate::pth::read_hashed(path)?;
+        Self::from_parts(path, bytes, sha256)
+    }
+
+    /// As [`SafetensorsFile::open`], for bytes already in memory; `path` names the file in
+    /// messages.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Self, LoadError> {
+        let sha256 = zoo_graph::write::hex(&Sha256::digest(&bytes));
+        Self::from_parts(path, bytes, sha256)
+    }
+
+    fn from_parts(path: &Path, bytes: Vec<u8>, sha256: String) -> Result<Self, LoadError> {
         let (header_len, meta): (usize, Metadata) = safetensors::SafeTensors::read_metadata(&bytes)
             .map_err(|e| LoadError::Format { path: path.to_path_buf(), reason: e.to_string() })?;
         let tensors = meta.tensors().into_iter().map(|(k, v)| (k, v.clone())).collect();

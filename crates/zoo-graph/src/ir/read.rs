@@ -293,4 +293,21 @@ mod tests {
         let err = read_model(m).unwrap_err().to_string();
         assert!(err.contains("is not defined before it"), "{err}");
     }
+
+    /// Found by `cargo fuzz run onnx_ir`: a shape chain whose Gather has no output panicked
+    /// (indexing `outputs[0]`); so did one gathering from a tensor with a shape as the index.
+    #[test]
+    fn malformed_shape_chains_are_errors() {
+        let bytes = include_bytes!("../../tests/fuzz/onnx_ir-gather-without-output.onnx");
+        let m = ModelProto::decode(&bytes[..]).unwrap();
+        let err = read_model(m.clone()).unwrap_err().to_string();
+        assert!(err.contains("node `gather`: Gather has no output"), "{err}");
+
+        let mut m = m;
+        let gather = &mut m.graph.as_mut().unwrap().node[3];
+        gather.output = vec!["n".into()];
+        gather.input.reverse();
+        let err = read_model(m).unwrap_err().to_string();
+        assert!(err.contains("gathers from `i`, which is not a shape computed before it"), "{err}");
+    }
 }

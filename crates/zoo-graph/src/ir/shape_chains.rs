@@ -65,6 +65,12 @@ pub(crate) fn fold(graph: &mut Graph) -> Result<Vec<String>, (String, String)> {
         let fail = |reason: String| (node.name.clone(), reason);
         let first = node.inputs.first().cloned().unwrap_or_default();
         let reads_shape = node.inputs.iter().any(|i| shapes.contains_key(i));
+        // What a chain node computes is named by its first output; a file may give it none.
+        let output = || node.outputs.first().cloned().ok_or_else(|| fail(format!("{} has no output", node.op)));
+        // A chain node's data input must itself be a shape (its other inputs may be the shape).
+        let shape_of = |what: &str| {
+            shapes.get(&first).ok_or_else(|| fail(format!("{what} `{first}`, which is not a shape computed before it")))
+        };
         match node.op.as_str() {
             "Shape" => {
                 let x = types.get(&first).ok_or_else(|| fail(format!("input `{first}` is not typed before it")))?;
@@ -78,12 +84,12 @@ pub(crate) fn fold(graph: &mut Graph) -> Result<Vec<String>, (String, String)> {
                         Dim::Sym(s) => Elem::Sym { of: first.clone(), axis, sym: s.clone() },
                     })
                     .collect();
-                shapes.insert(node.outputs[0].clone(), ShapeValue { elems, scalar: false });
+                shapes.insert(output()?, ShapeValue { elems, scalar: false });
                 remove[k] = true;
                 continue;
             }
             "Gather" if reads_shape => {
-                let data = &shapes[&first];
+                let data = shape_of("gathers from")?;
                 let idx_name = node.inputs.get(1).cloned().unwrap_or_default();
                 let idx = consts.get(&idx_name).ok_or_else(|| fail(format!("index `{idx_name}` is not a constant")))?;
                 if attr::get_int(&proto, "axis").unwrap_or(0) != 0 {
@@ -98,12 +104,12 @@ pub(crate) fn fold(graph: &mut Graph) -> Result<Vec<String>, (String, String)> {
                         data.elems.get(j as usize).cloned().ok_or_else(|| fail(format!("index {i} out of range")))
                     })
                     .collect::<Result<Vec<_>, _>>()?;
-                shapes.insert(node.outputs[0].clone(), ShapeValue { elems, scalar });
+                shapes.insert(output()?, ShapeValue { elems, scalar });
                 remove[k] = true;
                 continue;
             }
             "Unsqueeze" if reads_shape => {
-                let v = &shapes[&first];
+                let v = shape_of("unsqueezes")?;
                 let axes = match node.inputs.get(1).filter(|a| !a.is_empty()) {
                     Some(a) => consts.get(a).cloned().ok_or_else(|| fail(format!("axes `{a}` are not a constant")))?,
                     None => attr::get_ints(&proto, "axes").unwrap_or_default(),
@@ -111,7 +117,7 @@ pub(crate) fn fold(graph: &mut Graph) -> Result<Vec<String>, (String, String)> {
                 if !v.scalar || !matches!(axes.as_slice(), [0] | [-1]) {
                     return Err(fail("unsqueezes a shape other than a scalar into a vector".into()));
                 }
-                shapes.insert(node.outputs[0].clone(), ShapeValue { elems: v.elems.clone(), scalar: false });
+                shapes.insert(output()?, ShapeValue { elems: v.elems.clone(), scalar: false });
                 remove[k] = true;
                 continue;
             }
@@ -124,7 +130,7 @@ pub(crate) fn fold(graph: &mut Graph) -> Result<Vec<String>, (String, String)> {
                         _ => return Err(fail(format!("joins `{i}`, neither a shape nor a constant"))),
                     }
                 }
-                shapes.insert(node.outputs[0].clone(), ShapeValue { elems, scalar: false });
+                shapes.insert(output()?, ShapeValue { elems, scalar: false });
                 remove[k] = true;
                 continue;
             }

@@ -150,9 +150,13 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
 }
 
 fn macs(_: &NodeProto, inputs: &[TensorInfo], outputs: &[TensorInfo]) -> u64 {
+    // `inspect` counts a node whose output shapes come from the file even where `infer`
+    // refused its inputs, so nothing here is taken for granted: a missing weight or output
+    // counts 0, and the products saturate.
+    let (Some(w), Some(y)) = (inputs.get(1), outputs.first()) else { return 0 };
     // Each output element is a dot product over C/group × kernel inputs.
-    let per_output: usize = inputs[1].shape.iter().skip(1).filter_map(Dim::known).product();
-    per_item(&outputs[0]) * per_output as u64
+    let per_output = w.shape.iter().skip(1).filter_map(Dim::known).fold(1u64, |n, d| n.saturating_mul(d as u64));
+    per_item(y).saturating_mul(per_output)
 }
 
 fn describe(node: &NodeProto) -> String {

@@ -80,7 +80,7 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
 
 fn macs(_: &NodeProto, inputs: &[TensorInfo], _: &[TensorInfo]) -> u64 {
     // Per batch row, K × N: every element of B is used once.
-    inputs[1].numel().map_or(0, |n| n as u64)
+    inputs.get(1).and_then(TensorInfo::numel).map_or(0, |n| n as u64)
 }
 
 fn role(i: usize) -> Role {

@@ -35,9 +35,10 @@ fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorIn
 }
 
 fn macs(_: &NodeProto, inputs: &[TensorInfo], outputs: &[TensorInfo]) -> u64 {
-    let a = &inputs[0];
-    let k = a.dim(a.rank() - 1).unwrap_or(0) as u64;
-    per_item(&outputs[0]) * k
+    // As conv's: the inputs may be ones `infer` refused.
+    let (Some(a), Some(y)) = (inputs.first(), outputs.first()) else { return 0 };
+    let k = a.rank().checked_sub(1).and_then(|last| a.dim(last)).unwrap_or(0) as u64;
+    per_item(y).saturating_mul(k)
 }
 
 fn role(i: usize) -> Role {

@@ -28,10 +28,21 @@ impl WeightsFile {
         let io = |source| LoadError::Io { path: path.to_path_buf(), source };
         let mut head = Vec::with_capacity(SNIFF_LEN);
         std::fs::File::open(path).map_err(io)?.take(SNIFF_LEN as u64).read_to_end(&mut head).map_err(io)?;
-        if head.starts_with(ZIP_MAGIC) || is_legacy(&head) {
+        if is_pth(&head) {
             return PthFile::open(path).map(WeightsFile::Pth);
         }
         let file = SafetensorsFile::open(path)?;
+        check_published_name(path, file.sha256())?;
+        Ok(WeightsFile::Safetensors(file))
+    }
+
+    /// As [`WeightsFile::open`], for bytes already in memory (the fuzz targets' entry point);
+    /// `path` names the file in messages and in the published-name check.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Self, LoadError> {
+        if is_pth(&bytes[..bytes.len().min(SNIFF_LEN)]) {
+            return PthFile::from_bytes(path, bytes).map(WeightsFile::Pth);
+        }
+        let file = SafetensorsFile::from_bytes(path, bytes)?;
         check_published_name(path, file.sha256())?;
         Ok(WeightsFile::Safetensors(file))
     }
@@ -57,6 +68,11 @@ impl WeightsFile {
             WeightsFile::Pth(f) => BoundWeights::Pth(f.bind_skipping(params, skip)?),
         })
     }
+}
+
+/// Whether a file's first [`SNIFF_LEN`] bytes make it a PyTorch checkpoint.
+fn is_pth(head: &[u8]) -> bool {
+    head.starts_with(ZIP_MAGIC) || is_legacy(head)
 }
 
 /// A weights file whose tensors match a model's parameters; a [`WeightSource`].
