@@ -133,7 +133,7 @@ pub fn check(model: &[u8]) -> Result<(), String> {
 
 /// What the decoded structure of a file of `len` bytes may take: [`AMPLIFICATION`]× its size
 /// (prost's `Vec`s may hold up to twice the estimate, and `inspect`'s analysis adds about as
-/// much again: the worst files inside the bound cost `inspect` 30× and `verify` 40× their
+/// much again: the worst files inside the bound cost `inspect` 29× and `verify` 40× their
 /// size, measured), at least [`STRUCTURE_FLOOR`], at most [`MAX_STRUCTURE_BYTES`].
 pub fn structure_limit(len: u64) -> u64 {
     len.saturating_mul(AMPLIFICATION).max(STRUCTURE_FLOOR).min(MAX_STRUCTURE_BYTES)
