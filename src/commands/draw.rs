@@ -63,7 +63,7 @@ fn errors_svg(path: &Path) -> anyhow::Result<String> {
 
 /// max|a − r| relative to the layer's own peak: 0 for bit-identical values, 1 (as large as
 /// the layer itself) where the peak is 0 and the values differ.
-fn relative(max_abs: f64, peak: f64) -> f64 {
+pub(super) fn relative(max_abs: f64, peak: f64) -> f64 {
     if peak > 0.0 {
         max_abs / peak
     } else if max_abs == 0.0 {
@@ -75,32 +75,15 @@ fn relative(max_abs: f64, peak: f64) -> f64 {
 
 /// The rows of a report, one series per pair of runtimes, layers in the order compared.
 pub(super) fn from_report(r: &LayerReport) -> ErrorPlot {
-    let rtol = r.rtol.unwrap_or(1e-3);
-    let mut layers: Vec<String> = Vec::new();
-    let mut series: Vec<Series> = Vec::new();
-    for row in &r.rows {
-        let i = match layers.iter().position(|l| *l == row.layer) {
-            Some(i) => i,
-            None => {
-                layers.push(row.layer.clone());
-                layers.len() - 1
-            }
-        };
-        let label = format!("{} vs {}", row.runtime, row.against);
-        let k = match series.iter().position(|s| s.label == label) {
-            Some(k) => k,
-            None => {
-                series.push(Series { label, values: vec![] });
-                series.len() - 1
-            }
-        };
-        let values = &mut series[k].values;
-        values.resize(i + 1, None);
-        values[i] = Some(relative(row.max_abs, row.atol / rtol));
-    }
-    for s in &mut series {
-        s.values.resize(layers.len(), None);
-    }
+    let v = r.by_value();
+    let series = v
+        .pairs
+        .iter()
+        .map(|p| Series {
+            label: format!("{} vs {}", p.runtime, p.against),
+            values: p.max_abs.iter().zip(&v.peak).map(|(a, peak)| a.map(|a| relative(a, *peak))).collect(),
+        })
+        .collect();
     let batch = r.rows.first().and_then(|row| row.shape.first()).copied().unwrap_or(1);
     ErrorPlot {
         title: format!("Per-layer error: {}", r.target),
@@ -109,10 +92,10 @@ pub(super) fn from_report(r: &LayerReport) -> ErrorPlot {
              |a − r| ≤ rtol·(max |r| + |r|){}",
             if r.sqnr_floor.is_some() { " (int8 files pass on SQNR instead)" } else { "" }
         ),
-        first_failure: r.first_failure.as_ref().and_then(|f| layers.iter().position(|l| l == f)),
-        layers,
+        first_failure: r.first_failure.as_ref().and_then(|f| v.names.iter().position(|l| l == f)),
+        layers: v.names,
         series,
-        tolerance: rtol,
+        tolerance: r.rtol(),
     }
 }
 

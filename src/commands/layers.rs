@@ -309,6 +309,56 @@ pub(super) fn report(
     })
 }
 
+/// A report's rows by value, in the order compared: each value's name, op and peak |r| on the
+/// runtime it was compared against (its atol is rtol·peak), and per pair of runtimes
+/// (runtime, against) the max |a − r| of each value, `None` where the pair did not compare it.
+pub(super) struct ByValue {
+    pub(super) names: Vec<String>,
+    pub(super) ops: Vec<String>,
+    pub(super) peak: Vec<f64>,
+    pub(super) pairs: Vec<Pair>,
+}
+
+/// One runtime against another, value by value.
+pub(super) struct Pair {
+    pub(super) runtime: String,
+    pub(super) against: String,
+    pub(super) max_abs: Vec<Option<f64>>,
+}
+
+impl LayerReport {
+    /// The relative budget of every row (1e-3 for reports written before it was recorded).
+    pub(super) fn rtol(&self) -> f64 {
+        self.rtol.unwrap_or(1e-3)
+    }
+
+    pub(super) fn by_value(&self) -> ByValue {
+        let rtol = self.rtol();
+        let mut v = ByValue { names: vec![], ops: vec![], peak: vec![], pairs: vec![] };
+        for row in &self.rows {
+            let i = v.names.iter().position(|n| *n == row.layer).unwrap_or_else(|| {
+                v.names.push(row.layer.clone());
+                v.ops.push(row.op.clone());
+                v.peak.push(row.atol / rtol);
+                v.names.len() - 1
+            });
+            let k = v.pairs.iter().position(|p| p.runtime == row.runtime && p.against == row.against).unwrap_or_else(
+                || {
+                    v.pairs.push(Pair { runtime: row.runtime.clone(), against: row.against.clone(), max_abs: vec![] });
+                    v.pairs.len() - 1
+                },
+            );
+            let values = &mut v.pairs[k].max_abs;
+            values.resize(i + 1, None);
+            values[i] = Some(row.max_abs);
+        }
+        for p in &mut v.pairs {
+            p.max_abs.resize(v.names.len(), None);
+        }
+        v
+    }
+}
+
 /// Prints `report` (as JSON with `json`); returns whether it passed.
 pub(super) fn print(report: &LayerReport, json: bool) -> anyhow::Result<bool> {
     if json {

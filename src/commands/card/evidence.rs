@@ -15,6 +15,7 @@ use zoo_artifacts::{Manifest, ZooDir};
 use zoo_models::{Family, Variant};
 
 use crate::cli::{CardArgs, Cli, Command, VerifyArgs};
+use crate::commands::draw::relative;
 use crate::commands::layers::LayerReport;
 use crate::commands::verify::{Report, layer_report, reports};
 use crate::format::sci;
@@ -98,35 +99,23 @@ fn golden_runs(report: &Report, ort: &str) -> Vec<RuntimeRun> {
 fn layer_record(r: &LayerReport, batch: usize) -> anyhow::Result<Layers> {
     let base = r.rows.first().map(|row| row.against.clone()).context("no layer was compared")?;
     let rtol = r.rtol.context("the layer report carries no rtol")?;
-    let mut names: Vec<String> = Vec::new();
-    let mut ops = Vec::new();
-    let mut peak = Vec::new();
-    let mut series: Vec<LayerSeries> = Vec::new();
-    for row in &r.rows {
-        let i = match names.iter().position(|n| *n == row.layer) {
-            Some(i) => i,
-            None => {
-                names.push(row.layer.clone());
-                ops.push(row.op.clone());
-                peak.push(round3(row.atol / rtol));
-                names.len() - 1
-            }
-        };
-        let k = match series.iter().position(|s| s.runtime == row.runtime) {
-            Some(k) => k,
-            None => {
-                series.push(LayerSeries { runtime: row.runtime.clone(), max_abs: vec![] });
-                series.len() - 1
-            }
-        };
-        let values = &mut series[k].max_abs;
-        values.resize(i + 1, None);
-        values[i] = Some(round3(row.max_abs));
-    }
-    for s in &mut series {
-        s.max_abs.resize(names.len(), None);
-    }
-    Ok(Layers { batch, rtol, base, names, ops, peak, series, first_failure: r.first_failure.clone(), pass: r.pass })
+    let v = r.by_value();
+    let series = v
+        .pairs
+        .into_iter()
+        .map(|p| LayerSeries { runtime: p.runtime, max_abs: p.max_abs.into_iter().map(|a| a.map(round3)).collect() })
+        .collect();
+    Ok(Layers {
+        batch,
+        rtol,
+        base,
+        names: v.names,
+        ops: v.ops,
+        peak: v.peak.into_iter().map(round3).collect(),
+        series,
+        first_failure: r.first_failure.clone(),
+        pass: r.pass,
+    })
 }
 
 /// Today (UTC) as `YYYY-MM-DD`, from the days since 1970 (H. Hinnant's `civil_from_days`).
@@ -257,12 +246,8 @@ pub(super) fn check(args: &CardArgs, zoo: &ZooDir, f: &Family, v: &Variant) -> a
         let now = layer_report(&verify_args(args, f, v, &words, &extra)?)?;
         let here = layer_record(&now, l.batch)?;
         let worst = |x: &Layers| {
-            x.series
-                .iter()
-                .flat_map(|s| {
-                    s.max_abs.iter().zip(&x.peak).filter_map(|(a, p)| a.map(|a| if *p > 0.0 { a / p } else { 0.0 }))
-                })
-                .fold(0f64, f64::max)
+            let values = x.series.iter().flat_map(|s| s.max_abs.iter().zip(&x.peak));
+            values.filter_map(|(a, p)| a.map(|a| relative(a, *p))).fold(0f64, f64::max)
         };
         outln!(
             "  layers         batch {}  {} values, worst relative difference recorded {}, here {}  {}",

@@ -10,6 +10,7 @@ use zoo_draw::{Drawing, Layers};
 use zoo_graph::analysis::Analysis;
 use zoo_models::{Family, Variant};
 
+use crate::commands::draw::relative;
 use crate::format::{grouped, sci, si};
 
 /// A variant of the same family, for the comparison table.
@@ -273,7 +274,7 @@ fn evidence(s: &mut String, p: &Page, id: &str) {
         for sr in &l.series {
             for ((a, peak), name) in sr.max_abs.iter().zip(&l.peak).zip(&l.names) {
                 if let Some(a) = a {
-                    let rel = if *peak > 0.0 { a / peak } else { 0.0 };
+                    let rel = relative(*a, *peak);
                     if worst.is_none_or(|w| rel > w.0) {
                         worst = Some((rel, name, &sr.runtime));
                     }
