@@ -43,6 +43,12 @@ pub enum Command {
     Bundle(BundleCommand),
     /// Run an ONNX file on TensorProto inputs (`input_0.pb` …) and write `output_0.pb` ….
     Run(RunArgs),
+    /// A variant's model card (Markdown): sources, disagreements, layers, checksums, evidence;
+    /// `--record` measures the evidence, `--check-evidence` re-checks it here.
+    Card(CardArgs),
+    /// An SVG drawing of a network (a zoo model or any ONNX file), or with --errors a plot of
+    /// `zoo verify --layers --json`'s per-layer errors.
+    Draw(DrawArgs),
 }
 
 /// Options that shape a model's graph.
@@ -472,6 +478,59 @@ pub struct ManifestsArgs {
     /// The ONNX Runtime shared library used to compute golden outputs.
     #[arg(long, value_name = "PATH")]
     pub ort_lib: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CardArgs {
+    /// A model family (`alexnet`); omit with --all.
+    #[arg(required_unless_present = "all")]
+    pub model: Option<String>,
+    /// Variant of the model (default: the family's first).
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Every model and variant, one after the other (with --record or --check-evidence).
+    #[arg(long, conflicts_with_all = ["model", "variant"])]
+    pub all: bool,
+    /// Write the card to FILE instead of printing it.
+    #[arg(short, long, value_name = "FILE", conflicts_with_all = ["record", "check_evidence", "all"])]
+    pub output: Option<PathBuf>,
+    /// Run `verify` and `verify --layers --batch 1` on every runtime of --runtime here, record
+    /// the result as zoo/<model>/<variant>/evidence.json, and rewrite the card and its pictures.
+    #[arg(long, conflicts_with = "check_evidence")]
+    pub record: bool,
+    /// Re-run the recorded runtimes here and check that the recorded evidence still holds (same
+    /// versions, every output and layer within the recorded tolerance).
+    #[arg(long)]
+    pub check_evidence: bool,
+    /// Runtimes to record, comma-separated: `ort`, `tract`, `openvino` (each must run).
+    #[arg(long, value_delimiter = ',', default_value = "ort,tract,openvino", value_parser = ["ort", "tract", "openvino"])]
+    pub runtime: Vec<String>,
+    /// Intra-op threads of every runtime (default: their own).
+    #[arg(long, value_parser = positive)]
+    pub threads: Option<usize>,
+    /// The ONNX Runtime shared library (default: ORT_DYLIB_PATH, the project's .venv, python3's onnxruntime).
+    #[arg(long, value_name = "PATH")]
+    pub ort_lib: Option<PathBuf>,
+    #[command(flatten)]
+    pub ov: OvArgs,
+    #[command(flatten)]
+    pub zoo: ZooArg,
+}
+
+#[derive(Debug, Args)]
+pub struct DrawArgs {
+    /// A model family (`resnet50`, built with the build options) or an ONNX file; omit with --errors.
+    #[arg(required_unless_present = "errors", conflicts_with = "errors")]
+    pub target: Option<String>,
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// Plot the per-layer errors of a `zoo verify --layers --json` report (or of a variant's
+    /// evidence.json) instead.
+    #[arg(long, value_name = "LAYERS.json")]
+    pub errors: Option<PathBuf>,
+    /// The SVG file to write (default: standard output).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -36,6 +36,11 @@ pub fn si(n: u64) -> String {
     }
 }
 
+/// Three significant digits in scientific notation, `1.23e-5`, or `0` for equal values.
+pub fn sci(x: f64) -> String {
+    if x == 0.0 { "0".into() } else { format!("{x:.2e}") }
+}
+
 /// Left-aligned columns, except those in `right` (numbers).
 pub fn table(header: &[&str], rows: &[Vec<String>], right: &[usize]) -> String {
     let width = |s: &str| s.chars().count();
@@ -78,6 +83,8 @@ mod tests {
         assert_eq!(si(105_415_200), "105.4M");
         assert_eq!(si(1_135_256_096), "1.135G");
         assert_eq!(si(252_448), "252.4K");
+        assert_eq!(sci(0.0), "0");
+        assert_eq!(sci(3.2912e-5), "3.29e-5");
         assert_eq!(si(160), "160");
     }
 }

@@ -67,3 +67,16 @@ pub fn sha256_file(path: &Path) -> String {
     use sha2::Digest;
     zoo_graph::write::hex(&sha2::Sha256::digest(std::fs::read(path).expect("read")))
 }
+
+/// Copies the folder `from` to `to`, recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}

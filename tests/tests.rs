@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod bundle;
+mod card;
 mod compile;
 mod crash;
 mod diff;

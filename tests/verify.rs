@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::support::{fails_with, json, ok, python_check, root, stderr, zoo};
+use crate::support::{copy_dir, fails_with, json, ok, python_check, root, stderr, zoo};
 
 const VARIANTS: [&str; 4] = ["lrn", "bvlc", "bn", "torchvision"];
 
@@ -226,18 +226,6 @@ fn run_on_openvino_matches_tract() {
     assert_eq!(a.shape, [1, 1000]);
     let m = zoo_runtime::compare::compare(&a, &b, zoo_runtime::compare::Tolerance { atol: 1e-5, rtol: 1e-4 }).unwrap();
     assert!(m.max_abs < 1e-5, "{m:?}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -20,7 +20,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use zoo_proto::{Message, ModelProto, TypeProto, ValueInfoProto, type_proto};
 use zoo_runtime::compare::{Tolerance, compare, sqnr_db};
 use zoo_runtime::openvino::Precision;
@@ -33,35 +33,40 @@ use crate::format::table;
 /// Ops whose outputs are shapes or constants, not activations.
 const NOT_ACTIVATIONS: [&str; 4] = ["Shape", "Constant", "ConstantOfShape", "Size"];
 
-#[derive(Debug, Serialize)]
-struct Row {
-    layer: String,
-    op: String,
-    shape: Vec<usize>,
-    runtime: String,
-    against: String,
-    max_abs: f64,
-    max_rel: f64,
-    cosine: f64,
-    sqnr_db: f64,
-    atol: f64,
-    pass: bool,
-    first_failure: bool,
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct Row {
+    pub(super) layer: String,
+    pub(super) op: String,
+    pub(super) shape: Vec<usize>,
+    pub(super) runtime: String,
+    pub(super) against: String,
+    pub(super) max_abs: f64,
+    pub(super) max_rel: f64,
+    pub(super) cosine: f64,
+    pub(super) sqnr_db: f64,
+    /// rtol·max|r| of the layer: the absolute part of its tolerance.
+    pub(super) atol: f64,
+    pub(super) pass: bool,
+    pub(super) first_failure: bool,
 }
 
-#[derive(Debug, Serialize)]
-struct LayerReport {
-    target: String,
-    reference: Option<String>,
-    slice: usize,
-    rows: Vec<Row>,
-    skipped: Vec<(String, String)>,
+/// What `verify --layers --json` prints (and `zoo draw --errors` plots).
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct LayerReport {
+    pub(super) target: String,
+    pub(super) reference: Option<String>,
+    pub(super) slice: usize,
+    /// The relative budget every row is held to: |a − r| ≤ rtol·max|r| + rtol·|r|.
+    #[serde(default)]
+    pub(super) rtol: Option<f64>,
+    pub(super) rows: Vec<Row>,
+    pub(super) skipped: Vec<(String, String)>,
     /// The unmarked graph's final output against the marked one's, per runtime that ran it.
-    unmarked: Vec<(String, f64, bool)>,
-    first_failure: Option<String>,
+    pub(super) unmarked: Vec<(String, f64, bool)>,
+    pub(super) first_failure: Option<String>,
     /// int8 files: the SQNR rows against the reference must reach.
-    sqnr_floor: Option<f64>,
-    pass: bool,
+    pub(super) sqnr_floor: Option<f64>,
+    pub(super) pass: bool,
 }
 
 /// (value name, op) of every activation a node produces, in graph order.
@@ -177,14 +182,14 @@ fn run_all(
 /// value after it by about a step, so element-wise differences grow with depth (tract against
 /// ONNX Runtime on ResNet-18: 1 step at the first layers, 6 at the last) while the noise
 /// power stays that of int8 rounding.
-pub(super) fn run(
+pub(super) fn report(
     args: &VerifyArgs,
     label: &str,
     path: &Path,
     input: &Tensor,
     rtol: f64,
     sqnr_floor: Option<f64>,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<LayerReport> {
     let k = args.slice;
     let model = super::read_onnx(path)?;
     let reference = match &args.reference {
@@ -290,23 +295,78 @@ pub(super) fn run(
     }
     let first_failure = rows.iter().find(|r| r.first_failure).map(|r| r.layer.clone());
     let pass = !nothing && first_failure.is_none() && unmarked.iter().all(|u| u.2);
-    let report = LayerReport {
+    Ok(LayerReport {
         target: label.to_string(),
         reference: reference.map(|r| r.0.display().to_string()),
         slice: k,
+        rtol: Some(rtol),
         rows,
         skipped,
         unmarked,
         first_failure,
         sqnr_floor,
         pass,
-    };
-    if args.json {
-        outln!("{}", serde_json::to_string_pretty(&report)?)?;
-    } else {
-        out!("{}", render(&report))?;
+    })
+}
+
+/// A report's rows by value, in the order compared: each value's name, op and peak |r| on the
+/// runtime it was compared against (its atol is rtol·peak), and per pair of runtimes
+/// (runtime, against) the max |a − r| of each value, `None` where the pair did not compare it.
+pub(super) struct ByValue {
+    pub(super) names: Vec<String>,
+    pub(super) ops: Vec<String>,
+    pub(super) peak: Vec<f64>,
+    pub(super) pairs: Vec<Pair>,
+}
+
+/// One runtime against another, value by value.
+pub(super) struct Pair {
+    pub(super) runtime: String,
+    pub(super) against: String,
+    pub(super) max_abs: Vec<Option<f64>>,
+}
+
+impl LayerReport {
+    /// The relative budget of every row (1e-3 for reports written before it was recorded).
+    pub(super) fn rtol(&self) -> f64 {
+        self.rtol.unwrap_or(1e-3)
     }
-    Ok(pass)
+
+    pub(super) fn by_value(&self) -> ByValue {
+        let rtol = self.rtol();
+        let mut v = ByValue { names: vec![], ops: vec![], peak: vec![], pairs: vec![] };
+        for row in &self.rows {
+            let i = v.names.iter().position(|n| *n == row.layer).unwrap_or_else(|| {
+                v.names.push(row.layer.clone());
+                v.ops.push(row.op.clone());
+                v.peak.push(row.atol / rtol);
+                v.names.len() - 1
+            });
+            let k = v.pairs.iter().position(|p| p.runtime == row.runtime && p.against == row.against).unwrap_or_else(
+                || {
+                    v.pairs.push(Pair { runtime: row.runtime.clone(), against: row.against.clone(), max_abs: vec![] });
+                    v.pairs.len() - 1
+                },
+            );
+            let values = &mut v.pairs[k].max_abs;
+            values.resize(i + 1, None);
+            values[i] = Some(row.max_abs);
+        }
+        for p in &mut v.pairs {
+            p.max_abs.resize(v.names.len(), None);
+        }
+        v
+    }
+}
+
+/// Prints `report` (as JSON with `json`); returns whether it passed.
+pub(super) fn print(report: &LayerReport, json: bool) -> anyhow::Result<bool> {
+    if json {
+        outln!("{}", serde_json::to_string_pretty(report)?)?;
+    } else {
+        out!("{}", render(report))?;
+    }
+    Ok(report.pass)
 }
 
 fn render(r: &LayerReport) -> String {

@@ -186,6 +186,25 @@ pub fn differences(zoo: &ZooDir, committed: &Manifest, d: &Derived) -> anyhow::R
     Ok(diffs)
 }
 
+/// The variant's card and pictures beside its manifest; a plot left from evidence that is no
+/// longer there is removed.
+fn write_card(zoo: &ZooDir, f: &Family, v: &Variant, m: &Manifest) -> anyhow::Result<()> {
+    let evidence = zoo.load_evidence(f.name, v.name)?;
+    let made = super::card::artefacts(f, v, m, evidence.as_ref())?;
+    for a in &made {
+        outln!("wrote {}", zoo.save_text(f.name, v.name, a.file, &a.text)?.display())?;
+    }
+    if let Some(dir) = zoo.variant_dir(f.name, v.name)
+        && !made.iter().any(|a| a.file == super::card::ERRORS_SVG)
+    {
+        let stale = dir.join(super::card::ERRORS_SVG);
+        if stale.is_file() {
+            std::fs::remove_file(&stale).with_context(|| format!("cannot remove {}", stale.display()))?;
+        }
+    }
+    Ok(())
+}
+
 fn json_diff(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
     match (a, b) {
         (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
@@ -222,10 +241,19 @@ pub fn run(args: &ManifestsArgs) -> anyhow::Result<()> {
             m.golden.output = golden::save(&zoo, f.name, v.name, OUTPUT_FILE, &d.output)?;
             let p = zoo.save(&m)?;
             outln!("wrote {}", p.display())?;
+            write_card(&zoo, f, v, &m)?;
             continue;
         }
         let diffs = match zoo.load(f.name, v.name) {
-            Ok(committed) => differences(&zoo, &committed, &d)?,
+            Ok(committed) => {
+                let mut diffs = differences(&zoo, &committed, &d)?;
+                // The card and its pictures, from the committed manifest and evidence (an
+                // installed binary's built-in manifests come without them).
+                if matches!(zoo, ZooDir::Disk(_)) {
+                    diffs.extend(super::card::differences(&zoo, f, v, &committed)?);
+                }
+                diffs
+            }
             Err(e) => vec![e.to_string()],
         };
         if diffs.is_empty() {

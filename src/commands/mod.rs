@@ -3,8 +3,12 @@
 mod bench;
 mod bundle;
 mod calibrate;
+/// `zoo card` (issue 11 §3): model cards, their evidence.
+mod card;
 mod compile;
 mod diff;
+/// `zoo draw`: network drawings and per-layer error plots.
+mod draw;
 mod export;
 mod fixed_batch;
 mod images;
@@ -88,5 +92,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Diff(args) => diff::run(&args),
         Command::Bundle(crate::cli::BundleCommand::Triton(args)) => bundle::triton(&args),
         Command::Run(args) => run::run(&args),
+        Command::Card(args) => card::run(&args),
+        Command::Draw(args) => draw::run(&args),
     }
 }

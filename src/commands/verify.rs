@@ -23,24 +23,24 @@ use crate::format::table;
 const DEFAULT_TOLERANCE: Tolerance = Tolerance { atol: 1e-4, rtol: 1e-3 };
 
 #[derive(Debug, Serialize)]
-struct Comparison {
-    runtime: String,
-    providers: Vec<String>,
-    batch: usize,
-    output: String,
-    against: String,
-    tolerance: Tolerance,
+pub(super) struct Comparison {
+    pub(super) runtime: String,
+    pub(super) providers: Vec<String>,
+    pub(super) batch: usize,
+    pub(super) output: String,
+    pub(super) against: String,
+    pub(super) tolerance: Tolerance,
     #[serde(flatten)]
-    metrics: Metrics,
+    pub(super) metrics: Metrics,
 }
 
 #[derive(Debug, Serialize)]
-struct Report {
-    target: String,
-    checks: Vec<(String, bool, String)>,
-    comparisons: Vec<Comparison>,
-    skipped: Vec<(String, String)>,
-    pass: bool,
+pub(super) struct Report {
+    pub(super) target: String,
+    pub(super) checks: Vec<(String, bool, String)>,
+    pub(super) comparisons: Vec<Comparison>,
+    pub(super) skipped: Vec<(String, String)>,
+    pub(super) pass: bool,
 }
 
 /// What is being verified: a file, and the manifest whose golden data applies to it.
@@ -132,43 +132,15 @@ fn lossy_tolerance(base: Tolerance, lossy: Lossy, reference: &Tensor) -> Toleran
 }
 
 pub fn run(args: &VerifyArgs) -> anyhow::Result<()> {
-    let zoo = super::zoo_dir(args.zoo.zoo_dir.as_deref());
-    let mut reports = Vec::new();
-    if args.all {
-        for f in zoo_models::families() {
-            for v in f.variants {
-                reports.push(verify_subject(args, &zoo, model_subject(args, &zoo, f.name, Some(v.name))?)?);
-            }
+    if args.layers {
+        let report = layer_report(args)?;
+        let label = report.target.clone();
+        if !super::layers::print(&report, args.json)? {
+            bail!("layer-by-layer verification failed for {label}");
         }
-    } else {
-        let target = args.target.as_deref().context("give a model, a file, or --all")?;
-        let path = Path::new(target);
-        let subject = if super::is_file_target(target) {
-            file_subject(&zoo, path)?
-        } else {
-            model_subject(args, &zoo, target, args.build.variant.as_deref())?
-        };
-        if args.layers {
-            let batch = args.batch.first().copied().unwrap_or(1);
-            let lossy = subject.lossy.map(Lossy::rtol);
-            let rtol = args.rtol.or(lossy).or(subject.manifest.as_ref().map(|m| m.golden.tolerance.rtol));
-            super::memory::check(&subject.label, &subject.cost, batch, args.max_memory)?;
-            let input = make_input(&subject, batch)?;
-            let pass = super::layers::run(
-                args,
-                &subject.label,
-                &subject.path,
-                &input,
-                rtol.unwrap_or(DEFAULT_TOLERANCE.rtol),
-                subject.lossy.and_then(|l| l.layer_sqnr_db),
-            )?;
-            if !pass {
-                bail!("layer-by-layer verification failed for {}", subject.label);
-            }
-            return Ok(());
-        }
-        reports.push(verify_subject(args, &zoo, subject)?);
+        return Ok(());
     }
+    let reports = reports(args)?;
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&reports)?)?;
     } else {
@@ -181,6 +153,52 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<()> {
         bail!("verification failed for {}", failed.join(", "));
     }
     Ok(())
+}
+
+/// The verification `args` ask for (outputs, not `--layers`), one report per model or file.
+pub(super) fn reports(args: &VerifyArgs) -> anyhow::Result<Vec<Report>> {
+    let zoo = super::zoo_dir(args.zoo.zoo_dir.as_deref());
+    let mut reports = Vec::new();
+    if args.all {
+        for f in zoo_models::families() {
+            for v in f.variants {
+                reports.push(verify_subject(args, &zoo, model_subject(args, &zoo, f.name, Some(v.name))?)?);
+            }
+        }
+    } else {
+        reports.push(verify_subject(args, &zoo, subject(args, &zoo)?)?);
+    }
+    Ok(reports)
+}
+
+/// The model or file `args.target` names.
+fn subject(args: &VerifyArgs, zoo: &ZooDir) -> anyhow::Result<Subject> {
+    let target = args.target.as_deref().context("give a model, a file, or --all")?;
+    let path = Path::new(target);
+    if super::is_file_target(target) {
+        file_subject(zoo, path)
+    } else {
+        model_subject(args, zoo, target, args.build.variant.as_deref())
+    }
+}
+
+/// `verify --layers`: every intermediate value of the target, layer by layer.
+pub(super) fn layer_report(args: &VerifyArgs) -> anyhow::Result<super::layers::LayerReport> {
+    let zoo = super::zoo_dir(args.zoo.zoo_dir.as_deref());
+    let subject = subject(args, &zoo)?;
+    let batch = args.batch.first().copied().unwrap_or(1);
+    let lossy = subject.lossy.map(Lossy::rtol);
+    let rtol = args.rtol.or(lossy).or(subject.manifest.as_ref().map(|m| m.golden.tolerance.rtol));
+    super::memory::check(&subject.label, &subject.cost, batch, args.max_memory)?;
+    let input = make_input(&subject, batch)?;
+    super::layers::report(
+        args,
+        &subject.label,
+        &subject.path,
+        &input,
+        rtol.unwrap_or(DEFAULT_TOLERANCE.rtol),
+        subject.lossy.and_then(|l| l.layer_sqnr_db),
+    )
 }
 
 fn model_subject(args: &VerifyArgs, zoo: &ZooDir, model: &str, variant: Option<&str>) -> anyhow::Result<Subject> {

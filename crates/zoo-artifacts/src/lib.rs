@@ -8,10 +8,12 @@
 //! machine may differ in the last bits, never more).
 
 mod error;
+pub mod evidence;
 pub mod golden;
 pub mod manifest;
 
 pub use error::ArtifactError;
+pub use evidence::Evidence;
 pub use manifest::{Manifest, ZooDir};
 
 mod embedded {

@@ -187,18 +187,35 @@ impl ZooDir {
     }
 
     pub fn save(&self, m: &Manifest) -> Result<PathBuf, ArtifactError> {
-        let dir = self.variant_dir(&m.model, &m.variant).ok_or_else(|| ArtifactError::Write {
+        let mut text = serde_json::to_string_pretty(m)
+            .map_err(|e| ArtifactError::Write { path: PathBuf::from("manifest.json"), reason: e.to_string() })?;
+        text.push('\n');
+        self.save_text(&m.model, &m.variant, "manifest.json", &text)
+    }
+
+    /// Writes `zoo/<model>/<variant>/<file>` atomically (temporary beside it, then renamed).
+    pub fn save_text(&self, model: &str, variant: &str, file: &str, text: &str) -> Result<PathBuf, ArtifactError> {
+        let dir = self.variant_dir(model, variant).ok_or_else(|| ArtifactError::Write {
             path: PathBuf::from("zoo"),
             reason: "no zoo/ folder to write to: pass --zoo-dir".into(),
         })?;
-        let path = dir.join("manifest.json");
+        let path = dir.join(file);
         let err = |e: String| ArtifactError::Write { path: path.clone(), reason: e };
         std::fs::create_dir_all(&dir).map_err(|e| err(e.to_string()))?;
-        let mut text = serde_json::to_string_pretty(m).map_err(|e| err(e.to_string()))?;
-        text.push('\n');
-        let tmp = zoo_graph::write::temp_beside(&path, ".json.part").map_err(|e| err(e.to_string()))?;
+        let tmp = zoo_graph::write::temp_beside(&path, ".part").map_err(|e| err(e.to_string()))?;
         std::fs::write(tmp.path(), text).map_err(|e| err(e.to_string()))?;
         zoo_graph::write::persist(tmp, &path).map_err(|e| err(e.to_string()))?;
         Ok(path)
+    }
+
+    /// `zoo/<model>/<variant>/<file>`, or `None` where it does not exist (or no folder is).
+    pub fn read_text(&self, model: &str, variant: &str, file: &str) -> Result<Option<String>, ArtifactError> {
+        let Some(dir) = self.variant_dir(model, variant) else { return Ok(None) };
+        let path = dir.join(file);
+        match std::fs::read_to_string(&path) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ArtifactError::Read { path, reason: e.to_string() }),
+        }
     }
 }

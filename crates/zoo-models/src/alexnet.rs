@@ -20,10 +20,159 @@
 use zoo_graph::ops::{BatchNorm, Conv, Dropout, Flatten, Linear, Lrn, MaxPool, Relu};
 use zoo_graph::{GraphError, Net, Value};
 
-use crate::catalog::{Family, Options, Preprocess, Variant};
+use crate::catalog::{Family, Note, Options, Preprocess, Source, Variant};
+
+/// The sources the variants read, as the cards cite them.
+const SOURCES: &[Source] = &[
+    Source {
+        variants: &["lrn", "bvlc", "bn"],
+        cite: "Krizhevsky, Sutskever & Hinton, \"ImageNet Classification with Deep Convolutional Neural Networks\", NeurIPS 2012",
+        used_for: "§3.3 LRN (k = 2, n = 5, α = 1e-4, β = 0.75), §3.4 overlapping pooling (3×3, stride 2), \
+                   §3.5 and Figure 2 the eight weight layers, §4.2 dropout 0.5",
+    },
+    Source {
+        variants: &["lrn", "bvlc", "bn"],
+        cite: "Caffe model zoo, models/bvlc_alexnet/deploy.prototxt (BVLC; converted as the ONNX Model Zoo's bvlcalexnet)",
+        used_for: "bvlc: the two towers kept as group 2 on conv2, conv4 and conv5, Caffe's LRN (k = 1), BGR input; \
+                   every paper variant: the 227×227 input",
+    },
+    Source {
+        variants: &["lrn", "bvlc"],
+        cite: "Caffe model zoo, models/bvlc_reference_caffenet/readme.md",
+        used_for: "the one replication that swaps pooling and normalization (zoo does not)",
+    },
+    Source {
+        variants: &["bn"],
+        cite: "the widely copied Keras \"AlexNet with BatchNormalization\" Sequential listing \
+               (conv → ReLU → pool → BN blocks; FC 4096-4096-1000 with dropout 0.4 and BN)",
+        used_for: "the layer order, dropout 0.4, Keras' BN ε = 1e-3 and the stated feature-map sizes",
+    },
+    Source {
+        variants: &["torchvision"],
+        cite: "torchvision.models.alexnet (pytorch/vision, torchvision/models/alexnet.py)",
+        used_for: "channel widths 64-192-384-256-256, conv1 padding 2 at 224×224, parameter names",
+    },
+    Source {
+        variants: &["torchvision"],
+        cite: "Krizhevsky, \"One weird trick for parallelizing convolutional neural networks\", arXiv:1404.5997, 2014",
+        used_for: "the single-tower network torchvision's documentation names as its source",
+    },
+    Source {
+        variants: &["lrn", "bvlc", "bn"],
+        cite: "Cross Validated question 132897, \"How does Krizhevsky's '12 CNN get 253,440 neurons in the first layer?\"",
+        used_for: "the input-size arithmetic worked through in public",
+    },
+];
+
+/// Where the sources disagree, and what zoo builds.
+const NOTES: &[Note] = &[
+    Note {
+        variants: &["lrn", "bvlc", "bn"],
+        topic: "Input size: 224 or 227",
+        claims: &[
+            (
+                "the paper, §3.5",
+                "gives a 224×224×3 input (150,528 values) and, in Figure 2, 55×55 maps after the 11×11 stride-4 conv1",
+            ),
+            ("Cross Validated 132897", "works through why (224 − 11)/4 + 1 = 54.25 cannot give 55"),
+            ("BVLC deploy.prototxt", "feeds 227×227 crops"),
+        ],
+        chosen: "227×227: (227 − 11)/4 + 1 = 55 exactly, and every later shape of Figure 2 follows. \
+                 torchvision instead keeps 224 and pads conv1 by 2: ⌊(224 + 4 − 11)/4⌋ + 1 = 55.",
+    },
+    Note {
+        variants: &[],
+        topic: "The last max-pool: stride 2, no padding",
+        claims: &[
+            (
+                "a lecture-note table of AlexNet (quoted as an example in zoo's issue 11)",
+                "writes pool5 as 3×3, stride 1, pad 1, giving 6×6",
+            ),
+            ("the paper, §3.4", "uses overlapping pooling everywhere: 3×3 windows, stride 2"),
+        ],
+        chosen: "3×3, stride 2, pad 0. The arithmetic refutes stride 1, pad 1: (13 + 2·1 − 3)/1 + 1 = 13, not 6, \
+                 while (13 − 3)/2 + 1 = 6, and fc6's 9,216 inputs are 256·6·6. The builder checks the 6×6 \
+                 (torchvision variant) and fc6's weight shape pins it in every variant.",
+    },
+    Note {
+        variants: &["lrn", "bvlc"],
+        topic: "Two towers or one",
+        claims: &[
+            (
+                "the paper, §3.2 and §3.5",
+                "splits the net over two GPUs: conv2, conv4 and conv5 see only their own GPU's half \
+              (5×5×48 and 3×3×192 kernels); its abstract counts 60 million parameters",
+            ),
+            ("BVLC deploy.prototxt", "keeps the split as group: 2 on conv2, conv4 and conv5"),
+        ],
+        chosen: "bvlc keeps the groups (60,965,224 parameters, 0.724 GMACs); lrn merges the towers into one \
+                 (no groups: 62,378,344 parameters, 1.135 GMACs), the network the paper's text describes for one device.",
+    },
+    Note {
+        variants: &["lrn", "bvlc"],
+        topic: "LRN's α and k",
+        claims: &[
+            (
+                "the paper, §3.3",
+                "divides by (k + α·Σ a²)^β with k = 2, n = 5, α = 1e-4, β = 0.75: α is not divided by n",
+            ),
+            ("ONNX LRN (and Caffe's LRN layer)", "divide α by size before the sum"),
+            ("BVLC deploy.prototxt", "local_size 5, α = 1e-4, β = 0.75 and k = 1 in Caffe's convention"),
+        ],
+        chosen: "lrn stores ONNX alpha = 5e-4 (the paper's 1e-4 × n) with k = 2; bvlc stores Caffe's values unchanged \
+                 (alpha 1e-4, bias 1). The test suite checks the lrn file against a numpy forward pass written \
+                 from the paper's formula; `zoo inspect` prints both α.",
+    },
+    Note {
+        variants: &["lrn", "bvlc"],
+        topic: "Normalize, then pool",
+        claims: &[
+            (
+                "the paper, §3.5",
+                "puts response normalization after conv1 and conv2 and max-pooling after each normalization",
+            ),
+            (
+                "BVLC bvlc_reference_caffenet readme",
+                "describes CaffeNet as the replication that pools before normalizing",
+            ),
+        ],
+        chosen: "ReLU → LRN → max-pool after conv1 and conv2, as the paper and bvlc_alexnet order them.",
+    },
+    Note {
+        variants: &["bn"],
+        topic: "\"valid\" padding against the stated shapes",
+        claims: &[
+            ("the Keras listing's code", "declares padding \"valid\" for conv2 to conv5"),
+            ("the same listing's comments", "state 27×27×256 after conv2 and 13×13 after conv3, conv4 and conv5"),
+        ],
+        chosen: "the stated shapes: conv2 pads 2 and conv3–conv5 pad 1 (Keras \"same\"). \"valid\" would give \
+                 23×23 after conv2, 11×11 after pool2, 9, 7 and 5 after conv3–conv5 and 2×2 after pool5: \
+                 1,024 features instead of the 9,216 that fc6 takes.",
+    },
+    Note {
+        variants: &["torchvision"],
+        topic: "torchvision is not the 2012 network",
+        claims: &[
+            (
+                "torchvision.models.alexnet",
+                "widths 64-192-384-256-256, no LRN, conv1 padding 2 at 224×224, \
+              AdaptiveAvgPool2d((6, 6)) before the classifier, logits out",
+            ),
+            ("the paper", "widths 96-256-384-384-256, LRN, 224 (in truth 227) input, softmax"),
+        ],
+        chosen: "torchvision's network, so its checkpoints load by name. The adaptive pool is the identity at \
+                 224×224 (the features are already 6×6) and is omitted: ONNX has no adaptive pooling, and any \
+                 fixed stand-in would be right for one input size only.",
+    },
+];
 
 pub const FAMILY: Family = Family {
     name: "alexnet",
+    about: "Eight weight layers, five convolutions and three fully connected, with ReLUs, overlapping max-pooling, \
+            local response normalization and dropout: the network that won ILSVRC 2012 (15.3% top-5 error) and \
+            opened the deep-learning era of image classification.",
+    sources: SOURCES,
+    notes: NOTES,
     variants: &[
         Variant {
             name: "lrn",

@@ -41,7 +41,50 @@ pub const TORCHVISION: Preprocess = Preprocess {
 
 pub struct Family {
     pub name: &'static str,
+    /// What the network is, in a few sentences: the first paragraph of its card.
+    pub about: &'static str,
     pub variants: &'static [Variant],
+    /// The papers and reference implementations the variants read, as the card cites them.
+    pub sources: &'static [Source],
+    /// Where those sources disagree (or one contradicts itself), and what zoo builds.
+    pub notes: &'static [Note],
+}
+
+/// A source some of a family's variants are read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Source {
+    /// The variants that read it (empty: every variant of the family).
+    pub variants: &'static [&'static str],
+    /// Authors, title and venue; or the project and path of a reference implementation.
+    pub cite: &'static str,
+    /// What zoo takes from it.
+    pub used_for: &'static str,
+}
+
+/// One point on which the sources disagree, or on which one contradicts its own numbers: who
+/// says what (paraphrased, never quoted), and what zoo builds, with the arithmetic or check
+/// that decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Note {
+    /// The variants it concerns (empty: every variant of the family).
+    pub variants: &'static [&'static str],
+    pub topic: &'static str,
+    /// (source, what it says).
+    pub claims: &'static [(&'static str, &'static str)],
+    /// What zoo builds, and why.
+    pub chosen: &'static str,
+}
+
+impl Source {
+    pub fn applies_to(&self, variant: &str) -> bool {
+        self.variants.is_empty() || self.variants.contains(&variant)
+    }
+}
+
+impl Note {
+    pub fn applies_to(&self, variant: &str) -> bool {
+        self.variants.is_empty() || self.variants.contains(&variant)
+    }
 }
 
 impl Family {
@@ -213,6 +256,26 @@ mod tests {
         ("googlenet", "torchvision", 6_624_904, 1.498),
         ("googlenet", "paper", 6_998_552, 1.583),
     ];
+
+    /// The cards cite what these say: every variant has a source, and every note and source
+    /// names only variants that exist.
+    #[test]
+    fn sources_and_notes_name_real_variants() {
+        for f in families() {
+            assert!(!f.about.is_empty(), "{}", f.name);
+            assert!(!f.notes.is_empty(), "{} has no notes", f.name);
+            for v in f.variants {
+                assert!(f.sources.iter().any(|s| s.applies_to(v.name)), "{}/{} cites no source", f.name, v.name);
+            }
+            let named = f.sources.iter().map(|s| s.variants).chain(f.notes.iter().map(|n| n.variants));
+            for x in named.flatten() {
+                assert!(f.variants.iter().any(|v| v.name == *x), "{}: no variant {x}", f.name);
+            }
+            for n in f.notes {
+                assert!(!n.claims.is_empty() && !n.chosen.is_empty(), "{}: {}", f.name, n.topic);
+            }
+        }
+    }
 
     #[test]
     fn published_parameter_and_mac_counts() {

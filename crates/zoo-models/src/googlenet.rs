@@ -17,7 +17,112 @@ use zoo_graph::ops::{
 };
 use zoo_graph::{GraphError, Net, Value};
 
-use crate::catalog::{Family, Options, Preprocess, TORCHVISION, Variant};
+use crate::catalog::{Family, Note, Options, Preprocess, Source, TORCHVISION, Variant};
+
+/// The sources the variants read, as the cards cite them.
+const SOURCES: &[Source] = &[
+    Source {
+        variants: &[],
+        cite: "Szegedy et al., \"Going Deeper with Convolutions\", CVPR 2015",
+        used_for: "Table 1 (every layer's widths: #1×1, #3×3 reduce, #3×3, #5×5 reduce, #5×5, pool proj), \
+                   Figure 2(b) (the inception module), Figure 3 (the whole network)",
+    },
+    Source {
+        variants: &["paper"],
+        cite: "Caffe model zoo, models/bvlc_googlenet/deploy.prototxt (BVLC)",
+        used_for: "what Table 1 leaves open: biases, LRN placement and parameters, ceil-mode pooling, dropout 0.4",
+    },
+    Source {
+        variants: &["torchvision"],
+        cite: "torchvision.models.googlenet (pytorch/vision, torchvision/models/googlenet.py)",
+        used_for: "BasicConv2d (conv + BatchNorm ε 1e-3 + ReLU), the 3×3 \"5×5\" branch, pools, parameter names",
+    },
+    Source {
+        variants: &["torchvision"],
+        cite: "pytorch/vision issue #906 (2019), \"I find some error in googlenet.py ?\"",
+        used_for: "why torchvision's \"5×5\" branch is a 3×3",
+    },
+];
+
+/// Where the sources disagree, and what zoo builds.
+const NOTES: &[Note] = &[
+    Note {
+        variants: &[],
+        topic: "The \"5×5\" branch",
+        claims: &[
+            ("the paper, Table 1 and Figure 2(b)", "a 1×1 reduction followed by a 5×5 convolution"),
+            (
+                "torchvision",
+                "a 3×3 convolution with padding 1 in that branch; issue #906 traces it to the TensorFlow model \
+              the weights were ported from, and it stays for the weights' sake",
+            ),
+        ],
+        chosen: "paper: 5×5 (6,998,552 parameters); torchvision: 3×3 (6,624,904), so its checkpoints load.",
+    },
+    Note {
+        variants: &[],
+        topic: "BatchNorm and biases",
+        claims: &[
+            ("the paper and BVLC", "convolutions with biases, no batch normalization (it came later)"),
+            ("torchvision", "convolutions without bias, each followed by BatchNorm with ε = 1e-3"),
+        ],
+        chosen: "each variant as its source has it.",
+    },
+    Note {
+        variants: &["paper"],
+        topic: "Local response normalization",
+        claims: &[
+            (
+                "the paper, Figure 3",
+                "draws LocalRespNorm after the first max-pool and after the 3×3 conv of the stem; \
+              Table 1 does not list it",
+            ),
+            ("BVLC deploy.prototxt", "norm1 after pool1 and norm2 after conv2/3x3, local_size 5, α 1e-4, β 0.75"),
+            ("torchvision", "no LRN"),
+        ],
+        chosen: "paper: BVLC's two LRNs in Caffe's convention (ONNX alpha = Caffe's α, bias 1); torchvision: none.",
+    },
+    Note {
+        variants: &[],
+        topic: "Pooling rounds up",
+        claims: &[
+            (
+                "the paper, Table 1",
+                "56×56 after the first 3×3 stride-2 max-pool of a 112×112 map (and 28, 14, 7 after the next)",
+            ),
+            ("ONNX and PyTorch by default", "round down: ⌊(112 − 3)/2⌋ + 1 = 55"),
+            ("Caffe, and torchvision with ceil_mode=True", "round up: ⌈(112 − 3)/2⌉ + 1 = 56"),
+        ],
+        chosen: "ceil_mode = 1 on every stride-2 pool, which gives Table 1's 56, 28, 14 and 7.",
+    },
+    Note {
+        variants: &["torchvision"],
+        topic: "The pool between stages 4 and 5",
+        claims: &[
+            ("the paper, Table 1", "a 3×3 stride-2 max-pool"),
+            ("torchvision", "a 2×2 stride-2 max-pool (ceil mode)"),
+        ],
+        chosen: "each variant as its source has it; both give 7×7 from 14×14: ⌈(14 − 3)/2⌉ + 1 = (14 − 2)/2 + 1 = 7.",
+    },
+    Note {
+        variants: &[],
+        topic: "Head, dropout and auxiliary classifiers",
+        claims: &[
+            (
+                "the paper, Table 1 and §5",
+                "7×7 average pool, dropout 40%, linear, softmax; two auxiliary classifiers \
+              used in training only",
+            ),
+            (
+                "torchvision",
+                "adaptive average pool, dropout 0.2, logits; aux1 and aux2 in its checkpoints; with its \
+              pretrained weights, transform_input re-normalises the input inside the model",
+            ),
+        ],
+        chosen: "no auxiliary heads (aux1.*, aux2.* are skipped when binding). paper: softmax; torchvision: logits, \
+                 and no transform_input in the graph (see the preprocessing note; or export --with-preprocess).",
+    },
+];
 
 /// One row of Table 1: #1×1, #3×3 reduce, #3×3, #5×5 reduce, #5×5, pool proj.
 struct Inception(&'static str, [usize; 6]);
@@ -125,6 +230,12 @@ fn torchvision(net: &mut Net, x: Value, o: &Options) -> Result<Value, GraphError
 
 pub const FAMILY: Family = Family {
     name: "googlenet",
+    about: "Inception v1: nine inception modules, each running 1×1, 3×3 and 5×5 convolutions and a 3×3 max-pool \
+            side by side (1×1 convolutions first reduce the channels the large ones see) and concatenating them; \
+            22 weight layers deep with about 7 million parameters, twelve times fewer than AlexNet. Won ILSVRC \
+            2014 classification.",
+    sources: SOURCES,
+    notes: NOTES,
     variants: &[
         Variant {
             name: "paper",

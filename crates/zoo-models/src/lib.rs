@@ -6,4 +6,4 @@ mod googlenet;
 mod resnet;
 mod vgg;
 
-pub use catalog::{Family, ModelError, Options, Preprocess, TORCHVISION, Variant, build, families, find};
+pub use catalog::{Family, ModelError, Note, Options, Preprocess, Source, TORCHVISION, Variant, build, families, find};

@@ -10,7 +10,99 @@
 use zoo_graph::ops::{Add, BatchNorm, Conv, Flatten, GlobalAveragePool, Linear, MaxPool, Relu};
 use zoo_graph::{GraphError, Net, Value};
 
-use crate::catalog::{Family, Options, TORCHVISION, Variant};
+use crate::catalog::{Family, Note, Options, Source, TORCHVISION, Variant};
+
+const ABOUT: &str = "Residual learning: every block adds its input (the identity, or a 1×1 projection where the shape \
+                     changes) to what its convolutions compute, so that networks of 18 to 152 layers train. Basic \
+                     blocks (two 3×3 convs) for ResNet-18 and 34, bottlenecks (1×1, 3×3, 1×1 with 4× expansion) for \
+                     50, 101 and 152; BatchNorm after every conv; global average pooling before one fully connected \
+                     layer. Won ILSVRC 2015 classification.";
+
+/// The sources every ResNet family reads, as the cards cite them.
+const SOURCES: &[Source] = &[
+    Source {
+        variants: &[],
+        cite: "He, Zhang, Ren & Sun, \"Deep Residual Learning for Image Recognition\", CVPR 2016",
+        used_for: "Table 1 (stage depths and widths), §3.3 (shortcut options A, B, C), Figure 5 (the bottleneck)",
+    },
+    Source {
+        variants: &[],
+        cite: "torchvision.models.resnet18 … resnet152 (pytorch/vision, torchvision/models/resnet.py)",
+        used_for: "v1.5's stride placement, projections only where the shape changes, parameter names, preprocessing",
+    },
+    Source {
+        variants: &["v1"],
+        cite: "KaimingHe/deep-residual-networks (the authors' Caffe prototxt files for ResNet-50, 101 and 152)",
+        used_for: "v1: stride 2 on the bottleneck's first 1×1 conv and on the projection",
+    },
+    Source {
+        variants: &["v1.5"],
+        cite: "NVIDIA DeepLearningExamples, \"ResNet50 v1.5 for PyTorch\"",
+        used_for: "the name v1.5 and its definition (stride 2 on the 3×3 conv)",
+    },
+];
+
+/// Where the sources disagree, and what zoo builds.
+const NOTES: &[Note] = &[
+    Note {
+        variants: &[],
+        topic: "Stage depths",
+        claims: &[
+            (
+                "many summaries of ResNet-50",
+                "say \"50 layers of bottleneck blocks\" and leave out how many blocks each stage has",
+            ),
+            (
+                "the paper, Table 1",
+                "gives the blocks per stage (conv2_x … conv5_x): 18: [2, 2, 2, 2] and 34: [3, 4, 6, 3] \
+              basic; 50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3] bottleneck",
+            ),
+        ],
+        chosen: "Table 1's depths. The layer count checks them: convs per block × blocks + conv1 + fc = \
+                 2·8 + 2 = 18, 2·16 + 2 = 34, 3·16 + 2 = 50, 3·33 + 2 = 101, 3·50 + 2 = 152.",
+    },
+    Note {
+        variants: &[],
+        topic: "Where a bottleneck strides (v1 or v1.5)",
+        claims: &[
+            ("the authors' Caffe models (v1)", "stride 2 on the first 1×1 conv of conv3_1, conv4_1 and conv5_1"),
+            (
+                "torchvision (v1.5)",
+                "stride 2 on the 3×3 conv; its source comments that this variant is known as \
+              ResNet V1.5 and is more accurate (NVIDIA's ResNet50 v1.5)",
+            ),
+            ("the paper, Table 1's caption", "says only that conv3_1, conv4_1 and conv5_1 downsample with stride 2"),
+        ],
+        chosen: "both, as variants: v1.5 (default) strides the 3×3, v1 the first 1×1 (same weights, fewer MACs: \
+                 ResNet-50 3.858 against 4.089 GMACs). Basic blocks stride their first 3×3 in both, so for \
+                 ResNet-18 and 34 the two variants are the same network.",
+    },
+    Note {
+        variants: &[],
+        topic: "Shortcuts that change shape",
+        claims: &[
+            (
+                "the paper, §3.3",
+                "compares (A) zero-padded identity, (B) 1×1 projections where dimensions increase and \
+              (C) projections everywhere; Table 3",
+            ),
+            (
+                "torchvision",
+                "a 1×1 conv (with the block's stride) + BatchNorm where the shape changes, identity elsewhere",
+            ),
+        ],
+        chosen: "option B, as torchvision builds it (layerN.0.downsample.0 and .1).",
+    },
+    Note {
+        variants: &[],
+        topic: "Preprocessing",
+        claims: &[
+            ("the paper, §3.4", "subtracts the per-pixel mean, following AlexNet"),
+            ("torchvision", "normalises with the ImageNet mean and standard deviation"),
+        ],
+        chosen: "torchvision's normalisation, which its weights expect.",
+    },
+];
 
 /// Table 1: blocks per stage (conv2_x … conv5_x) and whether they are bottlenecks.
 const fn stages(depth: usize) -> ([usize; 4], bool) {
@@ -100,6 +192,9 @@ macro_rules! resnet {
     ($name:literal, $depth:literal) => {
         Family {
             name: $name,
+            about: ABOUT,
+            sources: SOURCES,
+            notes: NOTES,
             variants: &[
                 Variant {
                     name: "v1.5",

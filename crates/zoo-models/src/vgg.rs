@@ -10,7 +10,90 @@
 use zoo_graph::ops::{BatchNorm, Conv, Dropout, Flatten, Linear, MaxPool, Relu};
 use zoo_graph::{GraphError, Net, Value};
 
-use crate::catalog::{Family, Options, TORCHVISION, Variant};
+use crate::catalog::{Family, Note, Options, Source, TORCHVISION, Variant};
+
+const ABOUT: &str = "Stacks of 3×3 convolutions (stride 1, padding 1) in five stages, each closed by a 2×2 max-pool, \
+                     then three fully connected layers; 11 to 19 weight layers. Second in ILSVRC 2014 classification \
+                     and first in localisation; its uniform design made it the common backbone of the years after.";
+
+/// The sources every VGG family reads, as the cards cite them.
+const SOURCES: &[Source] = &[
+    Source {
+        variants: &[],
+        cite: "Simonyan & Zisserman, \"Very Deep Convolutional Networks for Large-Scale Image Recognition\", ICLR 2015",
+        used_for: "Table 1: configurations A, B, D and E (VGG-11, 13, 16, 19); Table 2: their parameter counts",
+    },
+    Source {
+        variants: &[],
+        cite: "torchvision.models.vgg11 … vgg19 and vgg11_bn … vgg19_bn (pytorch/vision, torchvision/models/vgg.py)",
+        used_for: "the classifier's layout, the BatchNorm variants, parameter names and preprocessing",
+    },
+    Source {
+        variants: &["plain"],
+        cite: "Caffe model zoo, VGG_ILSVRC_16_layers and VGG_ILSVRC_19_layers (the authors' released models)",
+        used_for: "which 16-layer configuration the authors released (D)",
+    },
+];
+
+/// Where the sources disagree, and what zoo builds.
+const NOTES: &[Note] = &[
+    Note {
+        variants: &[],
+        topic: "Which network is \"VGG-16\"",
+        claims: &[
+            (
+                "the paper, Table 1",
+                "has two 16-weight-layer configurations: C, whose last three stages end in a 1×1 conv, \
+              and D, all 3×3 (Table 2: 134 and 138 million parameters)",
+            ),
+            ("torchvision and the authors' released VGG_ILSVRC_16_layers", "are configuration D"),
+        ],
+        chosen: "vgg16 is D (138,357,544 parameters); zoo builds no C. VGG-11, 13 and 19 are A, B and E, the only \
+                 configurations of their depth, and their counts round to Table 2's 133, 133 and 144 million.",
+    },
+    Note {
+        variants: &[],
+        topic: "LRN in configuration A-LRN",
+        claims: &[(
+            "the paper, Table 1 and §4.1",
+            "lists A-LRN, with local response normalization, and reports that it does not \
+                    improve on A",
+        )],
+        chosen: "no LRN in any variant, as in every configuration the paper keeps.",
+    },
+    Note {
+        variants: &["bn"],
+        topic: "BatchNorm",
+        claims: &[
+            ("the paper", "has no batch normalization (it predates it)"),
+            ("torchvision vgg*_bn", "puts BatchNorm (ε 1e-5) between every conv and its ReLU"),
+        ],
+        chosen: "bn follows torchvision, so its checkpoints load by name (features.1.running_mean …).",
+    },
+    Note {
+        variants: &[],
+        topic: "The classifier at test time",
+        claims: &[
+            (
+                "the paper, §3.2",
+                "converts the fully connected layers to convolutions (7×7, then 1×1) and evaluates densely \
+              over the whole uncropped image, averaging the class score map",
+            ),
+            ("torchvision", "keeps them fully connected after AdaptiveAvgPool2d((7, 7)), on a 224×224 crop"),
+        ],
+        chosen: "fully connected (Gemm) on the 224×224 crop. The adaptive pool is the identity there (the features \
+                 are already 512×7×7, checked by the builder) and is omitted: ONNX has no adaptive pooling.",
+    },
+    Note {
+        variants: &[],
+        topic: "Output and preprocessing",
+        claims: &[
+            ("the paper, §2.1", "subtracts the training set's mean RGB value and nothing else, and ends in a softmax"),
+            ("torchvision", "normalises with the ImageNet mean and standard deviation and returns logits"),
+        ],
+        chosen: "torchvision's: logits and mean/std normalisation, which its weights expect.",
+    },
+];
 
 /// A 2×2/2 max-pool in Table 1's columns.
 const M: usize = 0;
@@ -66,6 +149,9 @@ macro_rules! vgg {
     ($name:literal, $depth:literal, $column:literal) => {
         Family {
             name: $name,
+            about: ABOUT,
+            sources: SOURCES,
+            notes: NOTES,
             variants: &[
                 Variant {
                     name: "plain",

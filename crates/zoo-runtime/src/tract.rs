@@ -31,6 +31,10 @@ use crate::error::RuntimeError;
 use crate::tensor::Tensor;
 use crate::{RunOutput, Runner};
 
+/// The tract-onnx release compiled into zoo, as evidence records it (tract is a library, with
+/// no version to ask at run time; a unit test holds this to Cargo.lock).
+pub const VERSION: &str = "0.23.9";
+
 /// A model loaded into tract and compiled for fixed input shapes.
 pub struct TractRunner {
     plan: std::sync::Arc<TypedRunnableModel>,
@@ -422,5 +426,13 @@ mod tests {
         std::fs::write(&garbage, b"\x0a\xff\xff\xff\xff\x0f not onnx").unwrap();
         let e = TractRunner::new(&garbage, &[]).err().unwrap();
         assert!(matches!(e, RuntimeError::Tract(_)) && !e.to_string().contains('\n'), "{e}");
+    }
+
+    #[test]
+    fn version_is_the_locked_release() {
+        let lock = include_str!("../../../Cargo.lock");
+        let entry =
+            lock.split("[[package]]").find(|p| p.contains("name = \"tract-onnx\"")).expect("tract-onnx in Cargo.lock");
+        assert!(entry.contains(&format!("version = \"{VERSION}\"")), "Cargo.lock has {entry}");
     }
 }
