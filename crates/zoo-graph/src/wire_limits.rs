@@ -136,7 +136,7 @@ pub fn check(model: &[u8]) -> Result<(), String> {
 /// much again: the worst files inside the bound cost `inspect` 29× and `verify` 40× their
 /// size, measured), at least [`STRUCTURE_FLOOR`], at most [`MAX_STRUCTURE_BYTES`].
 pub fn structure_limit(len: u64) -> u64 {
-    len.saturating_mul(AMPLIFICATION).max(STRUCTURE_FLOOR).min(MAX_STRUCTURE_BYTES)
+    len.saturating_mul(AMPLIFICATION).clamp(STRUCTURE_FLOOR, MAX_STRUCTURE_BYTES)
 }
 
 /// See [`structure_limit`].
