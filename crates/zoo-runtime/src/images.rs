@@ -44,7 +44,19 @@ pub enum ImageError {
     Decode { path: PathBuf, reason: String },
     #[error("image {path} is {w}×{h}: too small to resize")]
     Empty { path: PathBuf, w: u32, h: u32 },
+    #[error(
+        "image {path} is {w}×{h}, more than the {MAX_PIXELS} pixels Pillow opens (its decompression-bomb limit): refused before decoding"
+    )]
+    TooLarge { path: PathBuf, w: u32, h: u32 },
 }
+
+/// The most pixels an image may have: where Pillow's `Image.open` raises
+/// `DecompressionBombError` (above twice `Image.MAX_IMAGE_PIXELS` = 89,478,485), so
+/// torchvision's loader refuses such a file too. Checked from the header, before decoding: a
+/// 370-byte JPEG can declare 57095 × 2170 pixels (3 s and 550 MB to decode); without the check,
+/// a 228-megapixel one took 955 MB, and up to the `image` crate's 512 MB decoding limit a
+/// greyscale image grew threefold more when made RGB.
+pub const MAX_PIXELS: u64 = 2 * 89_478_485;
 
 /// Pillow's fixed-point precision for 8-bit images.
 const PRECISION_BITS: u32 = 32 - 8 - 2;
@@ -58,9 +70,17 @@ pub fn decode_rgb(path: &Path) -> Result<(usize, usize, Vec<u8>), ImageError> {
 /// [`decode_rgb`] of a file's bytes already in memory (the fuzz target's entry point); `path`
 /// names the file in messages.
 pub fn decode_rgb_bytes(path: &Path, bytes: &[u8]) -> Result<(usize, usize, Vec<u8>), ImageError> {
-    let img =
-        image::load_from_memory(bytes).map_err(|e| ImageError::Decode { path: path.into(), reason: e.to_string() })?;
-    let rgb = img.to_rgb8();
+    let decode = |e: image::ImageError| ImageError::Decode { path: path.into(), reason: e.to_string() };
+    // What `image::load_from_memory` does, with the size read from the header in between.
+    let format = image::guess_format(bytes).map_err(decode)?;
+    let (w, h) =
+        image::ImageReader::with_format(std::io::Cursor::new(bytes), format).into_dimensions().map_err(decode)?;
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(ImageError::TooLarge { path: path.into(), w, h });
+    }
+    let img = image::load_from_memory_with_format(bytes, format).map_err(decode)?;
+    // An RGB image is taken as it is, not copied.
+    let rgb = img.into_rgb8();
     let (w, h) = rgb.dimensions();
     if w == 0 || h == 0 {
         return Err(ImageError::Empty { path: path.into(), w, h });
@@ -248,9 +268,23 @@ mod tests {
         }
     }
 
+    /// Found by `cargo fuzz run image` (a timeout under load; 3 s alone): the JPEG below with
+    /// 2170 rows, 124 megapixels from 370 bytes, under Pillow's limit and decoded; with 4000
+    /// rows, over it and refused from the header.
+    #[test]
+    fn images_past_pillows_pixel_limit_are_refused_before_decoding() {
+        let bytes = include_bytes!("../tests/fuzz/image-124-megapixels.jpg");
+        let (w, h, rgb) = decode_rgb_bytes(Path::new("big.jpg"), bytes).unwrap();
+        assert_eq!((w, h, rgb.len()), (57095, 2170, 57095 * 2170 * 3));
+        let mut taller = bytes.to_vec();
+        taller[25..27].copy_from_slice(&4000u16.to_be_bytes());
+        let e = decode_rgb_bytes(Path::new("big.jpg"), &taller).unwrap_err().to_string();
+        assert!(e.contains("57095×4000, more than the 178956970 pixels Pillow opens"), "{e}");
+    }
+
     /// Found by `cargo fuzz run image`: a 57095 × 5 JPEG of 363 bytes, whose resize to a
     /// shorter side of 256 is 2923264 × 256 pixels; resizing it whole took over 10 s and 2.2 GB.
-    /// (Not timed here; the fuzz smoke runs it, from the seed corpus, under a 10 s limit.)
+    /// (Not timed here; the fuzz smoke runs it, from the seed corpus, under its time limit.)
     #[test]
     fn an_elongated_image_resizes_only_its_crop() {
         let bytes = include_bytes!("../tests/fuzz/image-elongated-timeout.jpg");
