@@ -431,8 +431,14 @@ mod tests {
         // (one node) alone let 19 MB of them through, 15.9 GB decoded.
         let n = (MAX_STRUCTURE_BYTES / attr + 1) as usize;
         let e = check(&one_node(&attrs(n))).unwrap_err();
-        assert!(e.contains("would take 1025 MiB, more than the 1024 MiB zoo allows"), "{e}");
-        assert!(check(&one_node(&attrs(n - 10))).is_ok());
+        assert!(e.contains("would take 1025 MiB, more than the 32 MiB zoo allows"), "{e}");
+        // Relative to the file: 6× its size, at least 32 MiB, at most 1 GiB.
+        let under_floor = (STRUCTURE_FLOOR / attr) as usize - 10;
+        assert!(check(&one_node(&attrs(under_floor))).is_ok());
+        assert!(check(&one_node(&attrs(under_floor + 20))).is_err());
+        assert_eq!(structure_limit(1 << 20), STRUCTURE_FLOOR);
+        assert_eq!(structure_limit(100 << 20), 600 << 20);
+        assert_eq!(structure_limit(1 << 40), MAX_STRUCTURE_BYTES);
     }
 
     #[test]
