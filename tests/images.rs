@@ -23,11 +23,17 @@ fn photos() -> Vec<PathBuf> {
         .collect()
 }
 
+const TORCHVISION: [&str; 8] = ["--mean", "0.485", "0.456", "0.406", "--std", "0.229", "0.224", "0.225"];
+
 fn check(model: &str, variant: &str, extra: &[&str]) -> serde_json::Value {
+    check_images(model, variant, &photos(), extra)
+}
+
+/// `zoo run --image` of `photos`, its input tensors checked against torchvision's on Pillow.
+fn check_images(model: &str, variant: &str, photos: &[PathBuf], extra: &[&str]) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     let (file, out) = (dir.path().join("m.onnx"), dir.path().join("run"));
     ok(zoo(&["export", model, "--variant", variant, "-o", p(&file)]));
-    let photos = photos();
     let mut args = vec!["run", p(&file), "-o", p(&out), "--json", "--image"];
     args.extend(photos.iter().map(|f| p(f)));
     let top = json(zoo(&args));
@@ -39,18 +45,41 @@ fn check(model: &str, variant: &str, extra: &[&str]) -> serde_json::Value {
     serde_json::json!({"top": top, "check": r})
 }
 
-/// torchvision's transforms (resize 256, crop 224, 0–1, normalise): the PNGs bit for bit.
+/// torchvision's transforms (resize 256, crop 224, 0–1, normalise): every photograph, PNG and
+/// JPEG, bit for bit.
 #[test]
 fn torchvision_preprocessing_equals_pillows() {
-    let r = check("resnet18", "v1.5", &["--mean", "0.485", "0.456", "0.406", "--std", "0.229", "0.224", "0.225"]);
+    let r = check("resnet18", "v1.5", &TORCHVISION);
     for row in r["check"]["images"].as_array().unwrap() {
-        if row["image"].as_str().unwrap().ends_with(".png") {
-            assert_eq!(row["max_levels"], 0.0, "{row}");
-        }
+        assert_eq!(row["max_levels"], 0.0, "{row}");
     }
     let first = &r["top"][0]["top"];
     assert_eq!(first.as_array().unwrap().len(), 5);
     assert!(first[0]["label"].is_string(), "ImageNet names for a 1000-class head: {first}");
+}
+
+/// Every kind of JPEG Pillow writes (chroma subsampling 4:4:4/4:2:2/4:2:0 at odd sizes,
+/// progressive, optimised tables, greyscale, Adobe CMYK) decodes to Pillow's pixels: libjpeg-turbo's
+/// IDCT and upsampling, and Pillow's CMYK → RGB.
+#[test]
+fn every_kind_of_jpeg_decodes_as_in_pillow() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = std::process::Command::new(python())
+        .arg(crate::support::root().join("tests/python/make_jpegs.py"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let mut jpegs: Vec<PathBuf> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    jpegs.sort();
+    assert_eq!(jpegs.len(), 8, "{jpegs:?}");
+    let r = check_images("resnet18", "v1.5", &jpegs, &TORCHVISION);
+    let rows = r["check"]["images"].as_array().unwrap();
+    assert_eq!(rows.len(), 8, "{r}");
+    assert!(rows.iter().any(|row| row["mode"] == "CMYK") && rows.iter().any(|row| row["mode"] == "L"), "{r}");
+    for row in rows {
+        assert_eq!(row["max_levels"], 0.0, "{row}");
+    }
 }
 
 /// Caffe's BVLC AlexNet: BGR, 0–255 minus the mean, 227 crop.

@@ -13,13 +13,16 @@
 //! `int(round((size − crop)/2))`, Python's round (half to even); then `x/255` in f32, and
 //! `(x − mean)/std` per channel at the variant's scale, in the variant's channel order.
 //!
-//! Decoding is the `image` crate's (PNG: exact; JPEG: its own IDCT, which may differ from
-//! libjpeg-turbo's — Pillow's — by a level here and there). Grayscale, grey+alpha and RGBA
-//! images become RGB as Pillow's `convert("RGB")` does (grey replicated, alpha dropped).
+//! Decoding gives Pillow's pixels: PNG with the `image` crate (lossless, so any correct decoder
+//! is exact), JPEG with libjpeg-turbo's decompressor as Pillow runs it (`images/jpeg.rs`).
+//! Grayscale, grey+alpha, RGBA and CMYK images become RGB as Pillow's `convert("RGB")` does
+//! (grey replicated, alpha dropped, CMYK by Pillow's formula).
 
 use std::path::{Path, PathBuf};
 
 use crate::Tensor;
+
+mod jpeg;
 
 /// How a network wants its images.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +76,13 @@ pub fn decode_rgb_bytes(path: &Path, bytes: &[u8]) -> Result<(usize, usize, Vec<
     let decode = |e: image::ImageError| ImageError::Decode { path: path.into(), reason: e.to_string() };
     // What `image::load_from_memory` does, with the size read from the header in between.
     let format = image::guess_format(bytes).map_err(decode)?;
+    if format == image::ImageFormat::Jpeg {
+        let (w, h, rgb) = jpeg::decode(path, bytes)?;
+        if w == 0 || h == 0 {
+            return Err(ImageError::Empty { path: path.into(), w: w as u32, h: h as u32 });
+        }
+        return Ok((w, h, rgb));
+    }
     let (w, h) =
         image::ImageReader::with_format(std::io::Cursor::new(bytes), format).into_dimensions().map_err(decode)?;
     if u64::from(w) * u64::from(h) > MAX_PIXELS {
