@@ -365,6 +365,10 @@ pub struct OrtArgs {
     /// TensorRT: build fp16 engines.
     #[arg(long)]
     pub trt_fp16: bool,
+    /// TensorRT: build int8 engines from a Q/DQ file's own scales (`verify` sets it for zoo's
+    /// int8 files).
+    #[arg(long)]
+    pub trt_int8: bool,
     /// TensorRT: cache built engines in DIR (first builds take minutes).
     #[arg(long, value_name = "DIR")]
     pub trt_cache: Option<PathBuf>,
@@ -398,6 +402,7 @@ impl OrtArgs {
             strict: self.strict_ep,
             threads: self.threads,
             trt_fp16: self.trt_fp16,
+            trt_int8: self.trt_int8,
             trt_engine_cache: self.trt_cache.clone(),
             profile,
             optimize: true,

@@ -72,6 +72,7 @@ fn ort_cpu(library: Option<std::path::PathBuf>) -> OrtOptions {
         strict: true,
         threads: None,
         trt_fp16: false,
+        trt_int8: false,
         trt_engine_cache: None,
         profile: true,
         optimize: true,

@@ -399,11 +399,14 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
 
     let limit = runtimes::limit(args.timeout);
     let mut runners: Vec<Box<dyn Runner + Send>> = Vec::new();
+    let mut ort_options = args.ort.ort_options(true);
+    // An int8 file is a Q/DQ file: TensorRT builds it in int8 from its scales.
+    ort_options.trt_int8 |= s.metadata.iter().any(|(k, v)| k == "zoo.precision" && v == "int8");
     let mut tract_wanted = false;
     let mut openvino_wanted = false;
     for r in &args.runtime {
         match r.as_str() {
-            "ort" => match runtimes::ort(&s.path, &args.ort.ort_options(true), limit) {
+            "ort" => match runtimes::ort(&s.path, &ort_options, limit) {
                 Ok((runner, skips)) => {
                     for sk in skips {
                         skipped.push((format!("ort/{}", sk.provider), sk.reason));

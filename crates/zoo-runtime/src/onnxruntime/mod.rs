@@ -46,6 +46,9 @@ pub struct OrtOptions {
     /// (sequential execution: the CNNs here are chains).
     pub threads: Option<usize>,
     pub trt_fp16: bool,
+    /// TensorRT int8 mode for a Q/DQ file (explicit quantization: the file's scales, no
+    /// calibration table). `verify` turns it on for zoo's int8 files.
+    pub trt_int8: bool,
     /// Directory for TensorRT's serialized engines.
     pub trt_engine_cache: Option<PathBuf>,
     /// Profile the first run to learn which providers ran the nodes (ONNX Runtime's
@@ -69,6 +72,7 @@ impl Default for OrtOptions {
             strict: false,
             threads: None,
             trt_fp16: false,
+            trt_int8: false,
             trt_engine_cache: None,
             profile: true,
             optimize: true,
@@ -84,7 +88,7 @@ impl OrtOptions {
     }
 
     fn trt(&self) -> TrtSettings<'_> {
-        TrtSettings { fp16: self.trt_fp16, engine_cache: self.trt_engine_cache.as_deref() }
+        TrtSettings { fp16: self.trt_fp16, int8: self.trt_int8, engine_cache: self.trt_engine_cache.as_deref() }
     }
 }
 

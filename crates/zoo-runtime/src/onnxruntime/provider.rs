@@ -114,14 +114,21 @@ pub struct Skipped {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct TrtSettings<'a> {
     pub fp16: bool,
+    pub int8: bool,
     pub engine_cache: Option<&'a Path>,
 }
 
 /// The TensorRT provider with zoo's options (ONNX Runtime docs, "TensorRT Execution Provider",
-/// `trt_fp16_enable`, `trt_engine_cache_enable`, `trt_engine_cache_path`). Building an engine
-/// takes minutes for a large network; the cache makes the second session start at once.
+/// `trt_fp16_enable`, `trt_int8_enable`, `trt_engine_cache_enable`, `trt_engine_cache_path`).
+/// Building an engine takes minutes for a large network; the cache makes the second session
+/// start at once. int8 is only for Q/DQ files: TensorRT takes each tensor's scale from its
+/// QuantizeLinear (explicit quantization), so no calibration table is named; on a float file it
+/// would want one.
 pub(crate) fn tensorrt(settings: &TrtSettings<'_>) -> ep::TensorRT {
     let mut trt = ep::TensorRT::default().with_fp16(settings.fp16);
+    if settings.int8 {
+        trt = trt.with_int8(true);
+    }
     if let Some(dir) = settings.engine_cache {
         trt = trt.with_engine_cache(true).with_engine_cache_path(dir.display());
     }
@@ -187,9 +194,11 @@ mod tests {
         assert!(!plain.contains("trt_engine_cache"), "{plain}");
 
         let dir = Path::new("/tmp/zoo-trt-cache");
-        let set = format!("{:?}", tensorrt(&TrtSettings { fp16: true, engine_cache: Some(dir) }));
+        let set = format!("{:?}", tensorrt(&TrtSettings { fp16: true, int8: true, engine_cache: Some(dir) }));
         assert!(set.contains(r#""trt_fp16_enable": "true""#), "{set}");
         assert!(set.contains(r#""trt_engine_cache_enable": "true""#), "{set}");
+        assert!(set.contains(r#""trt_int8_enable": "true""#), "{set}");
+        assert!(!plain.contains("trt_int8_enable"), "{plain}");
         assert!(set.contains(r#""trt_engine_cache_path": "/tmp/zoo-trt-cache""#), "{set}");
         // The dispatch object builds without a library loaded.
         assert!(dispatch(Provider::TensorRt, &TrtSettings::default()).is_some());
