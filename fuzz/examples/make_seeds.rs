@@ -2,7 +2,9 @@
 //! from zoo's builder and writer (one per op family, one with external data, one with the
 //! shape chain torch.onnx emits), the checkpoint fixtures of `zoo-weights`, safetensors saved
 //! by `zoo_weights::save_safetensors`, TensorProto files from `zoo_runtime::pb`, and tiny
-//! PNG/JPEG images. Deterministic: running it again rewrites the same bytes.
+//! PNG/JPEG images. Deterministic: running it again rewrites the same bytes. Not written here:
+//! `corpus/image/pillow-*.jpg`, three 13×11 JPEGs Pillow 13 wrote (Adobe CMYK, progressive
+//! 4:2:0, optimised 4:2:2: kinds the image crate cannot encode), committed as they are.
 //!
 //!     cargo run --manifest-path fuzz/Cargo.toml --example make_seeds
 
