@@ -69,6 +69,7 @@ fn main() {
         strict: true,
         threads: Some(threads),
         trt_fp16: false,
+        trt_int8: false,
         trt_engine_cache: None,
         profile: false,
         optimize: true,

@@ -354,6 +354,9 @@ fn hostile_external_data_is_refused() {
     std::fs::create_dir(&outside).unwrap();
     std::fs::write(outside.join("secret"), vec![0u8; 1 << 20]).unwrap();
     std::os::unix::fs::symlink(outside.join("secret"), d.join("link.data")).unwrap();
+    // A hard link is a name inside the folder for the file outside: only a watch on the file
+    // itself (its inode) sees it read.
+    std::fs::hard_link(outside.join("secret"), d.join("hard.data")).unwrap();
     let bad = d.join("bad.onnx");
     let out = d.join("out.onnx");
     let input = dir.path().join("input_0.pb");
@@ -362,13 +365,19 @@ fn hostile_external_data_is_refused() {
     use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
     let watch = Inotify::init(InitFlags::IN_NONBLOCK).unwrap();
     watch.add_watch(&outside, AddWatchFlags::IN_OPEN | AddWatchFlags::IN_ACCESS).unwrap();
-    for (location, needle) in [
-        ("../outside/secret", "is not a plain relative path inside the model's folder"),
-        ("/etc/passwd", "is not a plain relative path inside the model's folder"),
-        ("link.data", "is a symlink"),
-        ("short.data", "truncated"),
+    watch.add_watch(&outside.join("secret"), AddWatchFlags::IN_OPEN | AddWatchFlags::IN_ACCESS).unwrap();
+    for (mode, location, needle) in [
+        ("--external-location", "../outside/secret", "is not a plain relative path inside the model's folder"),
+        ("--external-location", "/etc/passwd", "is not a plain relative path inside the model's folder"),
+        ("--external-location", "link.data", "is a symlink"),
+        ("--external-location", "hard.data", "more than one hard link"),
+        ("--external-location", "short.data", "truncated"),
+        ("--external-location", "*/_ORT_MEM_ADDR_/*", "in-memory marker"),
+        ("--external-entry", "length=1125899906842624", "not the tensor's"),
+        ("--external-entry", "offset=18446744073709551615", "offset + length overflows"),
+        ("--external-entry", "owner=me", "key `owner` is not one of"),
     ] {
-        python_check("break_model.py", &[p(&ext), p(&bad), "--external-location", "features.0.weight", location]);
+        python_check("break_model.py", &[p(&ext), p(&bad), mode, "features.0.weight", location]);
         if location == "short.data" {
             std::fs::write(d.join("short.data"), [0u8; 100]).unwrap();
         }

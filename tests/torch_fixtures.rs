@@ -69,6 +69,7 @@ fn ort_options() -> OrtOptions {
         strict: true,
         threads: Some(1),
         trt_fp16: false,
+        trt_int8: false,
         trt_engine_cache: None,
         profile: false,
         optimize: true,

@@ -8,6 +8,9 @@
     break_model.py IN OUT --external-location TENSOR LOCATION
                                                   # an external tensor's location replaced (the
                                                   # data is not loaded, copied or moved)
+    break_model.py IN OUT --external-entry TENSOR KEY=VALUE
+                                                  # an external tensor's entry KEY set (added
+                                                  # when absent): a hostile length, an unknown key
 
 Prints {"ok": true, "changed": ...} as JSON.
 """
@@ -21,7 +24,7 @@ from onnx import numpy_helper
 
 def main() -> int:
     src, dst, mode, name, value = sys.argv[1:6]
-    model = onnx.load(src, load_external_data=(mode != "--external-location"))
+    model = onnx.load(src, load_external_data=not mode.startswith("--external-"))
     if mode == "--add-to":
         for i, t in enumerate(model.graph.initializer):
             if t.name == name:
@@ -39,6 +42,14 @@ def main() -> int:
         t = next(t for t in model.graph.initializer if t.name == name)
         entry = next(e for e in t.external_data if e.key == "location")
         entry.value = value
+    elif mode == "--external-entry":
+        t = next(t for t in model.graph.initializer if t.name == name)
+        key, _, v = value.partition("=")
+        entry = next((e for e in t.external_data if e.key == key), None)
+        if entry is None:
+            entry = t.external_data.add()
+            entry.key = key
+        entry.value = v
     elif mode == "--rename-output":
         out = next(o for o in model.graph.output if o.name == name)
         out.name = value
@@ -47,7 +58,7 @@ def main() -> int:
         node.op_type = value
     else:
         raise SystemExit(f"unknown mode {mode}")
-    if mode == "--external-location":
+    if mode.startswith("--external-"):
         # onnx.save would try to write the (unloaded) external data; the bytes as they are.
         with open(dst, "wb") as f:
             f.write(model.SerializeToString())
