@@ -485,13 +485,61 @@ fn fixed_batch_files_are_fed_their_own_batch() {
 /// without waiting for it, and the other runtimes still run.
 #[test]
 fn a_runtime_past_its_timeout_is_reported_not_waited_for() {
+    // Every process started here carries this mark in its environment, which its runtime
+    // workers inherit: none may be left once zoo has returned.
+    let mark = format!("ZOO_TIMEOUT_TEST={}", std::process::id());
+    let marked = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_zoo"))
+            .args(args)
+            .env("ZOO_TIMEOUT_TEST", std::process::id().to_string())
+            .output()
+            .unwrap()
+    };
     let t = Instant::now();
-    let o = zoo(&["verify", "resnet50", "--runtime", "tract", "--timeout", "0.05", "--json"]);
+    let o = marked(&["verify", "resnet50", "--runtime", "tract", "--timeout", "0.05", "--json"]);
     assert!(!o.status.success());
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let text = r.to_string();
     assert!(text.contains("timed out after 0.05 s (--timeout"), "{text}");
     assert!(t.elapsed() < Duration::from_secs(30), "waited {:?}", t.elapsed());
+    // `run` and `bench` too: a one-line error, not a wait.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r50.onnx");
+    ok(zoo(&["export", "resnet50", "-o", file.to_str().unwrap()]));
+    let photo = root().join("crates/zoo-runtime/tests/fuzz/image-elongated-timeout.jpg");
+    let (f, ph) = (file.to_str().unwrap(), photo.to_str().unwrap());
+    for args in [
+        &["run", f, "--runtime", "tract", "--timeout", "0.05", "--image", ph][..],
+        &["bench", f, "--runtime", "tract", "--timeout", "0.05", "--batch", "1", "--iters", "1"][..],
+    ] {
+        let t = Instant::now();
+        fails_with(marked(args), "tract timed out after 0.05 s (--timeout); its worker was stopped");
+        assert!(t.elapsed() < Duration::from_secs(30), "{args:?} waited {:?}", t.elapsed());
+    }
+    // The timed-out workers were killed, not abandoned (each would hold a core for minutes).
+    let marked_pids = || -> Vec<String> {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| {
+                let pid = e.ok()?.file_name().into_string().ok()?;
+                let env = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+                env.split(|&b| b == 0).any(|v| v == mark.as_bytes()).then_some(pid)
+            })
+            .collect()
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    let left = marked_pids();
+    assert!(left.is_empty(), "runtime workers outlived zoo: pids {left:?}");
+    // The scan does find a live marked process (so the check above can fail).
+    let mut sleeper = std::process::Command::new("sleep")
+        .arg("30")
+        .env("ZOO_TIMEOUT_TEST", std::process::id().to_string())
+        .spawn()
+        .unwrap();
+    let found = marked_pids();
+    sleeper.kill().unwrap();
+    sleeper.wait().unwrap();
+    assert_eq!(found, [sleeper.id().to_string()]);
     // The others are not held back by a slow one.
     let r = json(zoo(&[
         "verify",
