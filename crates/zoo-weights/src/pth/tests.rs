@@ -895,3 +895,22 @@ fn local_headers_must_agree_with_the_directory() {
     let err = err_of(open_bytes("w.pth", bytes));
     assert!(err.contains("zip entry a/data.pkl") && err.contains("disagree on the CRC-32"), "{err}");
 }
+
+/// A zip bomb: a re-zipped storage of 96 MiB of zeros deflates to about 100 kB; inflating it
+/// would cost far more than the file's size, and it is refused before a byte is inflated. Just
+/// inside the budget (four times the file plus 64 MiB), the same kind of record still reads.
+#[test]
+fn decompression_past_the_budget_is_refused() {
+    let bomb = |numel: usize| {
+        let spec = Spec::contiguous("w", "FloatStorage", "0", &[numel]);
+        let pkl = state_dict(std::slice::from_ref(&spec), Layout::Zip);
+        let storage = vec![("0", vec![0u8; numel * 4])];
+        zip_file_with("archive", &pkl, &storage, Some(b"little"), zip::CompressionMethod::Deflated)
+    };
+    let big = bomb(24 << 20);
+    assert!(big.len() < 1 << 20, "{} bytes", big.len());
+    let e = err_of(open_bytes("bomb.pth", big));
+    assert!(e.contains("archive/data/0: 100663296 bytes to decompress, more than zoo allows for this file"), "{e}");
+    let f = open_bytes("fits.pth", bomb(8 << 20)).unwrap();
+    assert!(matches!(f.storages[0], StorageData::Owned(ref v) if v.len() == 32 << 20));
+}
