@@ -291,3 +291,73 @@ fn an_abort_inside_a_runtime_ends_only_its_worker() {
         "killed by SIGABRT",
     );
 }
+
+/// The worst file inside the decoding bound: 6 MB of weights and as many empty nodes as the
+/// bound (6× the file) lets through. Peak memory of `inspect` and `verify`, measured by the
+/// kernel over zoo and its workers (`tests/python/peak_rss.py`), stays under 50× the file's
+/// size above what zoo takes for a tiny file; one node more and the file is refused.
+#[test]
+fn the_worst_file_inside_the_bound_stays_under_50x_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let varint = |mut v: u64, out: &mut Vec<u8>| {
+        while v >= 0x80 {
+            out.push((v & 0x7f) as u8 | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    };
+    let field = |number: u8, payload: &[u8]| -> Vec<u8> {
+        let mut out = vec![number << 3 | 2];
+        varint(payload.len() as u64, &mut out);
+        out.extend_from_slice(payload);
+        out
+    };
+    // TensorProto { dims: [n], data_type: FLOAT, name: "w", raw_data }
+    let tensor = |n: usize| {
+        let mut t = vec![0x08];
+        varint(n as u64, &mut t);
+        t.extend([0x10, 1]);
+        [t, field(8, b"w"), field(9, &vec![0u8; 4 * n])].concat()
+    };
+    // ModelProto { ir_version: 10, graph: { initializer, node × k } }
+    let model = |n: usize, k: usize| {
+        let graph = [field(5, &tensor(n)), std::iter::repeat_n([0x0a_u8, 0x00], k).flatten().collect()].concat();
+        [vec![0x08, 10], field(7, &graph)].concat()
+    };
+    let inside = |bytes: &[u8]| {
+        zoo_graph::wire_limits::structure_bytes(bytes)
+            .is_some_and(|b| b <= zoo_graph::wire_limits::structure_limit(bytes.len() as u64))
+    };
+    let n = 1_500_000;
+    let (mut lo, mut hi) = (0, zoo_graph::wire_limits::MAX_ENTRIES);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if inside(&model(n, mid)) { lo = mid } else { hi = mid - 1 }
+    }
+    let worst = model(n, lo);
+    assert!(lo > 50_000, "only {lo} nodes fit");
+    let (file, tiny, over) =
+        (dir.path().join("worst.onnx"), dir.path().join("tiny.onnx"), dir.path().join("over.onnx"));
+    std::fs::write(&file, &worst).unwrap();
+    std::fs::write(&tiny, model(1, 0)).unwrap();
+    std::fs::write(&over, model(n, lo + 1)).unwrap();
+    fails_with(zoo(&["inspect", over.to_str().unwrap()]), "MiB zoo allows for a file of");
+
+    let peak = |args: &[&str]| {
+        let mut all = vec![env!("CARGO_BIN_EXE_zoo")];
+        all.extend(args);
+        let r = crate::support::python_check("peak_rss.py", &all);
+        assert!(r["returncode"].as_i64().unwrap() >= 0, "killed by a signal: {args:?} {r}");
+        r["peak_rss_bytes"].as_u64().unwrap()
+    };
+    let base = peak(&["inspect", tiny.to_str().unwrap()]);
+    let size = worst.len() as u64;
+    for cmd in ["inspect", "verify"] {
+        let rss = peak(&[cmd, file.to_str().unwrap()]);
+        let ratio = rss.saturating_sub(base) as f64 / size as f64;
+        eprintln!(
+            "{cmd}: {lo} empty nodes + {n} weights, {size} bytes: peak {rss} B, {ratio:.1}× the file above a tiny file's {base} B"
+        );
+        assert!(ratio <= 50.0, "{cmd}: {ratio:.1}× the file's {size} bytes ({rss} B peak, {base} B for a tiny file)");
+    }
+}
