@@ -48,9 +48,9 @@ pub enum ImageError {
     #[error("image {path} is {w}×{h}: too small to resize")]
     Empty { path: PathBuf, w: u32, h: u32 },
     #[error(
-        "image {path} is {w}×{h}, more than the {MAX_PIXELS} pixels Pillow opens (its decompression-bomb limit): refused before decoding"
+        "image {path} is {w}×{h}, more than the {limit} pixels Pillow opens (its decompression-bomb limit): refused before decoding"
     )]
-    TooLarge { path: PathBuf, w: u32, h: u32 },
+    TooLarge { path: PathBuf, w: u32, h: u32, limit: u64 },
 }
 
 /// The most pixels an image may have: where Pillow's `Image.open` raises
@@ -73,11 +73,22 @@ pub fn decode_rgb(path: &Path) -> Result<(usize, usize, Vec<u8>), ImageError> {
 /// [`decode_rgb`] of a file's bytes already in memory (the fuzz target's entry point); `path`
 /// names the file in messages.
 pub fn decode_rgb_bytes(path: &Path, bytes: &[u8]) -> Result<(usize, usize, Vec<u8>), ImageError> {
+    decode_rgb_bytes_within(path, bytes, MAX_PIXELS)
+}
+
+/// [`decode_rgb_bytes`] refusing images of more than `max_pixels`: the fuzz target's bound
+/// (images near Pillow's limit take a second each, which would make a long run days long;
+/// tests and an earlier run cover the limit itself).
+pub fn decode_rgb_bytes_within(
+    path: &Path,
+    bytes: &[u8],
+    max_pixels: u64,
+) -> Result<(usize, usize, Vec<u8>), ImageError> {
     let decode = |e: image::ImageError| ImageError::Decode { path: path.into(), reason: e.to_string() };
     // What `image::load_from_memory` does, with the size read from the header in between.
     let format = image::guess_format(bytes).map_err(decode)?;
     if format == image::ImageFormat::Jpeg {
-        let (w, h, rgb) = jpeg::decode(path, bytes)?;
+        let (w, h, rgb) = jpeg::decode(path, bytes, max_pixels)?;
         if w == 0 || h == 0 {
             return Err(ImageError::Empty { path: path.into(), w: w as u32, h: h as u32 });
         }
@@ -85,8 +96,8 @@ pub fn decode_rgb_bytes(path: &Path, bytes: &[u8]) -> Result<(usize, usize, Vec<
     }
     let (w, h) =
         image::ImageReader::with_format(std::io::Cursor::new(bytes), format).into_dimensions().map_err(decode)?;
-    if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(ImageError::TooLarge { path: path.into(), w, h });
+    if u64::from(w) * u64::from(h) > max_pixels {
+        return Err(ImageError::TooLarge { path: path.into(), w, h, limit: max_pixels });
     }
     let img = image::load_from_memory_with_format(bytes, format).map_err(decode)?;
     // An RGB image is taken as it is, not copied.

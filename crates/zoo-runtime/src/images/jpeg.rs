@@ -20,12 +20,13 @@ use std::path::Path;
 
 use mozjpeg::{ColorSpace, Decompress};
 
-use super::{ImageError, MAX_PIXELS};
+use super::ImageError;
 
 /// Decodes a JPEG into 8-bit RGB `(width, height, pixels)`.
-pub(super) fn decode(path: &Path, bytes: &[u8]) -> Result<(usize, usize, Vec<u8>), ImageError> {
+/// Images of more than `max_pixels` are refused from the header.
+pub(super) fn decode(path: &Path, bytes: &[u8], max_pixels: u64) -> Result<(usize, usize, Vec<u8>), ImageError> {
     let fail = |reason: String| ImageError::Decode { path: path.into(), reason };
-    match std::panic::catch_unwind(|| decode_unwinding(path, bytes)) {
+    match std::panic::catch_unwind(|| decode_unwinding(path, bytes, max_pixels)) {
         Ok(r) => r.and_then(|o| o.map_err(|e| fail(e.to_string()))),
         Err(payload) => {
             let reason = payload
@@ -40,7 +41,7 @@ pub(super) fn decode(path: &Path, bytes: &[u8]) -> Result<(usize, usize, Vec<u8>
 
 type Decoded = std::io::Result<(usize, usize, Vec<u8>)>;
 
-fn decode_unwinding(path: &Path, bytes: &[u8]) -> Result<Decoded, ImageError> {
+fn decode_unwinding(path: &Path, bytes: &[u8], max_pixels: u64) -> Result<Decoded, ImageError> {
     let d = match Decompress::new_mem(bytes) {
         Ok(d) => d,
         Err(e) => return Ok(Err(e)),
@@ -48,9 +49,9 @@ fn decode_unwinding(path: &Path, bytes: &[u8]) -> Result<Decoded, ImageError> {
     let (w, h) = d.size();
     // Before anything the size of the image is allocated (libjpeg's coefficient buffers of a
     // progressive file, the output).
-    if (w as u64).saturating_mul(h as u64) > MAX_PIXELS {
+    if (w as u64).saturating_mul(h as u64) > max_pixels {
         let dim = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
-        return Err(ImageError::TooLarge { path: path.into(), w: dim(w), h: dim(h) });
+        return Err(ImageError::TooLarge { path: path.into(), w: dim(w), h: dim(h), limit: max_pixels });
     }
     let components = d.components().len();
     Ok(match components {
@@ -103,7 +104,7 @@ mod tests {
 
     #[test]
     fn a_broken_jpeg_is_an_error_not_a_panic() {
-        let e = decode(Path::new("x.jpg"), b"\xff\xd8\xff\xdbnonsense").unwrap_err().to_string();
+        let e = decode(Path::new("x.jpg"), b"\xff\xd8\xff\xdbnonsense", 100).unwrap_err().to_string();
         assert!(e.starts_with("cannot decode image x.jpg: "), "{e}");
     }
 }
