@@ -34,7 +34,7 @@ fn every_planned_command_parses() {
     assert!(o.status.success());
     let plan = String::from_utf8_lossy(&o.stdout).into_owned();
     let lines: Vec<&str> = plan.lines().collect();
-    assert_eq!(lines.len(), 5, "{plan}");
+    assert_eq!(lines.len(), 7, "{plan}");
     let dir = tempfile::tempdir().unwrap();
     for line in lines {
         let mut words = line.split_whitespace();
@@ -42,7 +42,13 @@ fn every_planned_command_parses() {
         // Files the plan writes go to a scratch folder here.
         let args: Vec<String> = words
             .map(|w| {
-                if w.ends_with("-fp16.onnx") { dir.path().join("a.onnx").display().to_string() } else { w.to_string() }
+                if w.ends_with("-fp16.onnx") {
+                    dir.path().join("a.onnx").display().to_string()
+                } else if w.ends_with("-int8.onnx") {
+                    dir.path().join("b.onnx").display().to_string()
+                } else {
+                    w.to_string()
+                }
             })
             .collect();
         let out = Command::new(env!("CARGO_BIN_EXE_zoo")).args(&args).output().unwrap();
