@@ -7,14 +7,14 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use zoo_graph::ir::{Graph, read::read_model_report};
 use zoo_graph::passes::{self, Pass, PassReport, QuantizeInt8};
 use zoo_graph::quant::Scheme;
 use zoo_graph::weights::NoWeights;
-use zoo_graph::write::{DataWritten, Written, write_graph_with};
+use zoo_graph::write::{DataWritten, Written, hex, write_graph_with};
 use zoo_proto::{Message, ModelProto};
 
-use super::input_hash::{self, InputHash};
 use crate::cli::{CompileArgs, PassArgs};
 use crate::format::bytes;
 
@@ -27,14 +27,11 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
     if output.exists() && std::fs::canonicalize(output).ok() == std::fs::canonicalize(input).ok() {
         bail!("the output {} is the input file: write the compiled model to another path", output.display());
     }
-    let raw = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
+    let (raw, sha256) = read_hashed(input).with_context(|| format!("cannot read {}", input.display()))?;
     zoo_graph::wire_limits::check(&raw)
         .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was decoded", input.display()))?;
-    // Decoding from `Bytes` slices the buffer: the tensors are not copied, and the hashing
-    // thread shares it.
-    let raw = prost::bytes::Bytes::from(raw);
-    let sha256 = InputHash::start(raw.clone());
-    let proto = ModelProto::decode(raw)
+    // Decoding from `Bytes` slices the buffer: the tensors are not copied.
+    let proto = ModelProto::decode(prost::bytes::Bytes::from(raw))
         .map_err(|e| anyhow::anyhow!("{} is not an ONNX model (protobuf decoding failed: {e})", input.display()))?;
     let (mut graph, read) = read_model_report(proto, Some(folder(input)))
         .with_context(|| format!("{} cannot be compiled", input.display()))?;
@@ -47,18 +44,56 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
     }
     let mut reports = read;
     reports.extend(run_passes(&mut graph, chosen, &args.passes, &NoWeights)?);
-    // The hash is written last (`InputHash::describe`); recorded here, the key keeps its place.
-    let mut reference = vec![(input_hash::KEY, String::new())];
+    let mut reference = vec![("zoo.reference.sha256", sha256)];
     if let Some(w) = reference_weights {
         reference.push(("zoo.reference.weights.sha256", w));
     }
     record(&mut graph, &reference);
-    let written = write_graph_with(&graph, &sha256, output, &|_| sha256.accept(), args.data.external())
+    let written = write_graph_with(&graph, &NoWeights, output, &|_| Ok(()), args.data.external())
         .with_context(|| format!("compilation of {}", input.display()))?;
     if args.passes.precision == "int8" {
         eprintln!("zoo: int8: {}", int8_kernels(output));
     }
     print(output, &written, &reports, args.json)
+}
+
+/// The file's bytes and their SHA-256, the hash computed on a second thread while the next
+/// chunk is read: on two cores reading and hashing overlap instead of adding up (the input's
+/// hash was a sixth of `compile`'s time).
+fn read_hashed(path: &Path) -> std::io::Result<(Vec<u8>, String)> {
+    use std::io::Read;
+    const CHUNK: usize = 8 << 20;
+    let mut file = std::fs::File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
+    let mut buf = vec![0u8; len];
+    let (tx, rx) = std::sync::mpsc::sync_channel::<&[u8]>(2);
+    let hashed = std::thread::scope(|scope| {
+        let hasher = scope.spawn(move || {
+            let mut h = Sha256::new();
+            for chunk in rx {
+                h.update(chunk);
+            }
+            h.finalize()
+        });
+        let mut read = Ok(());
+        for chunk in buf.chunks_mut(CHUNK) {
+            if let Err(e) = file.read_exact(chunk) {
+                read = Err(e);
+                break;
+            }
+            if tx.send(chunk).is_err() {
+                break;
+            }
+        }
+        drop(tx);
+        let digest = hasher.join().map_err(|_| std::io::Error::other("the hashing thread panicked"));
+        read.and(digest)
+    })?;
+    // A file that grew while it was read would be hashed in part.
+    if file.read(&mut [0u8; 1])? != 0 {
+        return Err(std::io::Error::other("the file grew while it was read; try again when nothing is writing it"));
+    }
+    Ok((buf, hex(&hashed)))
 }
 
 /// The folder a file's relative paths (its external data) start from.

@@ -12,7 +12,6 @@ mod draw;
 mod export;
 mod fixed_batch;
 mod images;
-mod input_hash;
 mod inspect;
 /// `zoo verify --layers` (issue 11 §1).
 mod layers;
