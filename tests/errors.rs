@@ -6,6 +6,27 @@ fn empty_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
 }
 
+/// A length-delimited protobuf field, encoded by prost: these tests write hostile files byte by
+/// byte.
+fn field(number: u32, payload: &[u8]) -> Vec<u8> {
+    use prost::encoding::{WireType, encode_key, encode_varint};
+    let mut out = Vec::with_capacity(payload.len() + 8);
+    encode_key(number, WireType::LengthDelimited, &mut out);
+    encode_varint(payload.len() as u64, &mut out);
+    out.extend_from_slice(payload);
+    out
+}
+
+/// `count` empty messages as field `number` (empty nodes of a graph, attributes of a node).
+fn empty_entries(number: u32, count: usize) -> Vec<u8> {
+    field(number, &[]).repeat(count)
+}
+
+/// ModelProto { ir_version: 10, graph: `graph` }.
+fn model_of_graph(graph: &[u8]) -> Vec<u8> {
+    [vec![0x08, 10], field(7, graph)].concat()
+}
+
 fn assert_empty(dir: &tempfile::TempDir) {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.is_empty(), "left behind: {left:?}");
@@ -118,16 +139,7 @@ fn a_panic_inside_tract_is_reported_as_tract_failing() {
 #[test]
 fn a_graph_of_too_many_nodes_is_refused_before_decoding() {
     let dir = tempfile::tempdir().unwrap();
-    let n = zoo_graph::wire_limits::MAX_ENTRIES + 1;
-    let graph: Vec<u8> = std::iter::repeat_n([0x0a_u8, 0x00], n).flatten().collect();
-    let mut bytes = vec![0x08, 10, 0x3a];
-    let mut len = graph.len() as u64;
-    while len >= 0x80 {
-        bytes.push((len & 0x7f) as u8 | 0x80);
-        len >>= 7;
-    }
-    bytes.push(len as u8);
-    bytes.extend(graph);
+    let bytes = model_of_graph(&empty_entries(1, zoo_graph::wire_limits::MAX_ENTRIES + 1));
     let file = dir.path().join("nodes.onnx");
     std::fs::write(&file, &bytes).unwrap();
     let f = file.to_str().unwrap();
@@ -147,17 +159,7 @@ fn a_graph_of_too_many_nodes_is_refused_before_decoding() {
     assert!(t.elapsed() < std::time::Duration::from_secs(20), "{:?}", t.elapsed());
     // Under the count, over what decoding may cost: 300,000 empty nodes (0.6 MB) would take
     // 72 MB of NodeProtos, past 6× the file (and the 32 MiB every file may use).
-    let n = 300_000;
-    let graph: Vec<u8> = std::iter::repeat_n([0x0a_u8, 0x00], n).flatten().collect();
-    let mut bytes = vec![0x08, 10, 0x3a];
-    let mut len = graph.len() as u64;
-    while len >= 0x80 {
-        bytes.push((len & 0x7f) as u8 | 0x80);
-        len >>= 7;
-    }
-    bytes.push(len as u8);
-    bytes.extend(graph);
-    std::fs::write(&file, &bytes).unwrap();
+    std::fs::write(&file, model_of_graph(&empty_entries(1, 300_000))).unwrap();
     for cmd in [&["inspect", f][..], &["verify", f][..], &["lint", f][..]] {
         fails_with(zoo(cmd), "MiB zoo allows for a file of 600006 bytes");
     }
@@ -168,21 +170,8 @@ fn a_graph_of_too_many_nodes_is_refused_before_decoding() {
 #[test]
 fn a_node_of_too_many_attributes_is_refused_before_decoding() {
     let dir = tempfile::tempdir().unwrap();
-    // A length-delimited protobuf field: tag, varint length, payload.
-    let field = |number: u8, payload: &[u8]| -> Vec<u8> {
-        let mut out = vec![number << 3 | 2];
-        let mut len = payload.len() as u64;
-        while len >= 0x80 {
-            out.push((len & 0x7f) as u8 | 0x80);
-            len >>= 7;
-        }
-        out.push(len as u8);
-        out.extend_from_slice(payload);
-        out
-    };
-    let node: Vec<u8> = std::iter::repeat_n([0x2a_u8, 0x00], 650_000).flatten().collect();
     // ModelProto { ir_version: 10, graph (7): { node (1): { attribute (5) × 650,000 } } }
-    let bytes = [vec![0x08, 10], field(7, &field(1, &node))].concat();
+    let bytes = model_of_graph(&field(1, &empty_entries(5, 650_000)));
     let file = dir.path().join("attributes.onnx");
     std::fs::write(&file, &bytes).unwrap();
     let f = file.to_str().unwrap();
@@ -299,31 +288,15 @@ fn an_abort_inside_a_runtime_ends_only_its_worker() {
 #[test]
 fn the_worst_file_inside_the_bound_stays_under_50x_its_size() {
     let dir = tempfile::tempdir().unwrap();
-    let varint = |mut v: u64, out: &mut Vec<u8>| {
-        while v >= 0x80 {
-            out.push((v & 0x7f) as u8 | 0x80);
-            v >>= 7;
-        }
-        out.push(v as u8);
-    };
-    let field = |number: u8, payload: &[u8]| -> Vec<u8> {
-        let mut out = vec![number << 3 | 2];
-        varint(payload.len() as u64, &mut out);
-        out.extend_from_slice(payload);
-        out
-    };
     // TensorProto { dims: [n], data_type: FLOAT, name: "w", raw_data }
     let tensor = |n: usize| {
         let mut t = vec![0x08];
-        varint(n as u64, &mut t);
+        prost::encoding::encode_varint(n as u64, &mut t);
         t.extend([0x10, 1]);
         [t, field(8, b"w"), field(9, &vec![0u8; 4 * n])].concat()
     };
     // ModelProto { ir_version: 10, graph: { initializer, node × k } }
-    let model = |n: usize, k: usize| {
-        let graph = [field(5, &tensor(n)), std::iter::repeat_n([0x0a_u8, 0x00], k).flatten().collect()].concat();
-        [vec![0x08, 10], field(7, &graph)].concat()
-    };
+    let model = |n: usize, k: usize| model_of_graph(&[field(5, &tensor(n)), empty_entries(1, k)].concat());
     let inside = |bytes: &[u8]| {
         zoo_graph::wire_limits::structure_bytes(bytes)
             .is_some_and(|b| b <= zoo_graph::wire_limits::structure_limit(bytes.len() as u64))
