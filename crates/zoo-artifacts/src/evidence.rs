@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ArtifactError;
-use crate::manifest::{Tolerance, ZooDir};
+use crate::manifest::{Tolerance, VariantFile, ZooDir, parse_variant_file};
 
 pub const SCHEMA: u32 = 1;
 pub const FILE: &str = "evidence.json";
@@ -104,23 +104,18 @@ pub fn round3(x: f64) -> f64 {
     format!("{x:.2e}").parse().unwrap_or(x)
 }
 
+impl VariantFile for Evidence {
+    fn header(&self) -> (u32, &str, &str) {
+        (self.schema, &self.model, &self.variant)
+    }
+}
+
 impl ZooDir {
     /// The variant's evidence, or `None` where none has been recorded.
     pub fn load_evidence(&self, model: &str, variant: &str) -> Result<Option<Evidence>, ArtifactError> {
         let Some(text) = self.read_text(model, variant, FILE)? else { return Ok(None) };
         let path = self.variant_dir(model, variant).map(|d| d.join(FILE)).unwrap_or_else(|| PathBuf::from(FILE));
-        let e: Evidence = serde_json::from_str(&text)
-            .map_err(|e| ArtifactError::Parse { path: path.clone(), reason: e.to_string() })?;
-        if e.schema != SCHEMA || e.model != model || e.variant != variant {
-            return Err(ArtifactError::Parse {
-                path,
-                reason: format!(
-                    "schema {} for {}/{}, expected schema {SCHEMA} for {model}/{variant}",
-                    e.schema, e.model, e.variant
-                ),
-            });
-        }
-        Ok(Some(e))
+        parse_variant_file(&text, path, model, variant, SCHEMA).map(Some)
     }
 
     pub fn save_evidence(&self, e: &Evidence) -> Result<PathBuf, ArtifactError> {

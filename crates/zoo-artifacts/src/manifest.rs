@@ -26,6 +26,39 @@ use crate::error::ArtifactError;
 
 pub const SCHEMA: u32 = 1;
 
+/// A JSON file of one variant's folder, with the header every such file starts with.
+pub(crate) trait VariantFile: serde::de::DeserializeOwned {
+    /// Schema, model and variant, as the file states them.
+    fn header(&self) -> (u32, &str, &str);
+}
+
+impl VariantFile for Manifest {
+    fn header(&self) -> (u32, &str, &str) {
+        (self.schema, &self.model, &self.variant)
+    }
+}
+
+/// Parses a variant's file at `path` and checks its header: the schema this zoo reads, and the
+/// model and variant it was asked for (a file copied into another variant's folder is refused).
+pub(crate) fn parse_variant_file<T: VariantFile>(
+    text: &str,
+    path: PathBuf,
+    model: &str,
+    variant: &str,
+    schema: u32,
+) -> Result<T, ArtifactError> {
+    let f: T =
+        serde_json::from_str(text).map_err(|e| ArtifactError::Parse { path: path.clone(), reason: e.to_string() })?;
+    let (s, m, v) = f.header();
+    if s != schema || m != model || v != variant {
+        return Err(ArtifactError::Parse {
+            path,
+            reason: format!("schema {s} for {m}/{v}, expected schema {schema} for {model}/{variant}"),
+        });
+    }
+    Ok(f)
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub schema: u32,
@@ -172,18 +205,7 @@ impl ZooDir {
                 (text.to_string(), PathBuf::from(self.manifest_path(model, variant)))
             }
         };
-        let m: Manifest = serde_json::from_str(&text)
-            .map_err(|e| ArtifactError::Parse { path: path.clone(), reason: e.to_string() })?;
-        if m.schema != SCHEMA || m.model != model || m.variant != variant {
-            return Err(ArtifactError::Parse {
-                path,
-                reason: format!(
-                    "schema {} for {}/{}, expected schema {SCHEMA} for {model}/{variant}",
-                    m.schema, m.model, m.variant
-                ),
-            });
-        }
-        Ok(m)
+        parse_variant_file(&text, path, model, variant, SCHEMA)
     }
 
     pub fn save(&self, m: &Manifest) -> Result<PathBuf, ArtifactError> {
