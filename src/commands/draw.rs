@@ -73,16 +73,21 @@ pub(super) fn relative(max_abs: f64, peak: f64) -> f64 {
     }
 }
 
+/// One runtime against another, each layer's max|a − r| relative to its peak.
+fn series(runtime: &str, against: &str, max_abs: &[Option<f64>], peak: &[f64]) -> Series {
+    Series {
+        label: format!("{runtime} vs {against}"),
+        values: max_abs.iter().zip(peak).map(|(a, p)| a.map(|a| relative(a, *p))).collect(),
+    }
+}
+
 /// The rows of a report, one series per pair of runtimes, layers in the order compared.
 pub(super) fn from_report(r: &LayerReport) -> ErrorPlot {
     let v = r.by_value();
     let series = v
         .pairs
         .iter()
-        .map(|p| Series {
-            label: format!("{} vs {}", p.runtime, p.against),
-            values: p.max_abs.iter().zip(&v.peak).map(|(a, peak)| a.map(|a| relative(a, *peak))).collect(),
-        })
+        .map(|p| series(&p.runtime, &p.against, &p.max_abs, &v.peak))
         .collect();
     let batch = r.rows.first().and_then(|row| row.shape.first()).copied().unwrap_or(1);
     ErrorPlot {
@@ -105,10 +110,7 @@ pub(super) fn from_evidence(e: &Evidence) -> Option<ErrorPlot> {
     let series = l
         .series
         .iter()
-        .map(|s| Series {
-            label: format!("{} vs {}", s.runtime, l.base),
-            values: s.max_abs.iter().zip(&l.peak).map(|(a, p)| a.map(|a| relative(a, *p))).collect(),
-        })
+        .map(|s| series(&s.runtime, &l.base, &s.max_abs, &l.peak))
         .collect();
     Some(ErrorPlot {
         title: format!("Per-layer error: {} / {}", e.model, e.variant),

@@ -88,11 +88,8 @@ pub fn decode_rgb_bytes_within(
     // What `image::load_from_memory` does, with the size read from the header in between.
     let format = image::guess_format(bytes).map_err(decode)?;
     if format == image::ImageFormat::Jpeg {
-        let (w, h, rgb) = jpeg::decode(path, bytes, max_pixels)?;
-        if w == 0 || h == 0 {
-            return Err(ImageError::Empty { path: path.into(), w: w as u32, h: h as u32 });
-        }
-        return Ok((w, h, rgb));
+        // libjpeg refuses an image of no pixels itself ("Empty JPEG image").
+        return jpeg::decode(path, bytes, max_pixels);
     }
     let (w, h) =
         image::ImageReader::with_format(std::io::Cursor::new(bytes), format).into_dimensions().map_err(decode)?;
@@ -301,6 +298,10 @@ mod tests {
         taller[25..27].copy_from_slice(&4000u16.to_be_bytes());
         let e = decode_rgb_bytes(Path::new("big.jpg"), &taller).unwrap_err().to_string();
         assert!(e.contains("57095×4000, more than the 178956970 pixels Pillow opens"), "{e}");
+        // No rows at all: libjpeg refuses it itself.
+        taller[25..27].copy_from_slice(&0u16.to_be_bytes());
+        let e = decode_rgb_bytes(Path::new("big.jpg"), &taller).unwrap_err().to_string();
+        assert!(e.starts_with("cannot decode image big.jpg: "), "{e}");
     }
 
     /// Found by `cargo fuzz run image`: a 57095 × 5 JPEG of 363 bytes, whose resize to a
