@@ -365,8 +365,8 @@ pub struct OrtArgs {
     /// TensorRT: build fp16 engines.
     #[arg(long)]
     pub trt_fp16: bool,
-    /// TensorRT: build int8 engines from a Q/DQ file's own scales (`verify` sets it for zoo's
-    /// int8 files).
+    /// TensorRT: build int8 engines from a Q/DQ file's own scales (implied for a file with
+    /// QuantizeLinear nodes).
     #[arg(long)]
     pub trt_int8: bool,
     /// TensorRT: cache built engines in DIR (first builds take minutes).
@@ -395,6 +395,15 @@ impl OvArgs {
 }
 
 impl OrtArgs {
+    /// [`OrtArgs::ort_options`] for a file that is Q/DQ-quantized or not
+    /// ([`crate::commands::is_qdq`]): TensorRT builds such a file's int8 engines from its own
+    /// scales, so `--trt-int8` is implied for it.
+    pub fn ort_options_for(&self, profile: bool, qdq: bool) -> zoo_runtime::onnxruntime::OrtOptions {
+        let mut o = self.ort_options(profile);
+        o.trt_int8 |= qdq;
+        o
+    }
+
     pub fn ort_options(&self, profile: bool) -> zoo_runtime::onnxruntime::OrtOptions {
         zoo_runtime::onnxruntime::OrtOptions {
             library: self.ort_lib.clone(),

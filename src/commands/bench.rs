@@ -61,7 +61,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
 
     let limit = runtimes::limit(args.timeout);
     let mut ort = if args.runtime.iter().any(|r| r == "ort") {
-        let (r, skipped) = runtimes::ort(&path, &args.ort.ort_options(false), limit)?;
+        let (r, skipped) = runtimes::ort(&path, &args.ort.ort_options_for(false, super::is_qdq(&proto)), limit)?;
         for s in skipped {
             eprintln!("zoo: warning: skipped {}: {}", s.provider, s.reason);
         }

@@ -84,11 +84,7 @@ fn series(runtime: &str, against: &str, max_abs: &[Option<f64>], peak: &[f64]) -
 /// The rows of a report, one series per pair of runtimes, layers in the order compared.
 pub(super) fn from_report(r: &LayerReport) -> ErrorPlot {
     let v = r.by_value();
-    let series = v
-        .pairs
-        .iter()
-        .map(|p| series(&p.runtime, &p.against, &p.max_abs, &v.peak))
-        .collect();
+    let series = v.pairs.iter().map(|p| series(&p.runtime, &p.against, &p.max_abs, &v.peak)).collect();
     let batch = r.rows.first().and_then(|row| row.shape.first()).copied().unwrap_or(1);
     ErrorPlot {
         title: format!("Per-layer error: {}", r.target),
@@ -107,11 +103,7 @@ pub(super) fn from_report(r: &LayerReport) -> ErrorPlot {
 /// A variant's recorded per-layer errors.
 pub(super) fn from_evidence(e: &Evidence) -> Option<ErrorPlot> {
     let l = e.layers.as_ref()?;
-    let series = l
-        .series
-        .iter()
-        .map(|s| series(&s.runtime, &l.base, &s.max_abs, &l.peak))
-        .collect();
+    let series = l.series.iter().map(|s| series(&s.runtime, &l.base, &s.max_abs, &l.peak)).collect();
     Some(ErrorPlot {
         title: format!("Per-layer error: {} / {}", e.model, e.variant),
         caption: format!(

@@ -55,6 +55,12 @@ pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
 /// Reads and decodes an ONNX file, with the one-line errors every subcommand gives. Its external
 /// data, if any, is checked (inside the model's folder, no symlinks, long enough) before any
 /// runtime is handed the file (`zoo_graph::onnx_file::decode`).
+/// Whether the graph is Q/DQ-quantized (has QuantizeLinear nodes): zoo's int8 files and other
+/// quantizers' QDQ files alike.
+pub(crate) fn is_qdq(proto: &ModelProto) -> bool {
+    proto.graph.iter().flat_map(|g| &g.node).any(|n| n.op_type() == "QuantizeLinear")
+}
+
 pub(crate) fn read_onnx(path: &Path) -> anyhow::Result<ModelProto> {
     use zoo_graph::onnx_file::DecodeError;
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;

@@ -27,7 +27,8 @@ fn runner(args: &RunArgs, proto: &zoo_proto::ModelProto, inputs: &[Tensor]) -> a
     let limit = runtimes::limit(args.timeout);
     Ok(match args.runtime.as_str() {
         "ort" => {
-            let (r, skipped) = runtimes::ort(&args.model, &args.ort.ort_options(true), limit)?;
+            let (r, skipped) =
+                runtimes::ort(&args.model, &args.ort.ort_options_for(true, super::is_qdq(proto)), limit)?;
             for s in skipped {
                 eprintln!("zoo: warning: skipped {}: {}", s.provider, s.reason);
             }

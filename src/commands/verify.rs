@@ -58,6 +58,8 @@ struct Subject {
     lossy: Option<Lossy>,
     /// The file's `metadata_props` (its `preprocess.*` prepare `--inputs` images).
     metadata: Vec<(String, String)>,
+    /// Q/DQ-quantized ([`super::is_qdq`]).
+    qdq: bool,
     /// What one run costs at least (`--max-memory`).
     cost: super::memory::Cost,
     _dir: Option<tempfile::TempDir>,
@@ -235,6 +237,7 @@ fn model_subject(args: &VerifyArgs, zoo: &ZooDir, model: &str, variant: Option<&
         fixed_batch: None,
         checks,
         lossy: None,
+        qdq: super::is_qdq(&built.proto),
         cost: super::memory::Cost::of(&built.proto, &analyze(&built.proto)),
         metadata: built
             .proto
@@ -331,6 +334,7 @@ fn file_subject(zoo: &ZooDir, path: &Path) -> anyhow::Result<Subject> {
         checks,
         lossy,
         metadata: a.metadata.clone(),
+        qdq: super::is_qdq(&proto),
         cost: super::memory::Cost::of(&proto, &a),
         _dir: None,
     })
@@ -399,9 +403,7 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
 
     let limit = runtimes::limit(args.timeout);
     let mut runners: Vec<Box<dyn Runner + Send>> = Vec::new();
-    let mut ort_options = args.ort.ort_options(true);
-    // An int8 file is a Q/DQ file: TensorRT builds it in int8 from its scales.
-    ort_options.trt_int8 |= s.metadata.iter().any(|(k, v)| k == "zoo.precision" && v == "int8");
+    let ort_options = args.ort.ort_options_for(true, s.qdq);
     let mut tract_wanted = false;
     let mut openvino_wanted = false;
     for r in &args.runtime {
