@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use zoo_proto::tensor_proto::DataLocation;
 use zoo_proto::{GraphProto, ModelProto, StringStringEntryProto, TensorProto};
 
-use crate::error::WriteError;
+use crate::error::{STREAM, WriteError};
 use crate::ir::data::{StreamError, StreamStats};
 use crate::ir::external::ALIGN;
 use crate::ir::{Graph, Tensor};
@@ -29,7 +29,7 @@ use crate::model::Model;
 use crate::param::ParamKind;
 use crate::weights::WeightSource;
 
-/// Bytes per chunk handed to the writer thread (4 MiB).
+/// Bytes per chunk handed on to be hashed and written (4 MiB).
 const CHUNK_BYTES: usize = 4 << 20;
 
 const TAG_MODEL_GRAPH: u64 = (7 << 3) | 2;
@@ -104,7 +104,7 @@ pub fn write_graph_with(
     };
     let Some(threshold) = external else {
         let tmp = temp_beside(path, ".onnx.part").map_err(io(path))?;
-        let written = encode_graph(graph, source, tmp.as_file())?;
+        let written = encode_graph(graph, source, tmp.as_file()).map_err(|e| e.at(path))?;
         accept(&written).map_err(WriteError::Rejected)?;
         persist(tmp, path).map_err(io(path))?;
         return Ok(written);
@@ -121,8 +121,9 @@ pub fn write_graph_with(
     let tmp = temp_beside(path, ".onnx.part").map_err(io(path))?;
     let tmp_data = temp_beside(&data, ".data.part").map_err(io(&data))?;
     let mut out = std::io::BufWriter::with_capacity(CHUNK_BYTES, tmp_data.as_file());
-    let sink = DataSink { threshold, location, out: &mut out };
-    let written = encode_graph_with(graph, source, tmp.as_file(), Some(sink))?;
+    let sink = DataSink { threshold, location: location.clone(), out: &mut out };
+    let written = encode_graph_with(graph, source, tmp.as_file(), Some(sink))
+        .map_err(|e| e.at(path).renamed(Path::new(&location), &data))?;
     drop(out);
     accept(&written).map_err(WriteError::Rejected)?;
     persist(tmp_data, &data).map_err(io(&data))?;
@@ -236,9 +237,11 @@ pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> std::io::Result<()>
 
 /// Encodes `model` with weights from `source` into `out`.
 ///
-/// Two threads share the work, which is bound by memory bandwidth and SHA-256: this one makes
-/// the bytes (weights drawn or read, converted, hashed as canonical weights), the other hashes
-/// the file bytes and writes them. Buffers go round between them, so memory stays bounded.
+/// Three threads share the work, which is bound by SHA-256 and memory bandwidth: this one makes
+/// the bytes (weights drawn or read, converted, hashed as canonical weights), a second hashes
+/// the file bytes, a third writes them. Buffers go round between them, so memory stays bounded;
+/// the two hashes and the copy into the file run side by side (on two cores, hashing and writing
+/// on one thread made the writer the bottleneck of `compile`).
 pub fn encode<W: Write + Send>(model: &Model, source: &dyn WeightSource, out: W) -> Result<Written, WriteError> {
     encode_graph(&graph_of(model)?, source, out)
 }
@@ -264,18 +267,28 @@ pub fn encode_graph_with<W: Write + Send>(
     out: W,
     data: Option<DataSink<'_>>,
 ) -> Result<Written, WriteError> {
-    let (to_writer, from_producer) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
-    let (to_producer, recycled) = mpsc::sync_channel::<Vec<u8>>(BUFFERS + 1);
-    for _ in 0..BUFFERS {
+    let (to_hasher, from_producer) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
+    let (to_writer, from_hasher) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
+    let (to_producer, recycled) = mpsc::sync_channel::<Vec<u8>>(2 * BUFFERS + 2);
+    for _ in 0..2 * BUFFERS {
         let _ = to_producer.send(Vec::with_capacity(CHUNK_BYTES));
     }
     std::thread::scope(|scope| {
-        let writer = scope.spawn(move || -> std::io::Result<(u64, String)> {
-            let mut out = out;
+        let hasher = scope.spawn(move || -> String {
             let mut hasher = Sha256::new();
-            let mut total = 0u64;
-            for mut buf in from_producer {
+            for buf in from_producer {
                 hasher.update(&buf);
+                // The writer may have stopped on an error; it reports that itself.
+                if to_writer.send(buf).is_err() {
+                    break;
+                }
+            }
+            hex(&hasher.finalize())
+        });
+        let writer = scope.spawn(move || -> std::io::Result<u64> {
+            let mut out = out;
+            let mut total = 0u64;
+            for mut buf in from_hasher {
                 out.write_all(&buf)?;
                 total += buf.len() as u64;
                 buf.clear();
@@ -283,29 +296,32 @@ pub fn encode_graph_with<W: Write + Send>(
                 let _ = to_producer.send(buf);
             }
             out.flush()?;
-            Ok((total, hex(&hasher.finalize())))
+            Ok(total)
         });
-        let mut sink = ChunkSink { current: Vec::with_capacity(CHUNK_BYTES), to_writer, recycled };
+        let mut sink = ChunkSink { current: Vec::with_capacity(CHUNK_BYTES), to_writer: to_hasher, recycled };
         let produced = produce(graph, source, &mut sink, data);
         let sent = produced.is_ok() && sink.flush().is_ok();
         drop(sink);
+        let sha256 = hasher.join().map_err(|_| std::io::Error::other("hashing thread panicked"));
         let written = writer.join().unwrap_or_else(|_| Err(std::io::Error::other("writer thread panicked")));
-        let io = |source| WriteError::Io { path: PathBuf::from("<stream>"), source };
-        match (produced, written) {
-            (Err(e), _) => Err(e),
-            (Ok(_), Err(e)) => Err(io(e)),
-            (Ok(_), Ok(_)) if !sent => Err(io(std::io::Error::other("writer stopped early"))),
-            (Ok(p), Ok((bytes, sha256))) => {
+        let io = |source| WriteError::Io { path: PathBuf::from(STREAM), source };
+        // A failed write (a full disk) comes first: the producer then only saw the pipe close.
+        match (produced, written, sha256) {
+            (_, Err(e), _) => Err(io(e)),
+            (Err(e), _, _) => Err(e),
+            (Ok(_), _, Err(e)) => Err(io(e)),
+            (Ok(_), Ok(_), Ok(_)) if !sent => Err(io(std::io::Error::other("writer stopped early"))),
+            (Ok(p), Ok(bytes), Ok(sha256)) => {
                 Ok(Written { bytes, sha256, weights_sha256: p.weights_sha256, fp16: p.stats, data: p.data })
             }
         }
     })
 }
 
-/// Buffers in flight between the two threads.
+/// Buffers in flight between two of the threads.
 const BUFFERS: usize = 3;
 
-/// Collects bytes into chunk-sized buffers and hands full ones to the writer thread.
+/// Collects bytes into chunk-sized buffers and hands full ones on to be hashed and written.
 struct ChunkSink {
     current: Vec<u8>,
     to_writer: mpsc::SyncSender<Vec<u8>>,
@@ -344,7 +360,7 @@ fn produce(
     sink: &mut ChunkSink,
     mut data: Option<DataSink<'_>>,
 ) -> Result<Produced, WriteError> {
-    let io = |source| WriteError::Io { path: PathBuf::from("<stream>"), source };
+    let io = |source| WriteError::Io { path: PathBuf::from(STREAM), source };
     let proto = graph.skeleton();
     let empty = GraphProto::default();
     let g = proto.graph.as_ref().unwrap_or(&empty);
@@ -394,7 +410,7 @@ fn produce(
     let mut stats = StreamStats::default();
     fn stream_err(name: &str) -> impl Fn(StreamError) -> WriteError + '_ {
         move |e| match e {
-            StreamError::Io(e) => WriteError::Io { path: PathBuf::from("<stream>"), source: e },
+            StreamError::Io(e) => WriteError::Io { path: PathBuf::from(STREAM), source: e },
             StreamError::Weights(e) => WriteError::Weights(e),
             StreamError::Short => WriteError::Inconsistent(format!("data of `{name}` is shorter than its shape")),
         }
@@ -405,8 +421,9 @@ fn produce(
         // The canonical weights are every weight and buffer as stored, in graph order.
         let hashed = tensor.kind != ParamKind::Constant;
         if let (Some(offset), Some(d)) = (plan.external, data.as_mut()) {
+            let side = |source| WriteError::Io { path: PathBuf::from(&d.location), source };
             let pad = vec![0u8; (offset - data_pos) as usize];
-            d.out.write_all(&pad).map_err(io)?;
+            d.out.write_all(&pad).map_err(side)?;
             data_hash.update(&pad);
             let mut put = |bytes: &[u8]| {
                 if hashed {
@@ -415,16 +432,25 @@ fn produce(
                 data_hash.update(bytes);
                 d.out.write_all(bytes)
             };
-            tensor.data.stream(source, tensor.numel(), &mut put, &mut stats).map_err(stream_err(&tensor.name))?;
+            tensor.data.stream(source, tensor.numel(), &mut put, &mut stats).map_err(|e| match e {
+                StreamError::Io(e) => side(e),
+                e => stream_err(&tensor.name)(e),
+            })?;
             data_pos = offset + tensor.byte_len() as u64;
             continue;
         }
         sink.write_all(&key_len(TAG_TENSOR_RAW_DATA, plan.data)).map_err(io)?;
+        // Hashed a chunk at a time, each handed on before the next is hashed: the file's hash
+        // takes in chunk k while this thread hashes chunk k + 1. (Hashing a 400 MB tensor
+        // whole first left the other threads idle for it: compile took 1.3× as long.)
         let mut put = |bytes: &[u8]| {
-            if hashed {
-                weights.update(bytes);
+            for piece in bytes.chunks(CHUNK_BYTES) {
+                if hashed {
+                    weights.update(piece);
+                }
+                sink.write_all(piece)?;
             }
-            sink.write_all(bytes)
+            Ok(())
         };
         tensor.data.stream(source, tensor.numel(), &mut put, &mut stats).map_err(stream_err(&tensor.name))?;
     }
@@ -572,10 +598,25 @@ pub(crate) mod tests {
         net.finish("doc", vec![("model".into(), "small".into())])
     }
 
-    /// The streamed file is byte for byte what prost encodes for the same model held whole.
+    /// A network whose classifier weights (25 MB) span several of the pipeline's chunks.
+    fn wide_model() -> Model {
+        let mut net = Net::new("wide", Opset::DEFAULT);
+        let x = net.input("input", image(Batch::Dynamic, 3, 32, 32)).unwrap();
+        let x = net.layer("flatten", x, Flatten).unwrap();
+        let x = net.layer("fc", x, Linear::new(2048)).unwrap();
+        net.output(x, "logits").unwrap();
+        net.finish("doc", vec![("model".into(), "wide".into())])
+    }
+
+    /// The streamed file is byte for byte what prost encodes for the same model held whole,
+    /// for tensors inside one chunk and across many.
     #[test]
     fn streaming_equals_prost_encoding() {
-        let model = small_model();
+        streams_as_prost_encodes(small_model());
+        streams_as_prost_encodes(wide_model());
+    }
+
+    fn streams_as_prost_encodes(model: Model) {
         let source = Seeded { seed: 7 };
         let mut streamed = Vec::new();
         let written = encode(&model, &source, &mut streamed).unwrap();
@@ -604,6 +645,37 @@ pub(crate) mod tests {
         assert_eq!(written.weights_sha256, weights_sha);
         assert_eq!(weights_sha256(&model, &source).unwrap(), weights_sha);
         assert_eq!(ModelProto::decode(streamed.as_slice()).unwrap(), whole);
+    }
+
+    /// A file that takes `room` bytes, then fails as a full disk does.
+    struct FullDisk {
+        room: usize,
+    }
+    impl Write for FullDisk {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(std::io::Error::new(std::io::ErrorKind::StorageFull, "no space left on device"));
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A write failing at any point of the pipeline (first chunk, middle, last bytes) ends the
+    /// encoding with that error: no thread is left waiting on another.
+    #[test]
+    fn a_failing_write_ends_the_encoding_with_its_error() {
+        let model = wide_model();
+        let whole = encode(&model, &Seeded { seed: 1 }, std::io::sink()).unwrap().bytes as usize;
+        for room in [0, 1000, CHUNK_BYTES, 3 * CHUNK_BYTES + 17, whole - 1] {
+            let err = encode(&model, &Seeded { seed: 1 }, FullDisk { room }).unwrap_err();
+            assert!(err.to_string().contains("no space left"), "{room}: {err}");
+        }
+        assert_eq!(encode(&model, &Seeded { seed: 1 }, FullDisk { room: whole }).unwrap().bytes as usize, whole);
     }
 
     struct Failing;
