@@ -85,6 +85,50 @@ fn unwritable_output_path() {
     assert_empty(&d);
 }
 
+/// A write that fails midway (a full disk; here a file-size limit, which any user can set:
+/// `ulimit -f` with SIGXFSZ ignored makes the kernel fail the write with EFBIG) ends every
+/// command that writes with one line naming the file and the fix, said once, and leaves
+/// nothing: no temporary, no half-made side file, model folder or repository.
+#[test]
+fn a_write_that_fails_midway_leaves_nothing() {
+    let d = empty_dir();
+    let small = d.path().join("small");
+    std::fs::create_dir(&small).unwrap();
+    let r18 = small.join("r18.onnx");
+    crate::support::ok(zoo(&["export", "resnet18", "-o", r18.to_str().unwrap()]));
+    let (out, tmp) = (d.path().join("out"), d.path().join("tmp"));
+    std::fs::create_dir(&out).unwrap();
+    std::fs::create_dir(&tmp).unwrap();
+    let r18 = r18.to_str().unwrap();
+    for (args, file) in [
+        (&["export", "resnet18", "-o", "r.onnx"][..], "r.onnx"),
+        (&["export", "vgg11", "--external-data", "-o", "v.onnx"], "v.onnx.data"),
+        (&["compile", r18, "-o", "c.onnx", "--optimize"], "c.onnx"),
+        (&["compile", r18, "-o", "c.onnx", "--external-data"], "c.onnx.data"),
+        (&["weights", "resnet18", "-o", "w.safetensors"], "w.safetensors"),
+        (&["bundle", "triton", r18, "-o", "repo"], "repo/r18/"),
+        (&["bundle", "triton", "resnet18", "-o", "repo"], "tmp/"),
+    ] {
+        // 4 MiB (bash counts `ulimit -f` in KiB): the files above are 9 to 500 MB.
+        let script = "trap '' XFSZ; ulimit -f 4096; exec \"$0\" \"$@\"";
+        let o = std::process::Command::new("bash")
+            .args(["-c", script, env!("CARGO_BIN_EXE_zoo")])
+            .args(args)
+            .current_dir(&out)
+            .env("TMPDIR", &tmp)
+            .output()
+            .unwrap();
+        let err = crate::support::stderr(&o);
+        fails_with(o, "File too large");
+        assert!(err.contains(file) && err.contains("ulimit -f"), "{args:?}: {err}");
+        assert_eq!(err.matches("File too large").count(), 1, "the cause said twice: {err}");
+        for dir in [&out, &tmp] {
+            let left: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+            assert!(left.is_empty(), "{args:?} left behind {left:?} in {}", dir.display());
+        }
+    }
+}
+
 #[test]
 fn inspect_rejects_what_is_not_onnx() {
     let d = empty_dir();

@@ -47,7 +47,7 @@ pub enum WeightError {
 /// Errors while writing an ONNX file.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("cannot write {path}: {source} (check that the folder exists and is writable)")]
+    #[error("cannot write {path}: {source} ({})", io_fix(.source))]
     Io {
         path: PathBuf,
         #[source]
@@ -64,4 +64,32 @@ pub enum WriteError {
     TooLarge { bytes: u64 },
     #[error("graph has no parameter list entry for initializer `{0}` (internal inconsistency)")]
     Inconsistent(String),
+}
+
+/// Where the encoder's I/O errors say they happened before the caller knows the file.
+pub(crate) const STREAM: &str = "<stream>";
+
+impl WriteError {
+    /// Names `path` in an I/O error the encoder could only attribute to its output stream.
+    pub fn at(self, path: &std::path::Path) -> Self {
+        self.renamed(std::path::Path::new(STREAM), path)
+    }
+
+    /// An I/O error on `from` said of `to` (a side file's location → its full path).
+    pub fn renamed(self, from: &std::path::Path, to: &std::path::Path) -> Self {
+        match self {
+            WriteError::Io { path, source } if path == from => WriteError::Io { path: to.to_path_buf(), source },
+            other => other,
+        }
+    }
+}
+
+/// What to do about a failed write, by its kind (every writer of zoo's says the same).
+pub fn io_fix(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        StorageFull | QuotaExceeded => "free space on that disk or write to another folder",
+        FileTooLarge => "the file system or a limit (`ulimit -f`) allows no file this large here: write elsewhere",
+        _ => "check that the folder exists and is writable",
+    }
 }

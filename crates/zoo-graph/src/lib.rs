@@ -34,7 +34,7 @@ pub mod wire_limits;
 pub mod write;
 
 pub use builder::{Batch, Layer, Net, Seq, Value, image};
-pub use error::{GraphError, ShapeError, WeightError, WriteError};
+pub use error::{GraphError, ShapeError, WeightError, WriteError, io_fix};
 pub use model::Model;
 pub use opset::Opset;
 pub use param::{Init, Param, ParamKind};

@@ -10,4 +10,6 @@ pub enum ShipError {
     Options { file: String, reason: String },
     #[error("model repository: {path} {reason}")]
     Repository { path: String, reason: String },
+    #[error("model repository: {path}: {source} ({})", zoo_graph::io_fix(.source))]
+    Io { path: String, source: std::io::Error },
 }

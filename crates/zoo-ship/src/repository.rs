@@ -52,7 +52,7 @@ const LABELS: &str = crate::triton::LABELS;
 const MODEL: &str = "model.onnx";
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> ShipError + '_ {
-    move |e| ShipError::Repository { path: path.display().to_string(), reason: e.to_string() }
+    move |source| ShipError::Io { path: path.display().to_string(), source }
 }
 
 fn refuse(path: &Path, reason: &str) -> ShipError {
@@ -69,6 +69,9 @@ pub fn add(
     files: &ModelFiles,
 ) -> Result<Outcome, ShipError> {
     crate::triton::check_name(name)?;
+    // What this call creates goes again if it fails: a half-made model folder would stop
+    // Triton from loading the repository.
+    let mut created = Created { repo: (!repo.exists()).then(|| repo.to_path_buf()), folder: None };
     std::fs::create_dir_all(repo).map_err(io(repo))?;
     check_repository(repo)?;
     let folder = repo.join(name);
@@ -85,6 +88,9 @@ pub fn add(
         }
     }
     let version = versions.last().map_or(1, |v| v + 1);
+    if !folder.exists() {
+        created.folder = Some(folder.clone());
+    }
     std::fs::create_dir_all(&folder).map_err(io(&folder))?;
     // The staging folder's name follows a locked temporary beside it (`.zoo-X.lock.part` →
     // `.zoo-X.stage`): a bundle killed mid-copy leaves both, unlocked, and the next bundle
@@ -116,7 +122,33 @@ pub fn add(
     }
     write_synced(&folder.join(CONFIG), config.as_bytes())?;
     sync_dir(repo)?;
+    created.keep();
     Ok(if versions.is_empty() { Outcome::Created { version } } else { Outcome::Added { version } })
+}
+
+/// Folders this bundle created, removed if it fails before the configuration is in place: the
+/// model folder with what it holds, the repository only if nothing else has gone into it.
+struct Created {
+    repo: Option<PathBuf>,
+    folder: Option<PathBuf>,
+}
+
+impl Created {
+    /// The bundle is in place: nothing to remove.
+    fn keep(&mut self) {
+        (self.repo, self.folder) = (None, None);
+    }
+}
+
+impl Drop for Created {
+    fn drop(&mut self) {
+        if let Some(folder) = &self.folder {
+            let _ = std::fs::remove_dir_all(folder);
+        }
+        if let Some(repo) = &self.repo {
+            let _ = std::fs::remove_dir(repo);
+        }
+    }
 }
 
 /// A staging folder, removed if the bundle fails before it is renamed into place.
@@ -225,7 +257,7 @@ fn copy_synced(from: &Path, to: &Path) -> Result<(), ShipError> {
     if let Some(parent) = to.parent() {
         std::fs::create_dir_all(parent).map_err(io(parent))?;
     }
-    std::fs::copy(from, to).map_err(io(from))?;
+    std::fs::copy(from, to).map_err(io(to))?;
     std::fs::File::open(to).and_then(|f| f.sync_all()).map_err(io(to))
 }
 
