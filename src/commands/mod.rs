@@ -61,6 +61,18 @@ pub(crate) fn is_qdq(proto: &ModelProto) -> bool {
     proto.graph.iter().flat_map(|g| &g.node).any(|n| n.op_type() == "QuantizeLinear")
 }
 
+/// Whether the graph computes in fp16: an fp16 initializer or a Cast to fp16 (zoo's fp16 files
+/// and other converters' alike).
+pub(crate) fn is_fp16(proto: &ModelProto) -> bool {
+    const FLOAT16: i32 = 10;
+    proto.graph.iter().any(|g| {
+        g.initializer.iter().any(|t| t.data_type == Some(FLOAT16))
+            || g.node.iter().any(|n| {
+                n.op_type() == "Cast" && n.attribute.iter().any(|a| a.name() == "to" && a.i == Some(i64::from(FLOAT16)))
+            })
+    })
+}
+
 pub(crate) fn read_onnx(path: &Path) -> anyhow::Result<ModelProto> {
     use zoo_graph::onnx_file::DecodeError;
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;

@@ -12,11 +12,16 @@
 //!   each symbol of an input's declared shape is bound to the given size and substituted in
 //!   *all* declared facts (`InferenceModelExt::set_symbols`) before the inputs are pinned: the
 //!   plan is then fully concrete, and tract optimises for the actual batch.
+//! - **fp16 Gemm.** tract-onnx 0.23.9 refuses an fp16 Gemm with a bias (it scales the bias by
+//!   an f32 β); `f16_gemm` splits such a node into Gemm + Add in the decoded file, so that fp16
+//!   files run.
 //! - **Output names.** tract names nodes after ONNX nodes (`prob`, `classifier.6`), but the
 //!   graph's outputs are values (`prob`, `logits`). tract-onnx's parser labels every outlet
 //!   with its ONNX value name and keeps `output_outlets()` in the graph's output order; the
 //!   labels are read from the `InferenceModel` before optimisation (which may rename nodes),
 //!   so the `.onnx` file is decoded only once, by tract.
+
+mod f16_gemm;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -84,7 +89,20 @@ impl TractRunner {
     }
 
     fn load(model: &Path, input_shapes: &[(String, Vec<usize>)]) -> Result<TractRunner, RuntimeError> {
-        let mut m = tract_onnx::onnx().model_for_path(model).map_err(tract_error)?;
+        let onnx = tract_onnx::onnx();
+        let mut proto = onnx.proto_model_for_path(model).map_err(tract_error)?;
+        f16_gemm::split_bias(&mut proto);
+        // As `model_for_path` does: external data is found beside the file.
+        let dir = model.parent().and_then(Path::to_str);
+        let parsed = onnx.parse(&proto, dir).map_err(tract_error)?;
+        if !parsed.unresolved_inputs.is_empty() {
+            return Err(RuntimeError::Tract(format!(
+                "{}: node inputs no node or initializer makes: {}",
+                model.display(),
+                parsed.unresolved_inputs.join(", ")
+            )));
+        }
+        let mut m = parsed.model;
         let input_names: Vec<String> =
             m.input_outlets().map_err(tract_error)?.iter().map(|o| m.node(o.node).name.clone()).collect();
         for (name, _) in input_shapes {
@@ -381,6 +399,33 @@ mod tests {
         }
     }
 
+    /// An fp16 file (zoo's fp16 pass: Gemm with an fp16 bias, as every fp16 classifier head
+    /// has) loads and runs; tract-onnx 0.23.9 alone refuses it (see `f16_gemm`).
+    #[test]
+    fn fp16_files_run() {
+        use zoo_graph::passes::{Pass, ToFp16};
+        let dir = tempfile::tempdir().unwrap();
+        let mut net = Net::new("fp16", Opset::DEFAULT);
+        let x = net.input("input", image(Batch::Dynamic, 3, 4, 4)).unwrap();
+        let x = net.layer("flatten", x, Flatten).unwrap();
+        let x = net.layer("fc", x, Linear::new(10)).unwrap();
+        net.output(x, "logits").unwrap();
+        let model = net.finish("test", vec![]);
+        let seeded = zoo_graph::Seeded { seed: 3 };
+        let (f32_path, f16_path) = (dir.path().join("f32.onnx"), dir.path().join("f16.onnx"));
+        zoo_graph::write::write_file(&model, &seeded, &f32_path).unwrap();
+        let mut graph = zoo_graph::ir::Graph::from_model(&model).unwrap();
+        let passes: Vec<Box<dyn Pass>> = vec![Box::new(ToFp16 { io_fp16: false })];
+        zoo_graph::passes::run(&mut graph, &passes, &seeded).unwrap();
+        zoo_graph::write::write_graph_with(&graph, &seeded, &f16_path, &|_| Ok(()), None).unwrap();
+
+        let x = Tensor::new("input", vec![2, 3, 4, 4], values(96, 5, 1.0));
+        let (want, got) = (run1(&f32_path, x.clone()), run1(&f16_path, x));
+        assert_eq!(got.shape, [2, 10]);
+        // fp16 weights and activations: a few 2⁻¹¹ steps of the largest output.
+        assert_close(&got.data, &want.data, 1e-2);
+    }
+
     #[test]
     fn bad_shapes_and_names_are_mismatches() {
         let dir = tempfile::tempdir().unwrap();
@@ -430,7 +475,7 @@ mod tests {
 
     #[test]
     fn version_is_the_locked_release() {
-        let lock = include_str!("../../../Cargo.lock");
+        let lock = include_str!("../../../../Cargo.lock");
         let entry =
             lock.split("[[package]]").find(|p| p.contains("name = \"tract-onnx\"")).expect("tract-onnx in Cargo.lock");
         assert!(entry.contains(&format!("version = \"{VERSION}\"")), "Cargo.lock has {entry}");
