@@ -257,6 +257,9 @@ fn fp16_is_onnxconverter_commons_conversion_bit_for_bit() {
         let note = &v[0]["checks"][0];
         assert!(note[2].as_str().unwrap().contains("L = 18 layers"), "{note}");
         assert!(note[2].as_str().unwrap().contains("the weights only"), "{note}");
+        // The fp32 reference's measured sensitivity, from the rebuilt default export.
+        let checks = v[0]["checks"].to_string();
+        assert!(checks.contains("fp16 sensitivity, batch 2") && checks.contains("u·max|r|"), "{checks}");
     }
     // Half the bytes of the weights.
     let size = |p: &Path| std::fs::metadata(p).unwrap().len() as f64;

@@ -22,6 +22,7 @@ mod memory;
 mod run;
 /// Every runtime in a worker process.
 pub(crate) mod runtimes;
+mod sensitivity;
 mod verify;
 mod weights;
 

@@ -360,6 +360,8 @@ def main() -> int:
     ap.add_argument("--tmp", type=Path, help="parent of the temporary directory")
     ap.add_argument("--no-compile", action="store_true",
                     help="(for scripts/peer-check) skip peer_compile.py, the compiled torch files")
+    ap.add_argument("--no-fp16", action="store_true",
+                    help="(for scripts/peer-check) skip peer_fp16.py, the fp16 files in PyTorch's fp16 arithmetic")
     args = ap.parse_args()
 
     torch.set_num_threads(THREADS)
