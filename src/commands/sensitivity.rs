@@ -46,13 +46,19 @@ pub(crate) fn perturbed_copy(src: &Path) -> anyhow::Result<(tempfile::NamedTempF
         let name = t.name.clone().unwrap_or_default();
         let stream = || zoo_graph::prng::Stream::new(0, &format!("verify.sensitivity/{name}"));
         if let Some(raw) = t.raw_data.as_mut().filter(|r| !r.is_empty()) {
-            let mut values: Vec<f32> =
-                raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-            perturb(&mut values, stream());
-            *raw = values.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>().into();
+            // Byte to byte: one new buffer per tensor, no f32 copy of it.
+            let s = stream();
+            let mut out = Vec::with_capacity(raw.len());
+            for (i, b) in raw.chunks_exact(4).enumerate() {
+                out.extend_from_slice(&moved_by(f32::from_le_bytes([b[0], b[1], b[2], b[3]]), s, i).to_le_bytes());
+            }
+            *raw = out.into();
             moved += 1;
         } else if !t.float_data.is_empty() {
-            perturb(&mut t.float_data, stream());
+            let s = stream();
+            for (i, v) in t.float_data.iter_mut().enumerate() {
+                *v = moved_by(*v, s, i);
+            }
             moved += 1;
         }
     }
@@ -63,13 +69,10 @@ pub(crate) fn perturbed_copy(src: &Path) -> anyhow::Result<(tempfile::NamedTempF
     Ok((tmp, moved))
 }
 
-/// `values[i] · (1 + ξ_i)`, in f64 and rounded once.
-fn perturb(values: &mut [f32], stream: zoo_graph::prng::Stream) {
-    let mut xi = vec![0f32; values.len()];
-    stream.fill_uniform(0, -UNIT, UNIT, &mut xi);
-    for (v, x) in values.iter_mut().zip(&xi) {
-        *v = (f64::from(*v) * (1.0 + f64::from(*x))) as f32;
-    }
+/// `v · (1 + ξ)` with ξ = element `i` of `stream`, uniform on [−u, u); in f64, rounded once.
+fn moved_by(v: f32, stream: zoo_graph::prng::Stream, i: usize) -> f32 {
+    let xi = (2.0 * stream.unit_at(i as u64) - 1.0) * UNIT;
+    (f64::from(v) * (1.0 + xi)) as f32
 }
 
 #[cfg(test)]
@@ -79,10 +82,12 @@ mod tests {
     #[test]
     fn every_value_moves_by_at_most_one_unit_and_the_same_way_each_time() {
         let base: Vec<f32> = (1..=1000).map(|i| i as f32 * 0.37 - 150.0).collect();
-        let (mut a, mut b) = (base.clone(), base.clone());
-        perturb(&mut a, zoo_graph::prng::Stream::new(0, "t"));
-        perturb(&mut b, zoo_graph::prng::Stream::new(0, "t"));
-        assert_eq!(a, b);
+        let moved = |s: zoo_graph::prng::Stream| -> Vec<f32> {
+            base.iter().enumerate().map(|(i, &v)| moved_by(v, s, i)).collect()
+        };
+        let a = moved(zoo_graph::prng::Stream::new(0, "t"));
+        assert_eq!(a, moved(zoo_graph::prng::Stream::new(0, "t")));
+        assert_ne!(a, moved(zoo_graph::prng::Stream::new(0, "u")));
         let rel: Vec<f64> = a.iter().zip(&base).map(|(p, x)| f64::from(*p) / f64::from(*x) - 1.0).collect();
         assert!(rel.iter().all(|r| r.abs() <= UNIT * 1.0001), "{:?}", rel.iter().fold(0f64, |m, r| m.max(r.abs())));
         // Spread over the whole interval, both signs.
