@@ -21,9 +21,11 @@ mod tensor;
 #[cfg(test)]
 mod test_nets;
 pub mod tract;
+mod venv;
 
 pub use error::RuntimeError;
 pub use tensor::Tensor;
+pub use venv::set_project_venv;
 
 /// The CPU's vector features that decide convolution and int8 speed (`avx2 avx512f avx512vnni
 /// …`), for benchmark headers: figures from machines with different features do not compare.

@@ -58,20 +58,12 @@ struct Loaded {
 /// stays, in ort or here, so a later call with the right file may still succeed.
 static LOADED: Mutex<Option<Loaded>> = Mutex::new(None);
 
-static PROJECT_VENV: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-
-/// Names a virtualenv to search after the current directory's `.venv` (rule 4 of
-/// [`find_library`]); the first call wins.
-pub fn set_project_venv(path: PathBuf) {
-    let _ = PROJECT_VENV.set(path);
-}
-
 /// Locates the ONNX Runtime shared library. Rules, in order:
 /// 1. `explicit` (`--ort-lib`);
 /// 2. the `ORT_DYLIB_PATH` environment variable (what `scripts/test` exports);
 /// 3. the `onnxruntime` package of `.venv` in the current directory;
 /// 4. the `onnxruntime` package of the virtualenv the program named with
-///    [`set_project_venv`] (the `zoo` binary names its build tree's `.venv`, where
+///    [`crate::set_project_venv`] (the `zoo` binary names its build tree's `.venv`, where
 ///    `scripts/test` makes it; a library has no build tree to look in);
 /// 5. the `onnxruntime` package that `python3` imports.
 ///
@@ -91,10 +83,10 @@ pub fn find_library(explicit: Option<&Path>) -> Result<(PathBuf, &'static str), 
     if let Some(v) = cwd_venv {
         venvs.push((v, ".venv in the current directory"));
     }
-    if let Some(project) = PROJECT_VENV.get() {
+    if let Some(project) = crate::venv::project_venv() {
         let same_as_cwd = venvs.first().is_some_and(|(v, _)| same_file(v, project));
         if !same_as_cwd {
-            venvs.push((project.clone(), ".venv of the project zoo was built from"));
+            venvs.push((project.to_path_buf(), ".venv of the project zoo was built from"));
         }
     }
     for (venv, rule) in venvs {

@@ -42,7 +42,8 @@ pub struct LibraryInfo {
 /// 1. `explicit` (`--ov-lib`);
 /// 2. `OPENVINO_LIB_PATH` (what `scripts/test` exports);
 /// 3. the `openvino` package of `.venv` in the current directory;
-/// 4. the `openvino` package of `.venv` at the workspace root;
+/// 4. the `openvino` package of the virtualenv the program named with
+///    [`crate::set_project_venv`] (the `zoo` binary names its build tree's `.venv`);
 /// 5. the `openvino` package that `python3` imports.
 ///
 /// A wrong explicit path or variable is an error, never a reason to look elsewhere.
@@ -58,9 +59,10 @@ pub fn find_library(explicit: Option<&Path>) -> Result<(PathBuf, &'static str), 
     if let Ok(cwd) = std::env::current_dir() {
         venvs.push((cwd.join(".venv"), ".venv in the current directory"));
     }
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv");
-    if !venvs.first().is_some_and(|(v, _)| same_file(v, &workspace)) {
-        venvs.push((workspace, ".venv at the workspace root"));
+    if let Some(project) = crate::venv::project_venv()
+        && !venvs.first().is_some_and(|(v, _)| same_file(v, project))
+    {
+        venvs.push((project.to_path_buf(), ".venv of the project zoo was built from"));
     }
     for (venv, rule) in venvs {
         match venv_libs_dirs(&venv).iter().find_map(|d| library_in(d)) {

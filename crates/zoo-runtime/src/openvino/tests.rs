@@ -93,6 +93,7 @@ use crate::tract::TractRunner;
 use crate::{Runner, compare};
 
 fn options() -> OvOptions {
+    crate::set_project_venv(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv"));
     let (path, _) = find_library(None).unwrap_or_else(|e| {
         panic!(
             "these tests need OpenVINO {}: {e}\nrun scripts/test (it installs it into .venv)",
