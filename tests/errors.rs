@@ -27,9 +27,10 @@ fn model_of_graph(graph: &[u8]) -> Vec<u8> {
     [vec![0x08, 10], field(7, graph)].concat()
 }
 
-fn assert_empty(dir: &tempfile::TempDir) {
-    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert!(left.is_empty(), "left behind: {left:?}");
+fn assert_empty(dir: impl AsRef<std::path::Path>) {
+    let dir = dir.as_ref();
+    let left: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "left behind in {}: {left:?}", dir.display());
 }
 
 #[test]
@@ -100,6 +101,8 @@ fn a_write_that_fails_midway_leaves_nothing() {
     std::fs::create_dir(&out).unwrap();
     std::fs::create_dir(&tmp).unwrap();
     let r18 = r18.to_str().unwrap();
+    // The model exported into TMPDIR before it is copied into the repository.
+    let staged = format!("{}/", tmp.display());
     for (args, file) in [
         (&["export", "resnet18", "-o", "r.onnx"][..], "r.onnx"),
         (&["export", "vgg11", "--external-data", "-o", "v.onnx"], "v.onnx.data"),
@@ -107,9 +110,10 @@ fn a_write_that_fails_midway_leaves_nothing() {
         (&["compile", r18, "-o", "c.onnx", "--external-data"], "c.onnx.data"),
         (&["weights", "resnet18", "-o", "w.safetensors"], "w.safetensors"),
         (&["bundle", "triton", r18, "-o", "repo"], "repo/r18/"),
-        (&["bundle", "triton", "resnet18", "-o", "repo"], "tmp/"),
+        (&["bundle", "triton", "resnet18", "-o", "repo"], staged.as_str()),
     ] {
-        // 4 MiB (bash counts `ulimit -f` in KiB): the files above are 9 to 500 MB.
+        // 4 MiB (bash counts `ulimit -f` in KiB): the files above are 47 MB (ResNet-18) to
+        // 531 MB (VGG-11's side file).
         let script = "trap '' XFSZ; ulimit -f 4096; exec \"$0\" \"$@\"";
         let o = std::process::Command::new("bash")
             .args(["-c", script, env!("CARGO_BIN_EXE_zoo")])
@@ -122,10 +126,8 @@ fn a_write_that_fails_midway_leaves_nothing() {
         fails_with(o, "File too large");
         assert!(err.contains(file) && err.contains("ulimit -f"), "{args:?}: {err}");
         assert_eq!(err.matches("File too large").count(), 1, "the cause said twice: {err}");
-        for dir in [&out, &tmp] {
-            let left: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name()).collect();
-            assert!(left.is_empty(), "{args:?} left behind {left:?} in {}", dir.display());
-        }
+        assert_empty(&out);
+        assert_empty(&tmp);
     }
 }
 

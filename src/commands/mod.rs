@@ -53,9 +53,6 @@ pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     memory::parse_size(s)
 }
 
-/// Reads and decodes an ONNX file, with the one-line errors every subcommand gives. Its external
-/// data, if any, is checked (inside the model's folder, no symlinks, long enough) before any
-/// runtime is handed the file (`zoo_graph::onnx_file::decode`).
 /// Whether the graph is Q/DQ-quantized (has QuantizeLinear nodes): zoo's int8 files and other
 /// quantizers' QDQ files alike.
 pub(crate) fn is_qdq(proto: &ModelProto) -> bool {
@@ -65,15 +62,18 @@ pub(crate) fn is_qdq(proto: &ModelProto) -> bool {
 /// Whether the graph computes in fp16: an fp16 initializer or a Cast to fp16 (zoo's fp16 files
 /// and other converters' alike).
 pub(crate) fn is_fp16(proto: &ModelProto) -> bool {
-    const FLOAT16: i32 = 10;
+    let f16 = zoo_proto::tensor_proto::DataType::Float16 as i32;
     proto.graph.iter().any(|g| {
-        g.initializer.iter().any(|t| t.data_type == Some(FLOAT16))
+        g.initializer.iter().any(|t| t.data_type == Some(f16))
             || g.node.iter().any(|n| {
-                n.op_type() == "Cast" && n.attribute.iter().any(|a| a.name() == "to" && a.i == Some(i64::from(FLOAT16)))
+                n.op_type() == "Cast" && n.attribute.iter().any(|a| a.name() == "to" && a.i == Some(i64::from(f16)))
             })
     })
 }
 
+/// Reads and decodes an ONNX file, with the one-line errors every subcommand gives. Its external
+/// data, if any, is checked (inside the model's folder, no symlinks, long enough) before any
+/// runtime is handed the file (`zoo_graph::onnx_file::decode`).
 pub(crate) fn read_onnx(path: &Path) -> anyhow::Result<ModelProto> {
     use zoo_graph::onnx_file::DecodeError;
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -93,7 +93,7 @@ pub(crate) fn read_onnx(path: &Path) -> anyhow::Result<ModelProto> {
 /// The project's own virtualenv, where `scripts/test` installs onnxruntime (a binary built
 /// elsewhere simply does not find it and searches on).
 fn name_project_venv() {
-    zoo_runtime::onnxruntime::set_project_venv(Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"));
+    zoo_runtime::set_project_venv(Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"));
 }
 
 pub fn run(command: Command) -> anyhow::Result<()> {

@@ -11,6 +11,7 @@ use serde::Serialize;
 use zoo_artifacts::{Manifest, ZooDir, golden};
 use zoo_graph::Seeded;
 use zoo_graph::analysis::analyze;
+use zoo_proto::ModelProto;
 use zoo_runtime::compare::{Metrics, Tolerance, compare};
 use zoo_runtime::openvino::Precision;
 use zoo_runtime::{Runner, Tensor};
@@ -80,37 +81,41 @@ struct Sensitivity {
     perturbed: Box<dyn Runner + Send>,
     /// The unperturbed reference when `--reference` does not already run it.
     plain: Option<Box<dyn Runner + Send>>,
-    _files: (Option<tempfile::TempDir>, tempfile::NamedTempFile),
+    _files: (Option<tempfile::TempDir>, Option<tempfile::NamedTempFile>),
 }
 
 impl Sensitivity {
-    /// From `--reference FILE`, or else the default export of the variant whose golden data
-    /// applies (built with the manifest's seed, and checked against its weights' SHA-256).
-    fn start(args: &VerifyArgs, s: &Subject, limit: Option<std::time::Duration>) -> anyhow::Result<Sensitivity> {
-        let (dir, reference) = match (&args.reference, &s.manifest) {
-            (Some(p), _) => (None, p.clone()),
-            (None, Some(m)) => {
-                let built = zoo_models::build(&m.model, Some(&m.variant), &zoo_models::Options::default())?;
-                let dir = tempfile::tempdir()?;
-                let path = dir.path().join("reference.onnx");
-                let w = zoo_graph::write::write_file(&built, &Seeded { seed: m.weights.seed }, &path)?;
-                anyhow::ensure!(
-                    w.weights_sha256 == m.weights.sha256,
-                    "the rebuilt reference's weights differ from the manifest's"
-                );
-                (Some(dir), path)
+    /// From `--reference FILE` (`reference`, already decoded), or else the default export of the
+    /// variant whose golden data applies, built with the manifest's seed (its weights' SHA-256
+    /// checked) and written a second time with its weights perturbed as they are drawn.
+    fn start(
+        args: &VerifyArgs,
+        s: &Subject,
+        reference: Option<(&Path, ModelProto)>,
+        limit: Option<std::time::Duration>,
+    ) -> anyhow::Result<Sensitivity> {
+        let opts = cpu_only(args);
+        let ort = |path: &Path| -> anyhow::Result<Box<dyn Runner + Send>> {
+            Ok(Box::new(runtimes::ort(path, &opts, limit)?.0))
+        };
+        if let Some((path, proto)) = reference {
+            let copy = super::sensitivity::perturbed_copy(proto, path)?;
+            return Ok(Sensitivity { perturbed: ort(copy.path())?, plain: None, _files: (None, Some(copy)) });
+        }
+        let Some(m) = &s.manifest else { bail!("no fp32 reference: name one with --reference") };
+        let built = zoo_models::build(&m.model, Some(&m.variant), &zoo_models::Options::default())?;
+        let dir = tempfile::tempdir()?;
+        let (plain, perturbed) = (dir.path().join("reference.onnx"), dir.path().join("perturbed.onnx"));
+        let seeded = Seeded { seed: m.weights.seed };
+        zoo_graph::write::write_file_checked(&built, &seeded, &plain, &|w| {
+            if w.weights_sha256 == m.weights.sha256 {
+                Ok(())
+            } else {
+                Err("the rebuilt reference's weights differ from the manifest's".into())
             }
-            (None, None) => bail!("no fp32 reference: name one with --reference"),
-        };
-        let (copy, _) = super::sensitivity::perturbed_copy(&reference)?;
-        let mut opts = args.ort.ort_options(false);
-        opts.providers = vec![zoo_runtime::onnxruntime::Provider::Cpu];
-        let (perturbed, _) = runtimes::ort(copy.path(), &opts, limit)?;
-        let plain = match args.reference {
-            Some(_) => None,
-            None => Some(Box::new(runtimes::ort(&reference, &opts, limit)?.0) as Box<dyn Runner + Send>),
-        };
-        Ok(Sensitivity { perturbed: Box::new(perturbed), plain, _files: (dir, copy) })
+        })?;
+        zoo_graph::write::write_file(&built, &super::sensitivity::Perturbed(&seeded), &perturbed)?;
+        Ok(Sensitivity { perturbed: ort(&perturbed)?, plain: Some(ort(&plain)?), _files: (Some(dir), None) })
     }
 
     /// Each output's largest change, and the first output's max|r|.
@@ -119,26 +124,37 @@ impl Sensitivity {
         input: &Tensor,
         reference: Option<&(String, Vec<Tensor>)>,
     ) -> anyhow::Result<(Vec<f64>, f64)> {
-        let plain = match (&mut self.plain, reference) {
-            (Some(r), _) => r.run(std::slice::from_ref(input))?.outputs,
-            (None, Some((_, outs))) => outs.clone(),
+        let ran;
+        let plain: &[Tensor] = match (&mut self.plain, reference) {
+            (Some(r), _) => {
+                ran = r.run(std::slice::from_ref(input))?.outputs;
+                &ran
+            }
+            (None, Some((_, outs))) => outs,
             (None, None) => bail!("the reference did not run"),
         };
         let moved = self.perturbed.run(std::slice::from_ref(input))?.outputs;
-        let max_abs = |t: &Tensor| t.data.iter().fold(0f64, |m, &x| m.max(f64::from(x).abs()));
-        let changes = moved
-            .iter()
-            .zip(&plain)
-            .map(|(a, b)| {
-                a.data.iter().zip(&b.data).fold(0f64, |m, (x, y)| m.max((f64::from(*x) - f64::from(*y)).abs()))
-            })
-            .collect();
+        let exact = Tolerance { atol: 0.0, rtol: 0.0 };
+        let changes =
+            moved.iter().zip(plain).map(|(a, b)| Ok(compare(a, b, exact)?.max_abs)).collect::<anyhow::Result<_>>()?;
         Ok((changes, plain.first().map_or(0.0, max_abs)))
     }
 }
 
+/// ONNX Runtime on its CPU provider only: how the fp32 reference runs.
+fn cpu_only(args: &VerifyArgs) -> zoo_runtime::onnxruntime::OrtOptions {
+    let mut opts = args.ort.ort_options(false);
+    opts.providers = vec![zoo_runtime::onnxruntime::Provider::Cpu];
+    opts
+}
+
+/// max|x| of a tensor.
+fn max_abs(t: &Tensor) -> f64 {
+    t.data.iter().fold(0f64, |m, &x| m.max(f64::from(x).abs()))
+}
+
 /// fp16's unit roundoff: half the spacing of fp16 values at 1, 2⁻¹¹.
-const FP16_UNIT: f64 = 1.0 / 2048.0;
+pub(super) const FP16_UNIT: f64 = 1.0 / 2048.0;
 
 /// int8's: a tensor quantized to 255 steps over its range is rounded by half a step, 2⁻⁹ of
 /// the range, at most; with u = 2⁻⁸ the bound below allows four half-steps per layer, for
@@ -213,8 +229,7 @@ fn formula_tolerance(base: Tolerance, lossy: Lossy, reference: &Tensor) -> Toler
         let spread = if hi > 0.0 { hi.ln() - lo.max(f64::from(f32::MIN_POSITIVE)).ln() } else { 0.0 };
         return Tolerance { atol: base.atol, rtol: base.rtol + 2.0 * lossy.rtol() * spread };
     }
-    let scale = reference.data.iter().fold(0f64, |m, &x| m.max(f64::from(x).abs()));
-    Tolerance { atol: base.atol + lossy.rtol() * scale, rtol: base.rtol }
+    Tolerance { atol: base.atol + lossy.rtol() * max_abs(reference), rtol: base.rtol }
 }
 
 pub fn run(args: &VerifyArgs) -> anyhow::Result<()> {
@@ -517,12 +532,15 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
     }
 
     // The named reference runs on ONNX Runtime's CPU provider: the fp32 truth the file must match.
+    // Decoded once: checked here, and kept (only) to be perturbed for an fp16 file's sensitivity.
+    let sensitive = s.fp16 && s.lossy.is_some();
+    let mut reference_proto = None;
     let mut reference_runner = match &args.reference {
         Some(p) => {
-            super::read_onnx(p)?;
-            let mut opts = args.ort.ort_options(false);
-            opts.providers = vec![zoo_runtime::onnxruntime::Provider::Cpu];
-            let (r, _) = runtimes::ort(p, &opts, limit).with_context(|| format!("reference {}", p.display()))?;
+            let proto = super::read_onnx(p)?;
+            reference_proto = sensitive.then_some((p.as_path(), proto));
+            let (r, _) =
+                runtimes::ort(p, &cpu_only(args), limit).with_context(|| format!("reference {}", p.display()))?;
             Some((format!("reference {} (ort/cpu)", p.display()), r))
         }
         None => None,
@@ -530,20 +548,17 @@ fn verify_subject(args: &VerifyArgs, zoo: &ZooDir, mut s: Subject) -> anyhow::Re
 
     let mut comparisons = Vec::new();
     let mut notes = Vec::new();
-    let mut sensitivity = match s.lossy {
-        Some(l) if l.unit == FP16_UNIT => match Sensitivity::start(args, &s, limit) {
-            Ok(x) => Some(x),
-            Err(e) => {
-                notes.push((
-                    "fp16 sensitivity".into(),
-                    true,
-                    format!("not measured ({e:#}): the formula alone applies"),
-                ));
-                None
-            }
-        },
-        _ => None,
-    };
+    let mut sensitivity = None;
+    if sensitive {
+        match Sensitivity::start(args, &s, reference_proto, limit) {
+            Ok(x) => sensitivity = Some(x),
+            Err(e) => notes.push((
+                "fp16 sensitivity".into(),
+                true,
+                format!("not measured ({e:#}): the formula alone applies"),
+            )),
+        }
+    }
     for &batch in &batches {
         let input = match user_input.clone() {
             Some(x) => x,
@@ -815,7 +830,8 @@ mod tests {
         let soft = Lossy { softmax: true, ..lossy };
         let p = Tensor::new("p", vec![1, 2], vec![0.25, 0.75]);
         let t = lossy_tolerance(base, soft, &p, Some(0.01));
-        assert_eq!(t.rtol, formula_tolerance(base, soft, &p).rtol);
+        // The formula's relative part for probabilities: 2·(2u√(L+1))·spread, spread = ln(0.75/0.25).
+        assert!((t.rtol - (base.rtol + 2.0 * (2.0 * FP16_UNIT * 4.0) * 3f64.ln())).abs() < 1e-12, "{t:?}");
         assert!((t.atol - (base.atol + 0.02 * std::f64::consts::SQRT_2)).abs() < 1e-12);
     }
 }

@@ -70,15 +70,13 @@ pub enum WriteError {
 pub(crate) const STREAM: &str = "<stream>";
 
 impl WriteError {
-    /// Names `path` in an I/O error the encoder could only attribute to its output stream.
-    pub fn at(self, path: &std::path::Path) -> Self {
-        self.renamed(std::path::Path::new(STREAM), path)
-    }
-
-    /// An I/O error on `from` said of `to` (a side file's location → its full path).
-    pub fn renamed(self, from: &std::path::Path, to: &std::path::Path) -> Self {
+    /// Names `path` in an I/O error the encoder could only attribute to its output stream
+    /// (it writes to any `Write`, a file's name unknown to it).
+    pub(crate) fn at(self, path: &std::path::Path) -> Self {
         match self {
-            WriteError::Io { path, source } if path == from => WriteError::Io { path: to.to_path_buf(), source },
+            WriteError::Io { path: p, source } if p.as_os_str() == STREAM => {
+                WriteError::Io { path: path.to_path_buf(), source }
+            }
             other => other,
         }
     }

@@ -176,8 +176,8 @@ pub fn save_safetensors(
     let sha = zoo_graph::write::hex(&hasher.finalize());
     let mut info: HashMap<String, String> = metadata.into_iter().collect();
     info.insert(CLAIMED_SHA256_KEY.into(), sha.clone());
-    let tmp = zoo_graph::write::temp_beside(path, ".safetensors.part").map_err(|e| write_err(e.to_string()))?;
     let io_err = |e: std::io::Error| write_err(format!("{e} ({})", zoo_graph::io_fix(&e)));
+    let tmp = zoo_graph::write::temp_beside(path, ".safetensors.part").map_err(io_err)?;
     safetensors::serialize_to_file(tensors.iter().map(|(n, t)| (n.as_str(), t)), Some(info), tmp.path()).map_err(
         |e| match e {
             safetensors::SafeTensorError::IoError(e) => io_err(e),

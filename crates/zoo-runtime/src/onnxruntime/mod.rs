@@ -26,7 +26,6 @@ use ort::session::builder::{AutoDevicePolicy, SessionBuilder};
 use ort::session::{Session, SessionInputValue, SessionInputs};
 use ort::value::{TensorElementType, TensorRef, ValueType};
 
-pub use crate::venv::set_project_venv;
 pub use library::{LibraryInfo, ORT_VERSION, find_library, init};
 pub use provider::{Provider, Skipped};
 

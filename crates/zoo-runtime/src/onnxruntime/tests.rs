@@ -11,7 +11,7 @@ use super::*;
 
 /// The library for these tests, loaded once for the whole test process.
 fn lib() -> LibraryInfo {
-    set_project_venv(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv"));
+    crate::set_project_venv(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv"));
     let (path, _) = find_library(None).unwrap_or_else(|e| {
         panic!(
             "these tests need ONNX Runtime {ORT_VERSION}: {e}\n\

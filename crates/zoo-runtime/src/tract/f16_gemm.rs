@@ -14,10 +14,10 @@
 //! f32 constant. Only that case is rewritten, and only where B is an fp16 initializer; any other
 //! Gemm goes to tract as written.
 
+use tract_onnx::pb::tensor_proto::DataType;
 use tract_onnx::pb::{ModelProto, NodeProto};
 
-/// TensorProto.DataType FLOAT16.
-const FLOAT16: i32 = 10;
+const FLOAT16: i32 = DataType::Float16 as i32;
 
 /// Splits each fp16 Gemm with α = β = 1 and a bias into Gemm + Add; returns how many.
 pub fn split_bias(model: &mut ModelProto) -> usize {
@@ -109,7 +109,7 @@ mod tests {
         ModelProto {
             graph: Some(GraphProto {
                 node: nodes,
-                initializer: vec![init("w16", FLOAT16), init("w32", 1), init("c", FLOAT16)],
+                initializer: vec![init("w16", FLOAT16), init("w32", DataType::Float as i32), init("c", FLOAT16)],
                 ..Default::default()
             }),
             ..Default::default()

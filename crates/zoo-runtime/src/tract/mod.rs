@@ -1,11 +1,12 @@
 //! The tract runner: zoo's pure-Rust CPU cross-check of ONNX Runtime, on `tract-onnx`
 //! (<https://docs.rs/tract-onnx>, <https://github.com/sonos/tract>).
 //!
-//! tract follows the usual recipe: `onnx().model_for_path()` gives an `InferenceModel` (a
-//! graph with partial type/shape facts), the input facts are made concrete, and
-//! `into_optimized()?.into_runnable()?` analyses, declutters and compiles it into a plan.
+//! tract follows the usual recipe, `onnx().model_for_path()` taken in its two steps (decode,
+//! then parse, so that the decoded file can be mended in between): an `InferenceModel` (a graph
+//! with partial type/shape facts), the input facts made concrete, and
+//! `into_optimized()?.into_runnable()?` to analyse, declutter and compile it into a plan.
 //!
-//! Two things need care with zoo's files:
+//! Three things need care with zoo's files:
 //! - **Symbolic batch.** zoo declares the batch as a symbol `N`, on the input and in every
 //!   `value_info`, which tract loads as facts too. Pinning only the input fails analysis
 //!   ("Unifying shapes N,8,12,12 and 1,8,12,12: Impossible to unify Sym(N) with Val(1)"), so
