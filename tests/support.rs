@@ -80,3 +80,18 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Calls `probe` until `done` holds for its value or `bound` has passed, and returns the last
+/// value: tests that watch processes or files wait for the state they check instead of
+/// assuming it has been reached (a spawned child may not have exec'd yet, a killed one may not
+/// have been reaped).
+pub fn wait_until<T>(bound: std::time::Duration, mut probe: impl FnMut() -> T, done: impl Fn(&T) -> bool) -> T {
+    let start = std::time::Instant::now();
+    loop {
+        let value = probe();
+        if done(&value) || start.elapsed() >= bound {
+            return value;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::support::{copy_dir, fails_with, json, ok, python_check, root, stderr, zoo};
+use crate::support::{copy_dir, fails_with, json, ok, python_check, root, stderr, wait_until, zoo};
 
 const VARIANTS: [&str; 4] = ["lrn", "bvlc", "bn", "torchvision"];
 
@@ -527,19 +527,23 @@ fn a_runtime_past_its_timeout_is_reported_not_waited_for() {
             })
             .collect()
     };
-    std::thread::sleep(Duration::from_millis(200));
-    let left = marked_pids();
-    assert!(left.is_empty(), "runtime workers outlived zoo: pids {left:?}");
-    // The scan does find a live marked process (so the check above can fail).
+    // A killed process leaves /proc when it is reaped, which need not have happened the moment
+    // zoo returns: wait for the scan to come back empty, bounded.
+    let left = wait_until(Duration::from_secs(10), marked_pids, |p| p.is_empty());
+    assert!(left.is_empty(), "runtime workers outlived zoo by 10 s: pids {left:?}");
+    // The scan does find a live marked process (so the check above can fail). `spawn` can
+    // return before the child has exec'd (its environment is the parent's until then), so
+    // wait, bounded, for the mark to appear.
     let mut sleeper = std::process::Command::new("sleep")
         .arg("30")
         .env("ZOO_TIMEOUT_TEST", std::process::id().to_string())
         .spawn()
         .unwrap();
-    let found = marked_pids();
+    let want = [sleeper.id().to_string()];
+    let found = wait_until(Duration::from_secs(10), marked_pids, |p| p[..] == want[..]);
     sleeper.kill().unwrap();
     sleeper.wait().unwrap();
-    assert_eq!(found, [sleeper.id().to_string()]);
+    assert_eq!(found, want, "the scan did not find the marked `sleep` within 10 s");
     // The others are not held back by a slow one.
     let r = json(zoo(&[
         "verify",
