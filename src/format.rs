@@ -13,17 +13,8 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
-/// Bytes in KiB/MiB/GiB with one decimal.
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
-}
+/// Bytes in KiB/MiB/GiB with one decimal (the engine's, as its messages say them).
+pub use zoo_pipeline::memory::bytes;
 
 /// A count with an SI suffix: 105415200 → "105.4M", 252448 → "252.4K".
 pub fn si(n: u64) -> String {

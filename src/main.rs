@@ -26,9 +26,10 @@ use clap::Parser;
 use clap::error::ErrorKind;
 
 fn main() -> ExitCode {
-    // A runtime worker (commands/runtimes.rs): before clap, and before anything is printed.
-    if std::env::args_os().nth(1).is_some_and(|a| a == commands::runtimes::WORKER) {
-        return ExitCode::from(u8::try_from(commands::runtimes::serve()).unwrap_or(1));
+    // A runtime worker (`zoo_pipeline::runtimes`): before clap, and before anything is printed.
+    if std::env::args_os().nth(1).is_some_and(|a| a == zoo_pipeline::runtimes::WORKER) {
+        commands::name_project_venv();
+        return ExitCode::from(u8::try_from(zoo_runtime::isolated::serve()).unwrap_or(1));
     }
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,

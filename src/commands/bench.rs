@@ -13,7 +13,8 @@ use zoo_graph::{Batch, Seeded};
 use zoo_proto::ModelProto;
 use zoo_runtime::{Runner, Tensor};
 
-use super::runtimes;
+use zoo_pipeline::RuntimeName;
+use zoo_pipeline::memory;
 
 use crate::cli::BenchArgs;
 use crate::format::table;
@@ -56,16 +57,18 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let macs = a.totals.macs as f64;
     // Before any input is made or runtime loaded (see memory.rs).
     if let Some(&largest) = batches.iter().max() {
-        super::memory::check(&label, &super::memory::Cost::of(&proto, &a), largest, args.max_memory)?;
+        memory::check(&label, &memory::Cost::of(&proto, &a), largest, args.max_memory)?;
     }
 
-    let limit = runtimes::limit(args.timeout);
-    let mut ort = if args.runtime.iter().any(|r| r == "ort") {
-        let (r, skipped) = runtimes::ort(&path, &args.ort.ort_options_for(false, super::is_qdq(&proto)), limit)?;
-        for s in skipped {
+    let runtimes = args.ort.runtimes(&args.runtime, &args.ov, args.ov_precision, args.timeout);
+    let qdq = super::is_qdq(&proto);
+    // ONNX Runtime takes any batch: started once, not profiled (the timings are the point).
+    let mut ort = if args.runtime.contains(&RuntimeName::Ort) {
+        let started = runtimes.start(RuntimeName::Ort, &path, &[], qdq, false)?;
+        for s in started.skipped {
             eprintln!("zoo: warning: skipped {}: {}", s.provider, s.reason);
         }
-        Some(r)
+        Some(started.runner)
     } else {
         None
     };
@@ -83,18 +86,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         };
         let shapes = [(input_name.clone(), input.shape.clone())];
         let mut first: Option<f64> = None;
-        for name in &args.runtime {
+        for &name in &args.runtime {
             // tract and OpenVINO compile for the batch they run (static shapes).
-            let mut own: Box<dyn Runner>;
-            let runner: &mut dyn Runner = match name.as_str() {
-                "ort" => ort.as_mut().context("ort runner")?,
-                "openvino" => {
-                    let opts = args.ov.ov_options(&args.ort, args.ov_precision);
-                    own = Box::new(runtimes::openvino(&path, &shapes, &opts, limit)?);
-                    own.as_mut()
-                }
+            let mut own: Box<dyn Runner + Send>;
+            let runner: &mut dyn Runner = match name {
+                RuntimeName::Ort => ort.as_mut().context("ort runner")?.as_mut(),
                 _ => {
-                    own = Box::new(runtimes::tract(&path, &shapes, limit)?);
+                    own = runtimes.start(name, &path, &shapes, qdq, false)?.runner;
                     own.as_mut()
                 }
             };

@@ -13,7 +13,7 @@ use zoo_ship::repository::{self, ModelFiles, Outcome};
 use zoo_ship::signature::{Dim, Signature};
 use zoo_ship::triton::{Kind, Options, TrtPrecision};
 
-use crate::cli::TritonArgs;
+use crate::cli::{TritonArgs, TritonKind, TrtPrecisionArg};
 
 pub fn triton(args: &TritonArgs) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -33,16 +33,19 @@ pub fn triton(args: &TritonArgs) -> anyhow::Result<()> {
         labels: labels.as_ref().map(|(output, _)| output.clone()),
         max_batch_size: args.max_batch_size,
         instances: args.instances,
-        kind: if args.kind == "gpu" { Kind::Gpu } else { Kind::Cpu },
-        tensorrt: args.tensorrt.then_some(match args.trt_precision.as_str() {
-            "fp16" => TrtPrecision::Fp16,
-            "int8" => TrtPrecision::Int8,
-            _ => TrtPrecision::Fp32,
+        kind: match args.kind {
+            TritonKind::Gpu => Kind::Gpu,
+            TritonKind::Cpu => Kind::Cpu,
+        },
+        tensorrt: args.tensorrt.then_some(match args.trt_precision {
+            TrtPrecisionArg::Fp16 => TrtPrecision::Fp16,
+            TrtPrecisionArg::Int8 => TrtPrecision::Int8,
+            TrtPrecisionArg::Fp32 => TrtPrecision::Fp32,
         }),
     };
     let config = zoo_ship::triton::config(&name, &label, &sig, &opts)?;
     // The external-data files the model names travel with it, under those names.
-    let folder = super::compile::folder(&path);
+    let folder = zoo_pipeline::onnx::folder(&path);
     let mut data: Vec<(PathBuf, String)> = Vec::new();
     for t in proto.graph.iter().flat_map(|g| &g.initializer).filter(|t| external::is_external(t)) {
         let location = t
@@ -92,21 +95,17 @@ fn export(args: &TritonArgs, dir: &Path) -> anyhow::Result<(PathBuf, String)> {
     let model = zoo_models::build(family.name, Some(variant.name), &options)?;
     let seeded = Seeded { seed: 0 };
     let path = dir.join("model.onnx");
-    let key = super::compile::key(&args.passes);
+    let passes = args.passes.options();
+    let names = zoo_pipeline::names::names(&passes);
     let mut name = format!("{}-{}", family.name, variant.name);
-    if key.is_empty() {
+    if names.key.is_empty() {
         zoo_graph::write::write_file(&model, &seeded, &path)?;
     } else {
         let reference = format!("{}/{}", family.name, variant.name);
         let weights = zoo_graph::write::weights_sha256(&model, &seeded)?;
-        let (graph, _) = super::compile::compile_export(&model, &seeded, &args.passes, &reference, weights)?;
+        let (graph, _) = zoo_pipeline::compile::compile_export(&model, &seeded, &passes, &reference, weights)?;
         zoo_graph::write::write_graph_checked(&graph, &seeded, &path, &|_| Ok(()))?;
-        if args.passes.optimize {
-            name.push_str("-optimized");
-        }
-        if args.passes.precision != "fp32" {
-            name.push_str(&format!("-{}", args.passes.precision));
-        }
+        name.push_str(&names.bundle_suffix);
     }
     Ok((path.canonicalize().context("exported file")?, name))
 }
@@ -128,7 +127,7 @@ fn labels(args: &TritonArgs, sig: &Signature, file: &str) -> anyhow::Result<Opti
                 std::fs::read_to_string(p).with_context(|| format!("cannot read labels file {}", p.display()))?;
             (text, p.display().to_string())
         }
-        None => (super::images::IMAGENET.to_string(), String::new()),
+        None => (zoo_pipeline::images::IMAGENET.to_string(), String::new()),
     };
     let names: Vec<&str> = text.lines().collect();
     if let Some(blank) = names.iter().position(|l| l.trim().is_empty()) {

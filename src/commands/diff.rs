@@ -24,6 +24,8 @@ use zoo_runtime::compare::{Tolerance, compare};
 use zoo_runtime::onnxruntime::Provider;
 use zoo_runtime::{Runner, Tensor};
 
+use zoo_pipeline::runtimes;
+
 use crate::cli::DiffArgs;
 
 /// One parameterised layer of a file.
@@ -151,7 +153,7 @@ fn values(t: &TensorProto, dir: &Path) -> Option<Vec<f32>> {
 
 fn layers(m: &ModelProto, path: &Path) -> anyhow::Result<Vec<Layer>> {
     let g = m.graph.as_ref().ok_or_else(|| anyhow::anyhow!("{} has no graph", path.display()))?;
-    let dir = super::compile::folder(path);
+    let dir = zoo_pipeline::onnx::folder(path);
     let a = analyze(m);
     let mut out = Vec::new();
     for (k, n) in g.node.iter().enumerate() {
@@ -268,11 +270,11 @@ fn run_both(args: &DiffArgs, a: &ModelProto, tol: Tolerance) -> anyhow::Result<O
     let mut data = vec![0f32; shape.iter().product()];
     zoo_graph::prng::Stream::new(0, "diff.input").fill_uniform(0, -1.0, 1.0, &mut data);
     let x = Tensor::new(input.name.clone(), shape, data);
-    let mut opts = args.ort.ort_options(false);
-    opts.providers = vec![Provider::Cpu];
+    let mut opts = args.ort.ort_options();
+    (opts.profile, opts.providers) = (false, vec![Provider::Cpu]);
     let mut outs = Vec::new();
     for p in [&args.a, &args.b] {
-        let (mut r, _) = super::runtimes::ort(p, &opts, super::runtimes::limit(super::runtimes::DEFAULT_TIMEOUT_S))?;
+        let (mut r, _) = runtimes::ort(p, &opts, runtimes::limit(runtimes::DEFAULT_TIMEOUT_S))?;
         let o = r.run(std::slice::from_ref(&x))?;
         outs.push(o.outputs.into_iter().next().ok_or_else(|| anyhow::anyhow!("{} has no output", p.display()))?);
     }

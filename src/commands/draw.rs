@@ -8,8 +8,8 @@ use anyhow::{Context, bail};
 use zoo_artifacts::Evidence;
 use zoo_draw::{ErrorPlot, Series};
 
-use super::layers::LayerReport;
 use crate::cli::DrawArgs;
+use zoo_pipeline::layers::LayerReport;
 
 pub fn run(args: &DrawArgs) -> anyhow::Result<()> {
     let svg = match (&args.errors, &args.target) {

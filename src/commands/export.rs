@@ -10,6 +10,8 @@ use zoo_graph::passes::PassReport;
 use zoo_graph::write::{Written, weights_sha256, write_file_checked, write_graph_with};
 use zoo_graph::{Seeded, WeightSource};
 
+use zoo_pipeline::Precision;
+
 use crate::cli::ExportArgs;
 use crate::format::bytes;
 
@@ -18,16 +20,10 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     let options = args.build.options(args.batch.value);
     let model = zoo_models::build(family.name, Some(variant.name), &options)?;
     let external = args.data.external();
-    let compiled = args.passes.optimize || args.passes.precision != "fp32" || args.passes.io != "fp32";
+    let passes = args.passes.options();
+    let compiled = passes.compiles();
     let path = args.output.clone().unwrap_or_else(|| {
-        let suffix = match (args.passes.optimize, args.passes.precision.as_str()) {
-            (true, "fp16") => "-optimized-fp16",
-            (false, "fp16") => "-fp16",
-            (_, "int8") => "-int8",
-            (true, _) => "-optimized",
-            _ => "",
-        };
-        PathBuf::from(format!("{}-{}-opset{}{suffix}.onnx", family.name, variant.name, options.opset))
+        PathBuf::from(zoo_pipeline::names::export_file_name(family.name, variant.name, options.opset, &passes))
     });
 
     let zoo = super::zoo_dir(args.zoo.zoo_dir.as_deref());
@@ -95,9 +91,9 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         corrupted(&reference_weights).map_err(anyhow::Error::msg)?;
         let reference = format!("{}/{}", family.name, variant.name);
         let (graph, reports) =
-            super::compile::compile_export(&model, source, &args.passes, &reference, reference_weights)?;
+            zoo_pipeline::compile::compile_export(&model, source, &passes, &reference, reference_weights)?;
         lint(&graph.skeleton())?;
-        let key = super::compile::key(&args.passes);
+        let key = zoo_pipeline::names::key(&passes);
         let pin = pinned
             .filter(|m| default_graph && options.opset.version() == m.export.opset)
             .and_then(|m| m.compiled.get(&key));
@@ -117,8 +113,8 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         };
         let written = write_graph_with(&graph, source, &path, &accept, external)
             .with_context(|| format!("export of {}", path.display()))?;
-        if args.passes.precision == "int8" {
-            eprintln!("zoo: int8: {}", super::compile::int8_kernels(&path));
+        if passes.precision == Precision::Int8 {
+            eprintln!("zoo: int8: {}", zoo_pipeline::compile::int8_kernels(&path));
         }
         return print(args, &path, family, variant, &options, &model, &written, Some(&reports), pin.is_some());
     }

@@ -8,7 +8,7 @@ use zoo_graph::analysis::analyze;
 use zoo_graph::{Dim, TensorInfo};
 use zoo_ship::lint::{Severity, Shapes, TARGETS, lint};
 
-use crate::cli::LintArgs;
+use crate::cli::{LintArgs, LintTarget};
 
 pub fn run(args: &LintArgs) -> anyhow::Result<()> {
     let proto = super::read_onnx(&args.file)?;
@@ -22,15 +22,15 @@ pub fn run(args: &LintArgs) -> anyhow::Result<()> {
 pub(crate) fn check(
     proto: &zoo_proto::ModelProto,
     label: &str,
-    targets: &[String],
+    targets: &[LintTarget],
     json_out: bool,
     quiet_stdout: bool,
 ) -> anyhow::Result<()> {
     let sig = zoo_ship::signature::signature(proto, label)?;
-    let targets: Vec<&str> = if targets.iter().any(|t| t == "all") {
+    let targets: Vec<&str> = if targets.contains(&LintTarget::All) {
         TARGETS.to_vec()
     } else {
-        targets.iter().map(String::as_str).collect()
+        targets.iter().map(|t| t.as_str()).collect()
     };
     let findings = lint(proto, &sig, &shapes(proto), label, &targets);
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();

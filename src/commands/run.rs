@@ -3,7 +3,7 @@
 //! `onnx.numpy_helper` — so any other tool can compare against zoo's runners.
 //!
 //! `zoo run FILE --image PHOTO…`: each image prepared as the file's recorded preprocessing says
-//! (see [`super::images`]), run on its own, and its top classes printed — with ImageNet-1k
+//! (see [`zoo_pipeline::images`]), run on its own, and its top classes printed — with ImageNet-1k
 //! names for 1000-class heads. With `-o DIR` each image's input and output tensors are kept as
 //! `test_data_set_<k>/`, so other tools can check the preprocessing and the result.
 
@@ -14,40 +14,23 @@ use serde_json::json;
 use zoo_runtime::openvino::Precision;
 use zoo_runtime::{RunOutput, Runner, Tensor, pb};
 
-use super::runtimes;
+use zoo_pipeline::{images, memory};
 
 use crate::cli::RunArgs;
 
 /// The runtime, in its worker process, after the memory check.
-fn runner(args: &RunArgs, proto: &zoo_proto::ModelProto, inputs: &[Tensor]) -> anyhow::Result<Box<dyn Runner>> {
+fn runner(args: &RunArgs, proto: &zoo_proto::ModelProto, inputs: &[Tensor]) -> anyhow::Result<Box<dyn Runner + Send>> {
     let analysis = zoo_graph::analysis::analyze(proto);
     let batch = inputs.iter().map(Tensor::batch).max().unwrap_or(1);
     let label = args.model.display().to_string();
-    super::memory::check(&label, &super::memory::Cost::of(proto, &analysis), batch, args.max_memory)?;
-    let limit = runtimes::limit(args.timeout);
-    Ok(match args.runtime.as_str() {
-        "ort" => {
-            let (r, skipped) =
-                runtimes::ort(&args.model, &args.ort.ort_options_for(true, super::is_qdq(proto)), limit)?;
-            for s in skipped {
-                eprintln!("zoo: warning: skipped {}: {}", s.provider, s.reason);
-            }
-            Box::new(r)
-        }
-        other => {
-            let shapes: Vec<(String, Vec<usize>)> = inputs.iter().map(|t| (t.name.clone(), t.shape.clone())).collect();
-            if other == "openvino" {
-                Box::new(runtimes::openvino(
-                    &args.model,
-                    &shapes,
-                    &args.ov.ov_options(&args.ort, Precision::F32),
-                    limit,
-                )?)
-            } else {
-                Box::new(runtimes::tract(&args.model, &shapes, limit)?)
-            }
-        }
-    })
+    memory::check(&label, &memory::Cost::of(proto, &analysis), batch, args.max_memory)?;
+    let runtimes = args.ort.runtimes(&[args.runtime], &args.ov, Precision::F32, args.timeout);
+    let shapes: Vec<(String, Vec<usize>)> = inputs.iter().map(|t| (t.name.clone(), t.shape.clone())).collect();
+    let started = runtimes.start(args.runtime, &args.model, &shapes, super::is_qdq(proto), true)?;
+    for s in started.skipped {
+        eprintln!("zoo: warning: skipped {}: {}", s.provider, s.reason);
+    }
+    Ok(started.runner)
 }
 
 fn write_outputs(dir: &Path, out: &RunOutput) -> anyhow::Result<()> {
@@ -78,7 +61,7 @@ fn run_images(args: &RunArgs) -> anyhow::Result<()> {
     let proto = super::read_onnx(&args.model)?;
     let meta =
         |k: &str| proto.metadata_props.iter().find(|e| e.key.as_deref() == Some(k)).and_then(|e| e.value.clone());
-    let prep = super::images::preprocess(&meta, &args.model.display().to_string())?;
+    let prep = images::preprocess(&meta, &args.model.display().to_string())?;
     let graph = proto.graph.as_ref().context("the model has no graph")?;
     let [input] =
         graph.input.iter().filter(|i| !graph.initializer.iter().any(|t| t.name == i.name)).collect::<Vec<_>>()[..]
@@ -93,7 +76,7 @@ fn run_images(args: &RunArgs) -> anyhow::Result<()> {
             args.model.display()
         );
     }
-    let items = super::images::load_all(&args.images, &prep, &name)?;
+    let items = images::load_all(&args.images, &prep, &name)?;
     let mut runner = runner(args, &proto, &items[..1])?;
     let mut results = Vec::new();
     for (k, (path, x)) in args.images.iter().zip(&items).enumerate() {
@@ -105,7 +88,7 @@ fn run_images(args: &RunArgs) -> anyhow::Result<()> {
         let top: Vec<(usize, f32, Option<&str>)> = order
             .iter()
             .take(args.top)
-            .map(|&c| (c, y.data[c], (classes == 1000).then(|| super::images::imagenet_label(c)).flatten()))
+            .map(|&c| (c, y.data[c], (classes == 1000).then(|| images::imagenet_label(c)).flatten()))
             .collect();
         if let Some(dir) = &args.output_dir {
             let set = dir.join(format!("test_data_set_{k}"));

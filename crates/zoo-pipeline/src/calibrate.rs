@@ -11,7 +11,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use crate::bail;
+use crate::error::Context;
 use zoo_graph::ir::{Graph, Io};
 use zoo_graph::quant::{Method, Stats};
 use zoo_graph::write::write_graph_with;
@@ -19,30 +20,30 @@ use zoo_graph::{Dim, WeightSource};
 use zoo_runtime::onnxruntime::OrtOptions;
 use zoo_runtime::{Runner, Tensor};
 
-use crate::cli::Int8Args;
+use crate::options::{CalibrationMethod, Int8Options};
 
 /// The ranges to quantize to, and how they were found (for the report and the metadata).
-pub(crate) struct Calibration {
+pub struct Calibration {
     pub ranges: HashMap<String, (f32, f32)>,
     /// e.g. `16 seeded inputs, percentile 99.99`.
     pub described: String,
 }
 
 /// The method `args` asks for.
-pub(crate) fn method(args: &Int8Args) -> Method {
-    match args.calibration_method.as_str() {
-        "minmax" => Method::MinMax,
-        _ => Method::Percentile(args.percentile),
+pub fn method(args: &Int8Options) -> Method {
+    match args.method {
+        CalibrationMethod::MinMax => Method::MinMax,
+        CalibrationMethod::Percentile => Method::Percentile(args.percentile),
     }
 }
 
 /// Runs `graph` (fp32) on the calibration inputs and returns every activation's range.
-pub(crate) fn calibrate(
+pub fn calibrate(
     graph: &Graph,
     source: &dyn WeightSource,
-    args: &Int8Args,
+    args: &Int8Options,
     symmetric: bool,
-) -> anyhow::Result<Calibration> {
+) -> crate::Result<Calibration> {
     let [input] = graph.inputs.as_slice() else {
         bail!("int8 calibration needs a graph with exactly one input; this one has {}", graph.inputs.len());
     };
@@ -79,9 +80,9 @@ pub(crate) fn calibrate(
     let external = (bytes > 1 << 30).then_some(1024);
     write_graph_with(&marked, source, &path, &|_| Ok(()), external).context("cannot write the calibration graph")?;
     let opts = OrtOptions { profile: false, optimize: false, ..OrtOptions::default() };
-    let limit = super::runtimes::limit(super::runtimes::DEFAULT_TIMEOUT_S);
-    let (mut runner, _) = super::runtimes::ort(&path, &opts, limit)
-        .map_err(|e| anyhow::anyhow!("int8 calibration runs the fp32 graph on ONNX Runtime: {e}"))?;
+    let limit = crate::runtimes::limit(crate::runtimes::DEFAULT_TIMEOUT_S);
+    let (mut runner, _) = crate::runtimes::ort(&path, &opts, limit)
+        .map_err(|e| crate::err!("int8 calibration runs the fp32 graph on ONNX Runtime: {e}"))?;
 
     let histogram = matches!(method(args), Method::Percentile(_));
     let mut stats: HashMap<String, Stats> = HashMap::new();
@@ -105,14 +106,9 @@ pub(crate) fn calibrate(
 
 /// Every `input_*.pb` in `dir` (and in its `test_data_set_*` folders), in name order, split
 /// into items, then every PNG/JPEG image, prepared as the model's `preprocess.*` metadata says
-/// (torchvision's transforms, see [`super::images`]); each item must have the input's shape.
-pub(super) fn read_dir(
-    dir: &Path,
-    name: &str,
-    item: &[usize],
-    metadata: &[(String, String)],
-) -> anyhow::Result<Vec<Tensor>> {
-    let entries = |d: &Path| -> anyhow::Result<Vec<PathBuf>> {
+/// (torchvision's transforms, see [`crate::images`]); each item must have the input's shape.
+pub fn read_dir(dir: &Path, name: &str, item: &[usize], metadata: &[(String, String)]) -> crate::Result<Vec<Tensor>> {
+    let entries = |d: &Path| -> crate::Result<Vec<PathBuf>> {
         let mut v: Vec<PathBuf> = std::fs::read_dir(d)
             .with_context(|| format!("cannot read the input folder {}", d.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -128,7 +124,7 @@ pub(super) fn read_dir(
             files.extend(entries(&p)?.into_iter().filter(|f| is_input_pb(f)));
         } else if is_input_pb(&p) {
             files.push(p);
-        } else if p.is_file() && super::images::is_image(&p) {
+        } else if p.is_file() && crate::images::is_image(&p) {
             images.push(p);
         }
     }
@@ -139,7 +135,7 @@ pub(super) fn read_dir(
     let want = || format!("[N, {}]", item.iter().map(usize::to_string).collect::<Vec<_>>().join(", "));
     let mut out = Vec::new();
     for f in files {
-        let t = zoo_runtime::pb::read_tensor(&f).map_err(|e| anyhow::anyhow!("input tensor: {e}"))?;
+        let t = zoo_runtime::pb::read_tensor(&f).map_err(|e| crate::err!("input tensor: {e}"))?;
         if t.shape.len() != item.len() + 1 || t.shape[1..] != *item {
             bail!("input {} has shape {:?}; the model takes {}", f.display(), t.shape, want());
         }
@@ -150,9 +146,9 @@ pub(super) fn read_dir(
         }
     }
     if !images.is_empty() {
-        let prep = super::images::preprocess_of(metadata, "the model")
+        let prep = crate::images::preprocess_of(metadata, "the model")
             .with_context(|| format!("{} images in {}", images.len(), dir.display()))?;
-        for t in super::images::load_all(&images, &prep, name)? {
+        for t in crate::images::load_all(&images, &prep, name)? {
             if t.shape[1..] != *item {
                 bail!("images are prepared as {:?}; the model takes {}", t.shape, want());
             }
@@ -168,7 +164,7 @@ fn is_input_pb(p: &Path) -> bool {
 
 /// The items as the runs feed them: one per run, or the file's fixed batch (the last run
 /// tiled from the first items when they do not divide evenly).
-fn batch(items: Vec<Tensor>, fixed: Option<usize>) -> anyhow::Result<Vec<Tensor>> {
+fn batch(items: Vec<Tensor>, fixed: Option<usize>) -> crate::Result<Vec<Tensor>> {
     let b = match fixed {
         None | Some(1) => return Ok(items),
         Some(b) => b,
@@ -199,7 +195,7 @@ struct Table {
 
 const TABLE_FORMAT: &str = "zoo-int8-calibration-1";
 
-pub(crate) fn save_table(path: &Path, c: &Calibration, symmetric: bool) -> anyhow::Result<()> {
+pub fn save_table(path: &Path, c: &Calibration, symmetric: bool) -> crate::Result<()> {
     let table = Table {
         format: TABLE_FORMAT.into(),
         calibrated_on: c.described.clone(),
@@ -207,17 +203,17 @@ pub(crate) fn save_table(path: &Path, c: &Calibration, symmetric: bool) -> anyho
         ranges: c.ranges.iter().map(|(k, &(lo, hi))| (k.clone(), [lo, hi])).collect(),
     };
     let text = serde_json::to_string_pretty(&table)? + "\n";
-    let io = |e: std::io::Error| anyhow::anyhow!("cannot write the calibration table {}: {e}", path.display());
+    let io = |e: std::io::Error| crate::err!("cannot write the calibration table {}: {e}", path.display());
     let mut tmp = zoo_graph::write::temp_beside(path, ".json.part").map_err(io)?;
     std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(io)?;
     zoo_graph::write::persist(tmp, path).map_err(io)
 }
 
-pub(crate) fn load_table(path: &Path, symmetric: bool) -> anyhow::Result<Calibration> {
+pub fn load_table(path: &Path, symmetric: bool) -> crate::Result<Calibration> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the calibration table {}", path.display()))?;
     let t: Table = serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!("{} is not a calibration table written by --save-calibration ({e})", path.display())
+        crate::err!("{} is not a calibration table written by --save-calibration ({e})", path.display())
     })?;
     if t.format != TABLE_FORMAT {
         bail!("{}: calibration table format `{}`, zoo reads `{TABLE_FORMAT}`", path.display(), t.format);

@@ -5,10 +5,10 @@
 //! the batch, `zoo_artifacts::golden::input`), so feeding the file its own batch means
 //! generating that many items; the golden outputs are sliced to the items both have.
 
-use anyhow::bail;
+use crate::bail;
 
 /// The batches to run: the file's own when it fixes one, else `requested` (default `default`).
-pub fn batches(requested: &[usize], fixed: Option<usize>, default: usize) -> anyhow::Result<Vec<usize>> {
+pub fn batches(requested: &[usize], fixed: Option<usize>, default: usize) -> crate::Result<Vec<usize>> {
     match fixed {
         None if requested.is_empty() => Ok(vec![default]),
         None => Ok(requested.to_vec()),

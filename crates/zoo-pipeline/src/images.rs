@@ -7,27 +7,28 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use crate::bail;
+use crate::error::Context;
 use zoo_runtime::Tensor;
 use zoo_runtime::images::{self, Preprocess};
 
 /// The ImageNet-1k class names in torchvision's order (`torchvision.models._meta`, the
 /// order of every ImageNet head zoo builds).
-pub(crate) const IMAGENET: &str = include_str!("../../zoo/imagenet-1k-labels.txt");
+pub const IMAGENET: &str = include_str!("../../../zoo/imagenet-1k-labels.txt");
 
-pub(crate) fn imagenet_label(class: usize) -> Option<&'static str> {
+pub fn imagenet_label(class: usize) -> Option<&'static str> {
     IMAGENET.lines().nth(class)
 }
 
 /// Whether `path` names an image zoo decodes (by extension).
-pub(crate) fn is_image(path: &Path) -> bool {
+pub fn is_image(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| ["png", "jpg", "jpeg"].contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// The preprocessing recorded in a file's metadata, or an error naming what is missing.
-pub(crate) fn preprocess(meta: &dyn Fn(&str) -> Option<String>, what: &str) -> anyhow::Result<Preprocess> {
+pub fn preprocess(meta: &dyn Fn(&str) -> Option<String>, what: &str) -> crate::Result<Preprocess> {
     let get = |k: &str| {
         meta(&format!("preprocess.{k}")).with_context(|| {
             format!(
@@ -39,10 +40,10 @@ pub(crate) fn preprocess(meta: &dyn Fn(&str) -> Option<String>, what: &str) -> a
     let size = get("input_size")?;
     let dims: Vec<usize> = size.split('x').filter_map(|d| d.parse().ok()).collect();
     let [3, h, w] = dims[..] else { bail!("{what}: preprocess.input_size `{size}` is not 3xHxW") };
-    let triple = |k: &str| -> anyhow::Result<[f32; 3]> {
+    let triple = |k: &str| -> crate::Result<[f32; 3]> {
         let s = get(k)?;
         let v: Vec<f32> = s.trim_matches(['[', ']']).split(',').filter_map(|x| x.trim().parse().ok()).collect();
-        <[f32; 3]>::try_from(v).map_err(|_| anyhow::anyhow!("{what}: preprocess.{k} `{s}` is not three numbers"))
+        <[f32; 3]>::try_from(v).map_err(|_| crate::err!("{what}: preprocess.{k} `{s}` is not three numbers"))
     };
     let bgr = get("channel_order")? == "BGR";
     if meta("preprocess.in_graph").is_some_and(|v| v.starts_with("yes")) {
@@ -58,11 +59,11 @@ pub(crate) fn preprocess(meta: &dyn Fn(&str) -> Option<String>, what: &str) -> a
 }
 
 /// The preprocessing of a graph's metadata entries.
-pub(crate) fn preprocess_of(metadata: &[(String, String)], what: &str) -> anyhow::Result<Preprocess> {
+pub fn preprocess_of(metadata: &[(String, String)], what: &str) -> crate::Result<Preprocess> {
     preprocess(&|k: &str| metadata.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()), what)
 }
 
 /// Every image as one `[1, 3, H, W]` item, or an error naming the file.
-pub(crate) fn load_all(paths: &[PathBuf], p: &Preprocess, name: &str) -> anyhow::Result<Vec<Tensor>> {
-    paths.iter().map(|f| images::load(f, p, name).map_err(anyhow::Error::from)).collect()
+pub fn load_all(paths: &[PathBuf], p: &Preprocess, name: &str) -> crate::Result<Vec<Tensor>> {
+    paths.iter().map(|f| images::load(f, p, name).map_err(crate::Error::from)).collect()
 }

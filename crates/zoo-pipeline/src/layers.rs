@@ -1,4 +1,4 @@
-//! `zoo verify --layers`: every intermediate value compared across every runtime that ran and,
+//! Layer-by-layer verification (`zoo verify --layers`): every intermediate value compared across every runtime that ran and,
 //! with `--reference FILE`, against that file's value of the same name.
 //!
 //! Values are marked as graph outputs in slices of `--slice K` (ONNX `GraphProto.output`,
@@ -19,54 +19,51 @@
 
 use std::path::Path;
 
-use anyhow::Context;
+use crate::error::Context;
 use serde::{Deserialize, Serialize};
 use zoo_proto::{Message, ModelProto, TypeProto, ValueInfoProto, type_proto};
 use zoo_runtime::compare::{Tolerance, compare, sqnr_db};
-use zoo_runtime::openvino::Precision;
 use zoo_runtime::{Runner, Tensor};
 
-use super::runtimes;
-use crate::cli::VerifyArgs;
-use crate::format::table;
+use crate::runtimes::Runtimes;
 
 /// Ops whose outputs are shapes or constants, not activations.
 const NOT_ACTIVATIONS: [&str; 4] = ["Shape", "Constant", "ConstantOfShape", "Size"];
 
 #[derive(Debug, Serialize, Deserialize)]
-pub(super) struct Row {
-    pub(super) layer: String,
-    pub(super) op: String,
-    pub(super) shape: Vec<usize>,
-    pub(super) runtime: String,
-    pub(super) against: String,
-    pub(super) max_abs: f64,
-    pub(super) max_rel: f64,
-    pub(super) cosine: f64,
-    pub(super) sqnr_db: f64,
+pub struct Row {
+    pub layer: String,
+    pub op: String,
+    pub shape: Vec<usize>,
+    pub runtime: String,
+    pub against: String,
+    pub max_abs: f64,
+    pub max_rel: f64,
+    pub cosine: f64,
+    pub sqnr_db: f64,
     /// rtol·max|r| of the layer: the absolute part of its tolerance.
-    pub(super) atol: f64,
-    pub(super) pass: bool,
-    pub(super) first_failure: bool,
+    pub atol: f64,
+    pub pass: bool,
+    pub first_failure: bool,
 }
 
 /// What `verify --layers --json` prints (and `zoo draw --errors` plots).
 #[derive(Debug, Serialize, Deserialize)]
-pub(super) struct LayerReport {
-    pub(super) target: String,
-    pub(super) reference: Option<String>,
-    pub(super) slice: usize,
+pub struct LayerReport {
+    pub target: String,
+    pub reference: Option<String>,
+    pub slice: usize,
     /// The relative budget every row is held to: |a − r| ≤ rtol·max|r| + rtol·|r|.
     #[serde(default)]
-    pub(super) rtol: Option<f64>,
-    pub(super) rows: Vec<Row>,
-    pub(super) skipped: Vec<(String, String)>,
+    pub rtol: Option<f64>,
+    pub rows: Vec<Row>,
+    pub skipped: Vec<(String, String)>,
     /// The unmarked graph's final output against the marked one's, per runtime that ran it.
-    pub(super) unmarked: Vec<(String, f64, bool)>,
-    pub(super) first_failure: Option<String>,
+    pub unmarked: Vec<(String, f64, bool)>,
+    pub first_failure: Option<String>,
     /// int8 files: the SQNR rows against the reference must reach.
-    pub(super) sqnr_floor: Option<f64>,
-    pub(super) pass: bool,
+    pub sqnr_floor: Option<f64>,
+    pub pass: bool,
 }
 
 /// (value name, op) of every activation a node produces, in graph order.
@@ -85,7 +82,7 @@ fn activations(m: &ModelProto) -> Vec<(String, String)> {
 /// after the original outputs, written into `dir` — which, for a file with external data, is
 /// the file's own folder (its tensors' locations are relative to it), as a hidden temporary
 /// removed when the returned path is dropped.
-fn marked(m: &ModelProto, names: &[&str], dir: &Path, tag: &str) -> anyhow::Result<tempfile::TempPath> {
+fn marked(m: &ModelProto, names: &[&str], dir: &Path, tag: &str) -> crate::Result<tempfile::TempPath> {
     let mut m = m.clone();
     let g = m.graph.as_mut().context("the model has no graph")?;
     // The element type zoo (or the exporter) recorded, float32 where none was: an fp16 file's
@@ -121,37 +118,33 @@ fn marked(m: &ModelProto, names: &[&str], dir: &Path, tag: &str) -> anyhow::Resu
 /// external, else in `scratch`.
 fn copies_dir<'a>(m: &ModelProto, path: &'a Path, scratch: &'a Path) -> &'a Path {
     let external = m.graph.iter().flat_map(|g| &g.initializer).any(zoo_graph::ir::external::is_external);
-    if external { super::compile::folder(path) } else { scratch }
+    if external { crate::onnx::folder(path) } else { scratch }
 }
 
-/// Every runtime of `--runtime` that loads `path`; the others go to `skipped`.
+/// What a layer-by-layer comparison runs, and how.
+pub struct LayerOptions<'a> {
+    pub runtimes: &'a Runtimes,
+    /// An fp32 file whose values of the same names are compared too.
+    pub reference: Option<&'a Path>,
+    /// Values marked as outputs per session run (bounds memory).
+    pub slice: usize,
+}
+
+/// Every runtime of `runtimes` that loads `path`; the others go to `skipped`.
 fn runners(
-    args: &VerifyArgs,
+    runtimes: &Runtimes,
     path: &Path,
     input: &Tensor,
     prefix: &str,
     skipped: &mut Vec<(String, String)>,
-) -> Vec<Box<dyn Runner>> {
-    let mut out: Vec<Box<dyn Runner>> = Vec::new();
-    let limit = runtimes::limit(args.timeout);
-    for r in &args.runtime {
-        match r.as_str() {
-            "ort" => match runtimes::ort(path, &args.ort.ort_options(false), limit) {
-                Ok((runner, _)) => out.push(Box::new(runner)),
-                Err(e) => skipped.push((format!("{prefix}ort"), e.to_string())),
-            },
-            "tract" => match runtimes::tract(path, &[(input.name.clone(), input.shape.clone())], limit) {
-                Ok(t) => out.push(Box::new(t)),
-                Err(e) => skipped.push((format!("{prefix}tract"), e.to_string())),
-            },
-            "openvino" => {
-                let opts = args.ov.ov_options(&args.ort, Precision::F32);
-                match runtimes::openvino(path, &[(input.name.clone(), input.shape.clone())], &opts, limit) {
-                    Ok(t) => out.push(Box::new(t)),
-                    Err(e) => skipped.push((format!("{prefix}openvino"), e.to_string())),
-                }
-            }
-            other => skipped.push((format!("{prefix}{other}"), "no per-layer support for this runtime".into())),
+) -> Vec<Box<dyn Runner + Send>> {
+    let shapes = [(input.name.clone(), input.shape.clone())];
+    let mut out = Vec::new();
+    for &r in &runtimes.names {
+        // Not profiled, and no int8 engines implied: the marked copies are compared value by value.
+        match runtimes.start(r, path, &shapes, false, false) {
+            Ok(started) => out.push(started.runner),
+            Err(e) => skipped.push((format!("{prefix}{r}"), e.to_string())),
         }
     }
     out
@@ -159,7 +152,7 @@ fn runners(
 
 /// Runs every runner on `input`; the extra (marked) outputs come back by name.
 fn run_all(
-    runners: &mut [Box<dyn Runner>],
+    runners: &mut [Box<dyn Runner + Send>],
     input: &Tensor,
     prefix: &str,
     skipped: &mut Vec<(String, String)>,
@@ -182,18 +175,18 @@ fn run_all(
 /// value after it by about a step, so element-wise differences grow with depth (tract against
 /// ONNX Runtime on ResNet-18: 1 step at the first layers, 6 at the last) while the noise
 /// power stays that of int8 rounding.
-pub(super) fn report(
-    args: &VerifyArgs,
+pub fn report(
+    args: &LayerOptions,
     label: &str,
     path: &Path,
     input: &Tensor,
     rtol: f64,
     sqnr_floor: Option<f64>,
-) -> anyhow::Result<LayerReport> {
+) -> crate::Result<LayerReport> {
     let k = args.slice;
-    let model = super::read_onnx(path)?;
-    let reference = match &args.reference {
-        Some(p) => Some((p.as_path(), super::read_onnx(p)?)),
+    let model = crate::onnx::read_onnx(path)?;
+    let reference = match args.reference {
+        Some(p) => Some((p, crate::onnx::read_onnx(p)?)),
         None => None,
     };
     let mut values = activations(&model);
@@ -209,13 +202,13 @@ pub(super) fn report(
     for (i, chunk) in values.chunks(k.max(1)).enumerate() {
         let names: Vec<&str> = chunk.iter().map(|(n, _)| n.as_str()).collect();
         let p = marked(&model, &names, copies_dir(&model, path, dir.path()), "slice")?;
-        let mut rs = runners(args, &p, input, "", &mut skipped);
+        let mut rs = runners(args.runtimes, &p, input, "", &mut skipped);
         let mut results = run_all(&mut rs, input, "", &mut skipped);
         drop(rs);
         if let Some((rpath, rm)) = &reference {
             let rp = marked(rm, &names, copies_dir(rm, rpath, dir.path()), "reference")?;
             let rn = rm.graph.as_ref().map_or(0, |g| g.output.len());
-            let mut rr = runners(args, &rp, input, "reference/", &mut skipped);
+            let mut rr = runners(args.runtimes, &rp, input, "reference/", &mut skipped);
             // Only the reference's marked values: its own outputs may be named differently.
             for (l, outs) in run_all(&mut rr, input, "reference/", &mut skipped) {
                 results.push((l, outs.into_iter().skip(rn).collect()));
@@ -274,7 +267,7 @@ pub(super) fn report(
     }
     // The unmarked graph: marking values as outputs can stop fusions.
     let mut unmarked = Vec::new();
-    let mut rs = runners(args, path, input, "unmarked/", &mut skipped);
+    let mut rs = runners(args.runtimes, path, input, "unmarked/", &mut skipped);
     for (l, outs) in run_all(&mut rs, input, "unmarked/", &mut skipped) {
         let runtime = l.trim_start_matches("unmarked/");
         for (o, (ml, m)) in outs.iter().zip(final_marked.iter().filter(|(ml, _)| ml == runtime)) {
@@ -312,27 +305,27 @@ pub(super) fn report(
 /// A report's rows by value, in the order compared: each value's name, op and peak |r| on the
 /// runtime it was compared against (its atol is rtol·peak), and per pair of runtimes
 /// (runtime, against) the max |a − r| of each value, `None` where the pair did not compare it.
-pub(super) struct ByValue {
-    pub(super) names: Vec<String>,
-    pub(super) ops: Vec<String>,
-    pub(super) peak: Vec<f64>,
-    pub(super) pairs: Vec<Pair>,
+pub struct ByValue {
+    pub names: Vec<String>,
+    pub ops: Vec<String>,
+    pub peak: Vec<f64>,
+    pub pairs: Vec<Pair>,
 }
 
 /// One runtime against another, value by value.
-pub(super) struct Pair {
-    pub(super) runtime: String,
-    pub(super) against: String,
-    pub(super) max_abs: Vec<Option<f64>>,
+pub struct Pair {
+    pub runtime: String,
+    pub against: String,
+    pub max_abs: Vec<Option<f64>>,
 }
 
 impl LayerReport {
     /// The relative budget of every row (1e-3 for reports written before it was recorded).
-    pub(super) fn rtol(&self) -> f64 {
+    pub fn rtol(&self) -> f64 {
         self.rtol.unwrap_or(1e-3)
     }
 
-    pub(super) fn by_value(&self) -> ByValue {
+    pub fn by_value(&self) -> ByValue {
         let rtol = self.rtol();
         let mut v = ByValue { names: vec![], ops: vec![], peak: vec![], pairs: vec![] };
         for row in &self.rows {
@@ -357,61 +350,4 @@ impl LayerReport {
         }
         v
     }
-}
-
-/// Prints `report` (as JSON with `json`); returns whether it passed.
-pub(super) fn print(report: &LayerReport, json: bool) -> anyhow::Result<bool> {
-    if json {
-        outln!("{}", serde_json::to_string_pretty(report)?)?;
-    } else {
-        out!("{}", render(report))?;
-    }
-    Ok(report.pass)
-}
-
-fn render(r: &LayerReport) -> String {
-    let mut out = format!("{}: layers {}\n", r.target, if r.pass { "PASS" } else { "FAIL" });
-    for (what, why) in &r.skipped {
-        out += &format!("  skip {what}: {why}\n");
-    }
-    let rows: Vec<Vec<String>> = r
-        .rows
-        .iter()
-        .map(|x| {
-            vec![
-                x.layer.clone(),
-                x.op.clone(),
-                format!("{:?}", x.shape),
-                format!("{} vs {}", x.runtime, x.against),
-                format!("{:.2e}", x.max_abs),
-                format!("{:.2e}", x.max_rel),
-                format!("{:.7}", x.cosine),
-                format!("{:.1}", x.sqnr_db),
-                format!("{:.1e}", x.atol),
-                match (x.pass, x.first_failure) {
-                    (true, _) => "pass".into(),
-                    (false, true) => "FAIL ← first".into(),
-                    (false, false) => "FAIL".into(),
-                },
-            ]
-        })
-        .collect();
-    let t = table(
-        &["layer", "op", "shape", "compared", "max abs", "max rel", "cosine", "SQNR dB", "atol", ""],
-        &rows,
-        &[4, 5, 6, 7, 8],
-    );
-    for line in t.lines() {
-        out += &format!("  {line}\n");
-    }
-    if let Some(floor) = r.sqnr_floor {
-        out += &format!("  int8: rows pass at SQNR ≥ {floor} dB (not at atol)\n");
-    }
-    for (rt, d, ok) in &r.unmarked {
-        out += &format!(
-            "  unmarked graph on {rt}: final output differs from the marked run by {d:.2e} ({})\n",
-            if *ok { "same" } else { "DIFFERENT" }
-        );
-    }
-    out
 }

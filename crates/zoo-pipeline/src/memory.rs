@@ -7,13 +7,13 @@
 //! live values (zoo's liveness analysis over the graph; at least the input). Runtimes add their
 //! own copies and workspace on top, so passing the check does not promise a run fits.
 
-use anyhow::bail;
+use crate::bail;
 use zoo_graph::analysis::Analysis;
 use zoo_proto::ModelProto;
 
 /// What a run costs at least, besides the batch.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Cost {
+pub struct Cost {
     pub weights: u64,
     /// Input and peak live activations of one batch item.
     pub per_item: u64,
@@ -21,7 +21,7 @@ pub(crate) struct Cost {
 }
 
 impl Cost {
-    pub(crate) fn of(proto: &ModelProto, a: &Analysis) -> Cost {
+    pub fn of(proto: &ModelProto, a: &Analysis) -> Cost {
         let weights = proto
             .graph
             .iter()
@@ -46,13 +46,13 @@ impl Cost {
         Cost { weights, per_item: input_per_item.max(a.totals.peak_live_bytes), input_per_item }
     }
 
-    pub(crate) fn at(&self, batch: usize) -> u64 {
+    pub fn at(&self, batch: usize) -> u64 {
         self.weights.saturating_add(self.per_item.saturating_mul(batch as u64))
     }
 }
 
 /// The memory this machine has available now (Linux: `MemAvailable` of /proc/meminfo).
-pub(crate) fn available() -> Option<u64> {
+pub fn available() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -60,7 +60,7 @@ pub(crate) fn available() -> Option<u64> {
 }
 
 /// `8G`, `512M`, `64K` or plain bytes.
-pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let (num, mult) = match t.chars().last() {
         Some('G' | 'g') => (&t[..t.len() - 1], 1u64 << 30),
@@ -74,12 +74,24 @@ pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     }
 }
 
+/// Bytes in KiB/MiB/GiB with one decimal.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+}
+
 fn gb(b: u64) -> String {
-    crate::format::bytes(b)
+    bytes(b)
 }
 
 /// Refuses a run of `label` at `batch` whose floor exceeds `limit` (default: [`available`]).
-pub(crate) fn check(label: &str, cost: &Cost, batch: usize, limit: Option<u64>) -> anyhow::Result<()> {
+pub fn check(label: &str, cost: &Cost, batch: usize, limit: Option<u64>) -> crate::Result<()> {
     let (limit, what) = match limit {
         Some(l) => (l, "--max-memory"),
         None => match available() {

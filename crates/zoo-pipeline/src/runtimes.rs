@@ -1,27 +1,100 @@
 //! Where every command gets its runtimes: each in a worker process (`zoo_runtime::isolated`),
-//! this executable started again with the hidden [`WORKER`] subcommand, so that a fault inside
-//! ONNX Runtime, OpenVINO or tract on a stranger's file (an abort, a segmentation fault, a
-//! failed allocation) is reported as that runtime failing, and a runtime past `--timeout` is
-//! stopped instead of left running.
+//! this executable started again with the hidden [`WORKER`] argument (its `main` must answer
+//! it with [`zoo_runtime::isolated::serve`] before anything else), so that a fault inside ONNX
+//! Runtime, OpenVINO or tract on a stranger's file (an abort, a segmentation fault, a failed
+//! allocation) is reported as that runtime failing, and a runtime past its timeout is stopped
+//! instead of left running.
+//!
+//! [`Runtimes`] is the one selection every command that runs a model makes: which runtimes,
+//! each one's options, the timeout; [`Runtimes::start`] turns a name into a running worker.
 
 use std::path::Path;
 use std::time::Duration;
 
-use zoo_runtime::RuntimeError;
 use zoo_runtime::isolated::{Isolated, Spec, Worker};
-use zoo_runtime::onnxruntime::{OrtOptions, Skipped};
+use zoo_runtime::onnxruntime::{OrtOptions, Provider, Skipped};
 use zoo_runtime::openvino::OvOptions;
+use zoo_runtime::{Runner, RuntimeError};
 
-/// The hidden first argument that makes zoo a runtime worker (`main.rs`).
-pub(crate) const WORKER: &str = "__runtime-worker";
+use crate::options::RuntimeName;
 
-/// The default `--timeout` of the commands that run files: loading, and each run.
-pub(crate) const DEFAULT_TIMEOUT_S: f64 = 600.0;
+/// The hidden first argument that makes this executable a runtime worker.
+pub const WORKER: &str = "__runtime-worker";
 
-/// Serves as a worker (the child's side); the process's exit status.
-pub(crate) fn serve() -> i32 {
-    super::name_project_venv();
-    zoo_runtime::isolated::serve()
+/// The default timeout of the commands that run files: loading, and each run.
+pub const DEFAULT_TIMEOUT_S: f64 = 600.0;
+
+/// The runtimes a command runs, and how.
+#[derive(Debug, Clone)]
+pub struct Runtimes {
+    pub names: Vec<RuntimeName>,
+    /// ONNX Runtime as asked (`trt_int8` is implied per file for Q/DQ files, `profile` per use).
+    pub ort: OrtOptions,
+    pub ov: OvOptions,
+    /// Seconds each runtime may take to load a file, and per run.
+    pub timeout_s: f64,
+}
+
+impl Default for Runtimes {
+    fn default() -> Self {
+        Runtimes {
+            names: RuntimeName::ALL.to_vec(),
+            ort: OrtOptions::default(),
+            ov: OvOptions::default(),
+            timeout_s: DEFAULT_TIMEOUT_S,
+        }
+    }
+}
+
+/// A runtime started on a file: the runner, and the execution providers ONNX Runtime skipped.
+pub struct Started {
+    pub runner: Box<dyn Runner + Send>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl Runtimes {
+    pub fn limit(&self) -> Option<Duration> {
+        limit(self.timeout_s)
+    }
+
+    /// ONNX Runtime's options for a file: Q/DQ files build TensorRT's int8 engines from their
+    /// own scales (`trt_int8` implied); `profile` learns which providers ran the nodes.
+    pub fn ort_options(&self, qdq: bool, profile: bool) -> OrtOptions {
+        let mut o = self.ort.clone();
+        o.trt_int8 |= qdq;
+        o.profile = profile;
+        o
+    }
+
+    /// ONNX Runtime on its CPU provider only: how an fp32 reference runs.
+    pub fn cpu_only(&self) -> OrtOptions {
+        let mut o = self.ort_options(false, false);
+        o.providers = vec![Provider::Cpu];
+        o
+    }
+
+    /// Starts `name` on `path`: ONNX Runtime for any input shape; tract and OpenVINO compiled
+    /// for `shapes` (static shapes).
+    pub fn start(
+        &self,
+        name: RuntimeName,
+        path: &Path,
+        shapes: &[(String, Vec<usize>)],
+        qdq: bool,
+        profile: bool,
+    ) -> Result<Started, RuntimeError> {
+        let limit = self.limit();
+        Ok(match name {
+            RuntimeName::Ort => {
+                let (r, skipped) = ort(path, &self.ort_options(qdq, profile), limit)?;
+                Started { runner: Box::new(r), skipped }
+            }
+            RuntimeName::Tract => Started { runner: Box::new(tract(path, shapes, limit)?), skipped: vec![] },
+            RuntimeName::Openvino => {
+                Started { runner: Box::new(openvino(path, shapes, &self.ov, limit)?), skipped: vec![] }
+            }
+        })
+    }
 }
 
 fn worker(limit: Option<Duration>) -> Result<Worker, RuntimeError> {
@@ -31,11 +104,11 @@ fn worker(limit: Option<Duration>) -> Result<Worker, RuntimeError> {
     Ok(Worker { program, args: vec![WORKER.into()], limit })
 }
 
-pub(crate) fn limit(seconds: f64) -> Option<Duration> {
+pub fn limit(seconds: f64) -> Option<Duration> {
     Some(Duration::from_secs_f64(seconds))
 }
 
-pub(crate) fn ort(
+pub fn ort(
     path: &Path,
     options: &OrtOptions,
     limit: Option<Duration>,
@@ -43,15 +116,11 @@ pub(crate) fn ort(
     Isolated::start(&worker(limit)?, Spec::Ort { model: path.to_path_buf(), options: options.clone() })
 }
 
-pub(crate) fn tract(
-    path: &Path,
-    inputs: &[(String, Vec<usize>)],
-    limit: Option<Duration>,
-) -> Result<Isolated, RuntimeError> {
+pub fn tract(path: &Path, inputs: &[(String, Vec<usize>)], limit: Option<Duration>) -> Result<Isolated, RuntimeError> {
     Isolated::start(&worker(limit)?, Spec::Tract { model: path.to_path_buf(), inputs: inputs.to_vec() }).map(|r| r.0)
 }
 
-pub(crate) fn openvino(
+pub fn openvino(
     path: &Path,
     inputs: &[(String, Vec<usize>)],
     options: &OvOptions,
@@ -63,6 +132,6 @@ pub(crate) fn openvino(
 
 /// A runtime error after which its worker is gone (crashed or stopped): the runner must not
 /// be used again.
-pub(crate) fn fatal(e: &RuntimeError) -> bool {
+pub fn fatal(e: &RuntimeError) -> bool {
     matches!(e, RuntimeError::Crashed(_) | RuntimeError::TimedOut(_))
 }

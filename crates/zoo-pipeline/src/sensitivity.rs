@@ -1,7 +1,7 @@
 //! How much a network's output moves when its weights move by fp16-sized errors: part of
 //! `verify`'s tolerance for fp16 files.
 //!
-//! The fp16 bound 2·u·√(L + 1)·max|r| (see `verify::lossy_tolerance`) assumes every layer's
+//! The fp16 bound 2·u·√(L + 1)·max|r| (see `verify::tolerance::lossy_tolerance`) assumes every layer's
 //! rounding error stays a relative error of the signal. A BatchNorm with trained statistics
 //! breaks that: it removes a large per-channel mean and rescales what is left, so the error
 //! grows relative to the signal at every such layer (measured with `scripts/peer-check`'s
@@ -16,7 +16,7 @@
 //! stream: the output's largest change d is one draw of the error the weights' rounding makes.
 //! An fp16 file also rounds its activations, a second set of independent errors of the same
 //! size (√2), and one draw's maximum may fall short of another's (2): the file's output must
-//! stay within 2·√2·d of the reference. `scripts/peer-check` measured the fp16 error
+//! stay within 2·√2·d of the reference (`SENSITIVITY_FACTOR`). `scripts/peer-check` measured the fp16 error
 //! (PyTorch's fp16 kernels) at 0.94–1.36·d on all 15 torchvision networks.
 //!
 //! The same ξ reach a weight whichever way the reference comes: as a file (`--reference`,
@@ -25,22 +25,20 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use crate::bail;
+use crate::error::Context;
 use zoo_graph::prng::Stream;
 use zoo_graph::weights::WeightSource;
 use zoo_graph::{DType, Param, WeightError};
 use zoo_proto::tensor_proto::{DataLocation, DataType};
 use zoo_proto::{Message, ModelProto};
 
-use super::verify::FP16_UNIT;
-
-/// The tolerance's multiple of the measured change: √2 (activations) · 2 (one draw).
-pub(crate) const FACTOR: f64 = 2.0 * std::f64::consts::SQRT_2;
+use crate::verify::tolerance::FP16_UNIT;
 
 /// Writes `model` (the decoded fp32 file at `src`) with its float initializers each times
 /// (1 + ξ) into a temporary file beside `src`, removed when the handle drops. Initializers in
 /// external data are refused rather than left unperturbed (that would understate the change).
-pub(crate) fn perturbed_copy(mut model: ModelProto, src: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
+pub fn perturbed_copy(mut model: ModelProto, src: &Path) -> crate::Result<tempfile::NamedTempFile> {
     for t in model.graph.iter_mut().flat_map(|g| g.initializer.iter_mut()) {
         if t.data_type != Some(DataType::Float as i32) {
             continue;
@@ -74,7 +72,7 @@ pub(crate) fn perturbed_copy(mut model: ModelProto, src: &Path) -> anyhow::Resul
 
 /// A weight source whose f32 values are `inner`'s times (1 + ξ): zoo's own reference
 /// perturbed as it is written, with no second copy of it to read back.
-pub(crate) struct Perturbed<'a>(pub &'a dyn WeightSource);
+pub struct Perturbed<'a>(pub &'a dyn WeightSource);
 
 impl WeightSource for Perturbed<'_> {
     fn describe(&self) -> Vec<(String, String)> {

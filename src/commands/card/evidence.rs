@@ -2,56 +2,66 @@
 //! that a record still holds where it is checked.
 //!
 //! Recording runs what a reader would run — `zoo verify MODEL --variant V` (the golden pair on
-//! every runtime) and `zoo verify MODEL --variant V --layers --batch 1` — through the same
-//! code, and keeps what the card shows: per runtime its version, largest errors against the
+//! every runtime) and `zoo verify MODEL --variant V --layers --batch 1` — as the same engine
+//! functions with the same options, and keeps what the card shows: per runtime its version, largest errors against the
 //! golden output and top-1 agreement; per intermediate value its peak and each runtime's
 //! largest difference from the first runtime. A record is refused unless every runtime asked
 //! for ran and passed: the evidence is of a verification, not of a failure.
 
 use anyhow::{Context, bail};
-use clap::Parser;
 use zoo_artifacts::evidence::{self, Evidence, LayerSeries, Layers, Recorded, RuntimeRun, round3};
 use zoo_artifacts::{Manifest, ZooDir};
 use zoo_models::{Family, Variant};
 
-use crate::cli::{CardArgs, Cli, Command, VerifyArgs};
+use zoo_pipeline::RuntimeName;
+use zoo_pipeline::layers::LayerReport;
+use zoo_pipeline::subject::Target;
+use zoo_pipeline::verify::{Report, VerifyOptions, verify, verify_layers};
+
+use crate::cli::{CardArgs, OrtArgs};
 use crate::commands::draw::relative;
-use crate::commands::layers::LayerReport;
-use crate::commands::verify::{Report, layer_report, reports};
 use crate::format::sci;
 
 /// `verify --layers` as recorded: batch 1, 32 values marked per run (at batch 1 even VGG's
 /// largest activations, 12.8 MB each, stay well within memory, and fewer runs load the file
 /// fewer times: AlexNet's 20 values take one run per runtime).
-const LAYERS_AT_BATCH_1: [&str; 5] = ["--layers", "--batch", "1", "--slice", "32"];
+const LAYERS_SLICE: usize = 32;
 
-/// `verify` arguments for the variant, as a reader would type them.
-fn verify_args(
-    args: &CardArgs,
-    f: &Family,
-    v: &Variant,
-    runtimes: &[String],
-    extra: &[&str],
-) -> anyhow::Result<VerifyArgs> {
-    let mut argv: Vec<String> = ["zoo", "verify", f.name, "--variant", v.name, "--runtime"].map(String::from).to_vec();
-    argv.push(runtimes.join(","));
-    argv.extend(extra.iter().map(|s| s.to_string()));
-    if let Some(t) = args.threads {
-        argv.extend(["--threads".into(), t.to_string()]);
+/// The variant as `zoo verify` names it.
+fn target(f: &Family, v: &Variant) -> Target {
+    Target::Model { model: f.name.into(), variant: Some(v.name.into()) }
+}
+
+/// What `zoo verify MODEL --variant V --runtime R` runs with the card's `--threads`,
+/// `--ort-lib` and `--ov-lib`, everything else at verify's defaults; `batch` as `--batch`.
+fn verify_options(args: &CardArgs, runtimes: &[RuntimeName], batch: Vec<usize>) -> VerifyOptions {
+    let ort = OrtArgs {
+        ep: vec![zoo_runtime::onnxruntime::Provider::Cpu],
+        strict_ep: false,
+        ort_lib: args.ort_lib.clone(),
+        threads: args.threads,
+        trt_fp16: false,
+        trt_int8: false,
+        trt_cache: None,
+    };
+    let f32 = zoo_runtime::openvino::Precision::F32;
+    VerifyOptions {
+        batch,
+        runtimes: ort.runtimes(runtimes, &args.ov, f32, zoo_pipeline::runtimes::DEFAULT_TIMEOUT_S),
+        ..VerifyOptions::default()
     }
-    if let Some(p) = &args.ort_lib {
-        argv.extend(["--ort-lib".into(), p.display().to_string()]);
-    }
-    if let Some(p) = &args.ov.ov_lib {
-        argv.extend(["--ov-lib".into(), p.display().to_string()]);
-    }
-    if let Some(p) = &args.zoo.zoo_dir {
-        argv.extend(["--zoo-dir".into(), p.display().to_string()]);
-    }
-    match Cli::try_parse_from(&argv).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim()))?.command {
-        Command::Verify(a) => Ok(a),
-        _ => bail!("internal: `{}` is not a verify command", argv.join(" ")),
-    }
+}
+
+/// The runtimes named by the `--runtime` words of a record.
+fn runtime_names(words: &[String]) -> anyhow::Result<Vec<RuntimeName>> {
+    words
+        .iter()
+        .map(|w| {
+            RuntimeName::ALL.iter().copied().find(|r| r.as_str() == w).with_context(|| {
+                format!("the evidence names the runtime `{w}`, which zoo does not run: re-record it with `zoo card --record`")
+            })
+        })
+        .collect()
 }
 
 /// What ran a comparison, with its version: the card's "version" column.
@@ -68,10 +78,9 @@ fn runtime_word(label: &str) -> String {
     label.split('/').next().unwrap_or(label).to_string()
 }
 
-/// Runs the output comparison; the one report, or why it cannot serve as evidence.
-fn output_report(args: &VerifyArgs) -> anyhow::Result<Report> {
-    let mut r = reports(args)?;
-    let report = r.pop().context("verify produced no report")?;
+/// Runs the output comparison; the report, or why it cannot serve as evidence.
+fn output_report(zoo: &ZooDir, target: &Target, options: &VerifyOptions) -> anyhow::Result<Report> {
+    let report = verify(target, options, zoo)?;
     if let Some((what, why)) = report.skipped.iter().find(|(w, _)| w != "golden") {
         bail!("{what} did not run ({why}): install it, or leave it out with --runtime");
     }
@@ -152,14 +161,14 @@ fn ort_version(args: &CardArgs) -> String {
 
 pub(super) fn record(args: &CardArgs, zoo: &ZooDir, f: &Family, v: &Variant) -> anyhow::Result<Evidence> {
     let manifest: Manifest = zoo.load(f.name, v.name)?;
-    let report = output_report(&verify_args(args, f, v, &args.runtime, &[])?)?;
+    let report = output_report(zoo, &target(f, v), &verify_options(args, &args.runtime, vec![]))?;
     if !report.pass {
         let why: Vec<String> = report.checks.iter().filter(|c| !c.1).map(|c| format!("{}: {}", c.0, c.2)).collect();
         bail!("verification failed ({}); nothing recorded", why.join("; "));
     }
     let ort = ort_version(args);
     let runtimes = golden_runs(&report, &ort);
-    let layers = layer_report(&verify_args(args, f, v, &args.runtime, &LAYERS_AT_BATCH_1)?)?;
+    let layers = verify_layers(&target(f, v), &verify_options(args, &args.runtime, vec![1]), LAYERS_SLICE, zoo)?;
     if let Some((what, why)) = layers.skipped.first() {
         bail!("--layers: {what} did not run ({why}); nothing recorded");
     }
@@ -167,8 +176,9 @@ pub(super) fn record(args: &CardArgs, zoo: &ZooDir, f: &Family, v: &Variant) -> 
         bail!("--layers failed (first failing layer {:?}); nothing recorded", layers.first_failure);
     }
     let mut command = format!("zoo card {} --variant {} --record", f.name, v.name);
-    if args.runtime.join(",") != "ort,tract,openvino" {
-        command += &format!(" --runtime {}", args.runtime.join(","));
+    let words: Vec<&str> = args.runtime.iter().map(|r| r.as_str()).collect();
+    if words.join(",") != "ort,tract,openvino" {
+        command += &format!(" --runtime {}", words.join(","));
     }
     if let Some(t) = args.threads {
         command += &format!(" --threads {t}");
@@ -209,7 +219,7 @@ pub(super) fn check(args: &CardArgs, zoo: &ZooDir, f: &Family, v: &Variant) -> a
     }
     let mut words: Vec<String> = e.runtimes.iter().map(|r| runtime_word(&r.runtime)).collect();
     words.dedup();
-    let report = output_report(&verify_args(args, f, v, &words, &[])?)?;
+    let report = output_report(zoo, &target(f, v), &verify_options(args, &runtime_names(&words)?, vec![]))?;
     let fresh = golden_runs(&report, &ort_version(args));
     let mut problems = Vec::new();
     outln!("{}/{}: evidence recorded {} on {}", f.name, v.name, e.recorded.date, e.recorded.cpu)?;
@@ -240,10 +250,8 @@ pub(super) fn check(args: &CardArgs, zoo: &ZooDir, f: &Family, v: &Variant) -> a
         let mut words: Vec<String> =
             std::iter::once(&l.base).chain(l.series.iter().map(|s| &s.runtime)).map(|r| runtime_word(r)).collect();
         words.dedup();
-        let batch = l.batch.to_string();
-        let mut extra: [&str; 5] = LAYERS_AT_BATCH_1;
-        extra[2] = &batch;
-        let now = layer_report(&verify_args(args, f, v, &words, &extra)?)?;
+        let options = verify_options(args, &runtime_names(&words)?, vec![l.batch]);
+        let now = verify_layers(&target(f, v), &options, LAYERS_SLICE, zoo)?;
         let here = layer_record(&now, l.batch)?;
         let worst = |x: &Layers| {
             let values = x.series.iter().flat_map(|s| s.max_abs.iter().zip(&x.peak));

@@ -1,0 +1,65 @@
+//! Reading ONNX files as every command does, and what a file is.
+
+use std::path::Path;
+
+use zoo_graph::onnx_file::DecodeError;
+use zoo_proto::ModelProto;
+
+use crate::err;
+use crate::error::Context;
+
+/// Whether a `MODEL | FILE.onnx` argument names a file (an existing file, or any `.onnx`
+/// path, so that a missing file is reported as one rather than as an unknown model).
+pub fn is_file_target(target: &str) -> bool {
+    Path::new(target).is_file() || target.ends_with(".onnx")
+}
+
+/// The folder a file's relative paths (its external data) start from.
+pub fn folder(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Whether the graph is Q/DQ-quantized (has QuantizeLinear nodes): zoo's int8 files and other
+/// quantizers' QDQ files alike.
+pub fn is_qdq(proto: &ModelProto) -> bool {
+    proto.graph.iter().flat_map(|g| &g.node).any(|n| n.op_type() == "QuantizeLinear")
+}
+
+/// Whether the graph computes in fp16: an fp16 initializer or a Cast to fp16 (zoo's fp16 files
+/// and other converters' alike).
+pub fn is_fp16(proto: &ModelProto) -> bool {
+    let f16 = zoo_proto::tensor_proto::DataType::Float16 as i32;
+    proto.graph.iter().any(|g| {
+        g.initializer.iter().any(|t| t.data_type == Some(f16))
+            || g.node.iter().any(|n| {
+                n.op_type() == "Cast" && n.attribute.iter().any(|a| a.name() == "to" && a.i == Some(i64::from(f16)))
+            })
+    })
+}
+
+/// Reads and decodes an ONNX file, with the one-line errors every subcommand gives. Its external
+/// data, if any, is checked (inside the model's folder, no symlinks, long enough) before any
+/// runtime is handed the file (`zoo_graph::onnx_file::decode`).
+pub fn read_onnx(path: &Path) -> crate::Result<ModelProto> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    zoo_graph::onnx_file::decode(&bytes, folder(path)).map_err(|e| match e {
+        DecodeError::TooManyEntries(e) => err!("{}: {e}; nothing was decoded", path.display()),
+        DecodeError::Protobuf(e) => {
+            err!("{} is not an ONNX model (protobuf decoding failed: {e}); is the file truncated?", path.display())
+        }
+        DecodeError::NotAModel => err!("{} is not an ONNX model (it has no graph or IR version)", path.display()),
+        e @ DecodeError::External { .. } => err!("{}: {e}", path.display()),
+    })
+}
+
+/// A file's `metadata_props` as (key, value) pairs.
+pub fn metadata(proto: &ModelProto) -> Vec<(String, String)> {
+    proto
+        .metadata_props
+        .iter()
+        .map(|e| (e.key.clone().unwrap_or_default(), e.value.clone().unwrap_or_default()))
+        .collect()
+}

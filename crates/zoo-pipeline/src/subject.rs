@@ -1,0 +1,252 @@
+//! What is verified: a model variant (built and written here) or a file, with the manifest
+//! whose golden data applies to it, and what the file says about itself (precision, fixed
+//! batch, preprocessing, memory floor).
+
+use std::path::{Path, PathBuf};
+
+use zoo_artifacts::{Manifest, ZooDir, golden};
+use zoo_graph::Seeded;
+use zoo_graph::analysis::analyze;
+use zoo_proto::ModelProto;
+use zoo_runtime::Tensor;
+
+use crate::error::Context;
+use crate::verify::tolerance::{FP16_UNIT, INT8_LAYER_SQNR_DB, INT8_SYMMETRIC_UNIT, INT8_UNIT, Lossy};
+use crate::{bail, onnx};
+
+/// A model variant or a file, as a command names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A family, and its variant (default: the family's first).
+    Model {
+        model: String,
+        variant: Option<String>,
+    },
+    File(PathBuf),
+}
+
+impl Target {
+    /// A `MODEL | FILE.onnx` argument (see [`onnx::is_file_target`]).
+    pub fn parse(target: &str, variant: Option<&str>) -> Target {
+        if onnx::is_file_target(target) {
+            Target::File(PathBuf::from(target))
+        } else {
+            Target::Model { model: target.to_string(), variant: variant.map(str::to_string) }
+        }
+    }
+}
+
+/// A file to verify, and the manifest whose golden data applies to it.
+pub struct Subject {
+    pub label: String,
+    pub path: PathBuf,
+    pub manifest: Option<Manifest>,
+    /// Input name and shape per item (C, H, W); the batch is the caller's.
+    pub input: (String, Vec<usize>),
+    /// The input's batch when the file fixes it (`export --batch 1`, most published files).
+    pub fixed_batch: Option<usize>,
+    pub checks: Vec<(String, bool, String)>,
+    /// For fp16 and int8 files (`zoo.precision`): their rounding unit and the Conv/Gemm/MatMul
+    /// layers on the longest path.
+    pub lossy: Option<Lossy>,
+    /// The file's `metadata_props` (its `preprocess.*` prepare `--inputs` images).
+    pub metadata: Vec<(String, String)>,
+    /// Q/DQ-quantized ([`onnx::is_qdq`]).
+    pub qdq: bool,
+    /// Computes in fp16 ([`onnx::is_fp16`]).
+    pub fp16: bool,
+    /// What one run costs at least (`--max-memory`).
+    pub cost: crate::memory::Cost,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Subject {
+    /// The subject `target` names; a model is built with `build`.
+    pub fn of(target: &Target, build: &zoo_models::Options, zoo: &ZooDir) -> crate::Result<Subject> {
+        match target {
+            Target::File(path) => file(zoo, path),
+            Target::Model { model: m, variant } => model(build, zoo, m, variant.as_deref()),
+        }
+    }
+
+    /// An input of `batch` items: the golden input when a manifest applies (its first items
+    /// equal the golden input whatever the batch), else uniform on [−1, 1) from a seeded stream.
+    pub fn input(&self, batch: usize) -> crate::Result<Tensor> {
+        match self.manifest.as_ref().and_then(|m| zoo_models::find(&m.model, Some(&m.variant)).ok()) {
+            Some((_, v)) => Ok(golden::input(v, &self.input.0, batch)),
+            None => {
+                let mut shape = vec![batch];
+                shape.extend(&self.input.1);
+                // Fallible: past --max-memory's check (raised by hand) the file's declared shape is
+                // still the user's word, and a failed allocation would abort zoo.
+                let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+                let mut data = Vec::new();
+                if n.is_none_or(|n| data.try_reserve_exact(n).is_err()) {
+                    bail!(
+                        "cannot allocate the input {shape:?} of {} ({} bytes of f32): the file declares it; run a \
+                         smaller --batch, or leave --max-memory at its default to have such files refused up front",
+                        self.label,
+                        n.map_or_else(|| "more than 2^64".to_string(), |n| (4 * n as u128).to_string())
+                    );
+                }
+                data.resize(n.unwrap_or(0), 0f32);
+                zoo_graph::prng::Stream::new(0, "verify.input").fill_uniform(0, -1.0, 1.0, &mut data);
+                Ok(Tensor::new(self.input.0.clone(), shape, data))
+            }
+        }
+    }
+}
+
+/// A variant built with `build` and seed 0, written to a temporary file; its checksums checked
+/// against the manifest where the options are the pinned ones.
+pub fn model(build: &zoo_models::Options, zoo: &ZooDir, model: &str, variant: Option<&str>) -> crate::Result<Subject> {
+    let (family, v) = zoo_models::find(model, variant)?;
+    let options = zoo_models::Options { batch: zoo_graph::Batch::Dynamic, ..build.clone() };
+    let built = zoo_models::build(family.name, Some(v.name), &options)?;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join(format!("{}-{}.onnx", family.name, v.name));
+    let written = zoo_graph::write::write_file(&built, &Seeded { seed: 0 }, &path)?;
+    let label = format!("{}/{} opset {}", family.name, v.name, options.opset);
+    let mut checks = Vec::new();
+    let manifest = zoo.load(family.name, v.name)?;
+    let where_ = zoo.manifest_path(family.name, v.name);
+    // The weights depend on the seed and the head only; the file on every default option.
+    let default_head = options.is_pinned_graph(v);
+    if options.num_classes == 1000 {
+        let ok = written.weights_sha256 == manifest.weights.sha256;
+        checks.push((
+            "weights sha256".into(),
+            ok,
+            checksum_note(&written.weights_sha256, &manifest.weights.sha256, &where_),
+        ));
+    }
+    if default_head && options.opset.version() == manifest.export.opset {
+        let ok = written.sha256 == manifest.export.sha256;
+        checks.push(("file sha256".into(), ok, checksum_note(&written.sha256, &manifest.export.sha256, &where_)));
+    }
+    let [c, h, w] = v.input;
+    Ok(Subject {
+        label,
+        path,
+        manifest: default_head.then_some(manifest),
+        input: ("input".into(), vec![c, h, w]),
+        fixed_batch: None,
+        checks,
+        lossy: None,
+        qdq: onnx::is_qdq(&built.proto),
+        fp16: onnx::is_fp16(&built.proto),
+        cost: crate::memory::Cost::of(&built.proto, &analyze(&built.proto)),
+        metadata: onnx::metadata(&built.proto),
+        _dir: Some(dir),
+    })
+}
+
+fn checksum_note(actual: &str, expected: &str, manifest: &str) -> String {
+    if actual == expected {
+        format!("{} = {manifest}", &actual[..16])
+    } else {
+        format!("checksum mismatch: {actual} ≠ {expected} recorded in {manifest}")
+    }
+}
+
+/// A file zoo may or may not have written: golden data applies when its metadata names a
+/// variant whose manifest records the same weights and output.
+pub fn file(zoo: &ZooDir, path: &Path) -> crate::Result<Subject> {
+    let proto = onnx::read_onnx(path)?;
+    let a = analyze(&proto);
+    let (name, info) = a.inputs.first().cloned().context("the model has no input")?;
+    let info = info.with_context(|| format!("input `{name}` has no tensor type"))?;
+    let dims: Option<Vec<usize>> = info.shape.iter().skip(1).map(|d| d.known()).collect();
+    let dims =
+        dims.with_context(|| format!("input `{name}` {} has symbolic dimensions past the batch", info.shape_string()))?;
+    let meta = |k: &str| a.metadata.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    // A compiled file computes what its reference computes: the reference's golden data applies.
+    let reference_weights = meta("zoo.reference.weights.sha256").or_else(|| meta("weights.sha256"));
+    let manifest = match (meta("model"), meta("variant"), reference_weights) {
+        (Some(m), Some(v), Some(sha)) => zoo.load(&m, &v).ok().filter(|man| {
+            man.weights.sha256 == sha
+                && a.outputs.first().is_some_and(|(n, t)| {
+                    *n == man.golden.output.name
+                        && t.as_ref().and_then(|t| t.dim(1)) == man.golden.output.shape.get(1).copied()
+                })
+        }),
+        _ => None,
+    };
+    let precision = meta("zoo.precision");
+    let int8_symmetric = meta("zoo.int8.scheme").as_deref() == Some("tensorrt");
+    let lossy = lossy(&proto, precision.as_deref(), int8_symmetric);
+    let checks = lossy.map(|l| lossy_check(precision.as_deref(), l)).into_iter().flatten().collect();
+    Ok(Subject {
+        label: path.display().to_string(),
+        path: path.to_path_buf(),
+        manifest,
+        input: (name, dims),
+        fixed_batch: info.shape.first().and_then(|d| d.known()),
+        checks,
+        lossy,
+        metadata: a.metadata.clone(),
+        qdq: onnx::is_qdq(&proto),
+        fp16: onnx::is_fp16(&proto),
+        cost: crate::memory::Cost::of(&proto, &a),
+        _dir: None,
+    })
+}
+
+/// The rounding a file's `zoo.precision` says it does, over its layers.
+fn lossy(proto: &ModelProto, precision: Option<&str>, int8_symmetric: bool) -> Option<Lossy> {
+    let softmax = ends_in_softmax(proto);
+    let depth = || zoo_graph::analysis::layer_depth(proto);
+    match precision {
+        Some("fp16") => Some(Lossy { unit: FP16_UNIT, depth: depth(), softmax, layer_sqnr_db: None }),
+        Some("int8") => {
+            let unit = if int8_symmetric { INT8_SYMMETRIC_UNIT } else { INT8_UNIT };
+            Some(Lossy { unit, depth: depth(), softmax, layer_sqnr_db: Some(INT8_LAYER_SQNR_DB) })
+        }
+        _ => None,
+    }
+}
+
+/// Whether the graph's first output is a Softmax's (through the fp16 pass's Cast back to fp32,
+/// too).
+fn ends_in_softmax(proto: &ModelProto) -> bool {
+    proto.graph.as_ref().is_some_and(|g| {
+        let out = g.output.first().and_then(|o| o.name.clone()).unwrap_or_default();
+        let producer = |v: &str| g.node.iter().find(|n| n.output.iter().any(|o| o == v));
+        let mut n = producer(&out);
+        if let Some(c) = n.filter(|c| c.op_type() == "Cast") {
+            n = c.input.first().and_then(|i| producer(i));
+        }
+        n.is_some_and(|n| n.op_type() == "Softmax")
+    })
+}
+
+/// The report's line on how a lossy file is judged.
+fn lossy_check(precision: Option<&str>, lossy: Lossy) -> Option<(String, bool, String)> {
+    let Lossy { depth: l, unit, .. } = lossy;
+    match precision {
+        Some("fp16") => Some((
+            "fp16".into(),
+            true,
+            format!(
+                "tolerance + 2·2⁻¹¹·√(L+1)·max|r| with L = {l} layers, or 2√2 times the fp32 reference's measured \
+                 sensitivity to fp16-sized weight errors if larger (BatchNorm with trained statistics amplifies them); \
+                 on a CPU this proves the fp16 rounding of the \
+                 weights only: ONNX Runtime's CPU provider has no fp16 Conv kernel and removes the Casts between ops, \
+                 so activations stay fp32 (its output equals the fp32 file's with fp16-rounded weights, bit for bit); \
+                 fp16 activations need a GPU (`--ep cuda`) or `scripts/peer-check`'s PyTorch fp16 run"
+            ),
+        )),
+        Some("int8") => Some((
+            "int8".into(),
+            true,
+            format!(
+                "tolerance + 2·{}·√(L+1)·max|r| with L = {l} layers (four half-steps of a {}-step range per layer); \
+                 with seeded weights this shows the runtimes compute the same int8 graph, not that it keeps a trained \
+                 net's accuracy (see `zoo verify --layers --reference` for the per-layer SQNR)",
+                if unit == INT8_UNIT { "2⁻⁸" } else { "2⁻⁷" },
+                if unit == INT8_UNIT { "255" } else { "127" }
+            ),
+        )),
+        _ => None,
+    }
+}
