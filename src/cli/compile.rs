@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use zoo_pipeline::{CalibrationMethod, Int8Options, Int8Scheme, Io, PassOptions, Precision};
 
+use super::passes::PassFlags;
 use super::{BatchArg, BuildArgs, LintTarget, ZooArg, percent, positive};
 
 #[derive(Debug, Args)]
@@ -91,10 +92,9 @@ impl DataArgs {
 /// Which compiler passes to apply.
 #[derive(Debug, Args, Clone)]
 pub struct PassArgs {
-    /// Remove Dropout and Identity and fold BatchNorm into the Conv or Gemm before it, where
-    /// that is exact (what torch.onnx.export does to an eval-mode model).
-    #[arg(long)]
-    pub optimize: bool,
+    /// `--optimize` and the registry's other flags.
+    #[command(flatten)]
+    pub flags: PassFlags,
     /// Precision of the weights and the computation: `fp32` (as exported), `fp16`, or `int8`
     /// (static QDQ quantization, calibrated; implies --optimize).
     #[arg(long, default_value = "fp32")]
@@ -109,7 +109,7 @@ pub struct PassArgs {
 
 impl PassArgs {
     pub fn options(&self) -> PassOptions {
-        PassOptions { optimize: self.optimize, precision: self.precision, io: self.io, int8: self.int8.options() }
+        PassOptions { flags: self.flags.0.clone(), precision: self.precision, io: self.io, int8: self.int8.options() }
     }
 }
 

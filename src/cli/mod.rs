@@ -3,6 +3,7 @@
 mod bundle;
 mod compile;
 mod inspect;
+mod passes;
 mod run;
 mod verify;
 

@@ -113,10 +113,7 @@ fn read_hashed(path: &Path) -> std::io::Result<(Vec<u8>, String)> {
 
 /// The compiled exports every manifest pins (`zoo manifests`), by their options.
 pub fn pinned() -> [PassOptions; 2] {
-    [
-        PassOptions { optimize: true, ..PassOptions::default() },
-        PassOptions { optimize: true, precision: Precision::Fp16, ..PassOptions::default() },
-    ]
+    [PassOptions::optimize(), PassOptions { precision: Precision::Fp16, ..PassOptions::optimize() }]
 }
 
 /// What `zoo export MODEL --variant V <passes>` writes: the builder's model through the passes,
@@ -139,13 +136,16 @@ pub fn compile_export(
     Ok((graph, reports))
 }
 
-/// The passes the options ask for, in order (int8's comes after calibration, in
-/// [`run_passes`]). int8 implies --optimize: a BatchNorm left unfolded would run in float
-/// between two quantizers.
+/// The passes the options ask for, in order: the flags' ([`passes::SELECTABLE`]), then fp16's
+/// (int8's comes after calibration, in [`run_passes`]). int8 implies the flags marked
+/// `before_int8` (--optimize: a BatchNorm left unfolded would run in float between two
+/// quantizers).
 pub fn selected(args: &PassOptions) -> crate::Result<Vec<Box<dyn Pass>>> {
     let mut chosen = Vec::new();
-    if args.optimize || args.precision == Precision::Int8 {
-        chosen.extend(passes::optimize());
+    for s in passes::SELECTABLE {
+        if args.has(s.flag) || (args.precision == Precision::Int8 && s.before_int8) {
+            chosen.extend((s.passes)());
+        }
     }
     match (args.precision, args.io) {
         (Precision::Fp16, io) => chosen.push(Box::new(passes::ToFp16 { io_fp16: io == Io::Fp16 })),

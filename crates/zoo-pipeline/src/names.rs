@@ -1,7 +1,10 @@
 //! The names a choice of passes gives what it makes: the manifest key a compiled export is
 //! pinned under (the options as written on the command line), the suffix of `zoo export`'s
-//! default file name, and the suffix of `zoo bundle triton`'s default model name. One place,
+//! default file name, and the suffix of `zoo bundle triton`'s default model name. All three
+//! come from the pass registry ([`zoo_graph::passes::SELECTABLE`]) and the precision, here,
 //! so that a pass added to the registry is named the same everywhere.
+
+use zoo_graph::passes::{SELECTABLE, Selectable};
 
 use crate::options::{Io, PassOptions, Precision};
 
@@ -10,41 +13,29 @@ use crate::options::{Io, PassOptions, Precision};
 pub struct Names {
     /// The manifest key: `--optimize --precision fp16` (empty when nothing is compiled).
     pub key: String,
-    /// Before `.onnx` in `zoo export`'s default file name: `-optimized-fp16`, `-int8`.
+    /// Before `.onnx` in `zoo export`'s default file name: `-optimized-fp16`, `-int8` (int8
+    /// leaves the flags it implies unsaid).
     pub file_suffix: String,
-    /// After `<model>-<variant>` in `zoo bundle triton`'s default name: each flag's word in
-    /// turn (`-optimized-int8`: unlike the file name, int8 does not absorb `--optimize`).
+    /// After `<model>-<variant>` in `zoo bundle triton`'s default name: every flag's suffix,
+    /// then the precision (`-optimized-int8`).
     pub bundle_suffix: String,
 }
 
 /// The names of `p`.
 pub fn names(p: &PassOptions) -> Names {
-    let mut key = Vec::new();
-    if p.optimize {
-        key.push("--optimize".to_string());
-    }
+    let chosen: Vec<&Selectable> = SELECTABLE.iter().filter(|s| p.has(s.flag)).collect();
+    let mut key: Vec<String> = chosen.iter().map(|s| format!("--{}", s.flag)).collect();
     if p.precision != Precision::Fp32 {
         key.push(format!("--precision {}", p.precision));
     }
     if p.io != Io::Fp32 {
         key.push(format!("--io {}", p.io));
     }
-    // int8 implies --optimize, and its file says int8 only.
-    let file_suffix = match (p.optimize, p.precision) {
-        (_, Precision::Int8) => "-int8".to_string(),
-        (true, Precision::Fp16) => "-optimized-fp16".to_string(),
-        (false, Precision::Fp16) => "-fp16".to_string(),
-        (true, Precision::Fp32) => "-optimized".to_string(),
-        (false, Precision::Fp32) => String::new(),
-    };
-    let mut bundle_suffix = String::new();
-    if p.optimize {
-        bundle_suffix.push_str("-optimized");
-    }
-    if p.precision != Precision::Fp32 {
-        bundle_suffix.push_str(&format!("-{}", p.precision));
-    }
-    Names { key: key.join(" "), file_suffix, bundle_suffix }
+    let precision = if p.precision == Precision::Fp32 { String::new() } else { format!("-{}", p.precision) };
+    let implied = |s: &&&Selectable| p.precision == Precision::Int8 && s.before_int8;
+    let file: String = chosen.iter().filter(|s| !implied(s)).map(|s| format!("-{}", s.suffix)).collect();
+    let bundle: String = chosen.iter().map(|s| format!("-{}", s.suffix)).collect();
+    Names { key: key.join(" "), file_suffix: file + &precision, bundle_suffix: bundle + &precision }
 }
 
 /// The manifest key of `p` ([`names`]).
@@ -57,9 +48,11 @@ pub fn export_file_name(model: &str, variant: &str, opset: impl std::fmt::Displa
     format!("{model}-{variant}-opset{opset}{}.onnx", names(p).file_suffix)
 }
 
-/// The options that compile, as a user would be told to add them.
-pub fn choices() -> &'static str {
-    "--optimize, --precision fp16|int8 or --external-data"
+/// The options that compile, as a user would be told to add them: `--optimize, --precision
+/// fp16|int8 or --external-data`.
+pub fn choices() -> String {
+    let flags: Vec<String> = SELECTABLE.iter().map(|s| format!("--{}, ", s.flag)).collect();
+    format!("{}--precision fp16|int8 or --external-data", flags.concat())
 }
 
 #[cfg(test)]
@@ -69,7 +62,12 @@ mod tests {
     /// The keys pinned in every manifest and the file names users know, byte for byte.
     #[test]
     fn keys_and_suffixes_are_the_ones_pinned() {
-        let p = |optimize, precision, io| PassOptions { optimize, precision, io, ..PassOptions::default() };
+        let p = |optimize: bool, precision, io| PassOptions {
+            flags: if optimize { vec!["optimize"] } else { vec![] },
+            precision,
+            io,
+            ..PassOptions::default()
+        };
         let n = |o| {
             let Names { key, file_suffix, bundle_suffix } = names(&o);
             (key, file_suffix, bundle_suffix)
@@ -86,5 +84,6 @@ mod tests {
         assert_eq!(n(p(true, Precision::Int8, Io::Fp32)), s("--optimize --precision int8", "-int8", "-optimized-int8"));
         let [a, b] = crate::compile::pinned();
         assert_eq!((key(&a), key(&b)), ("--optimize".into(), "--optimize --precision fp16".into()));
+        assert_eq!(choices(), "--optimize, --precision fp16|int8 or --external-data");
     }
 }

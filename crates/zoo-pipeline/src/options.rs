@@ -86,11 +86,11 @@ impl Default for Int8Options {
     }
 }
 
-/// Which compiler passes to apply (see [`crate::compile::PASSES`]).
+/// Which compiler passes to apply.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PassOptions {
-    /// The exact rewrites `torch.onnx.export` makes of an eval-mode model.
-    pub optimize: bool,
+    /// The flags of [`zoo_graph::passes::SELECTABLE`] given (`optimize`), in its order.
+    pub flags: Vec<&'static str>,
     pub precision: Precision,
     pub io: Io,
     pub int8: Int8Options,
@@ -98,13 +98,23 @@ pub struct PassOptions {
 
 impl Default for PassOptions {
     fn default() -> Self {
-        PassOptions { optimize: false, precision: Precision::Fp32, io: Io::Fp32, int8: Int8Options::default() }
+        PassOptions { flags: vec![], precision: Precision::Fp32, io: Io::Fp32, int8: Int8Options::default() }
     }
 }
 
 impl PassOptions {
+    /// `--optimize` and nothing else.
+    pub fn optimize() -> PassOptions {
+        PassOptions { flags: vec!["optimize"], ..PassOptions::default() }
+    }
+
+    /// Whether the flag `flag` of [`zoo_graph::passes::SELECTABLE`] is given.
+    pub fn has(&self, flag: &str) -> bool {
+        self.flags.contains(&flag)
+    }
+
     /// Whether any pass is asked for (the file is then a compiled one).
     pub fn compiles(&self) -> bool {
-        self.optimize || self.precision != Precision::Fp32 || self.io != Io::Fp32
+        !self.flags.is_empty() || self.precision != Precision::Fp32 || self.io != Io::Fp32
     }
 }

@@ -59,6 +59,33 @@ pub fn optimize() -> Vec<Box<dyn Pass>> {
     vec![Box::new(RemoveIdentity), Box::new(FoldBatchNorm)]
 }
 
+/// Passes a user selects with a flag of their own (`zoo export|compile|bundle --<flag>`). The
+/// command line, the manifest key (`--<flag>`) and the output names (`-<suffix>`) are derived
+/// from this list, in its order; the selected passes run in it too, before fp16 and int8.
+/// A new pass is its file plus one line here.
+pub const SELECTABLE: &[Selectable] = &[Selectable {
+    flag: "optimize",
+    help: "Remove Dropout and Identity and fold BatchNorm into the Conv or Gemm before it, where that is exact \
+           (what torch.onnx.export does to an eval-mode model).",
+    suffix: "optimized",
+    before_int8: true,
+    passes: optimize,
+}];
+
+/// A flag's passes, and what the flag is called where it shows.
+pub struct Selectable {
+    /// The command-line flag without its `--` (and the manifest key's word).
+    pub flag: &'static str,
+    /// The flag's `--help`.
+    pub help: &'static str,
+    /// Its part of an output file's name, after a `-`.
+    pub suffix: &'static str,
+    /// int8 runs it too, first (a BatchNorm left unfolded would run in float between two
+    /// quantizers); an int8 file's name then leaves its suffix implied.
+    pub before_int8: bool,
+    pub passes: fn() -> Vec<Box<dyn Pass>>,
+}
+
 /// Runs `passes` in order, then drops the tensors nothing reads any more and recomputes the
 /// intermediate types. Records the passes in `metadata_props` (`zoo.passes`, appended to any
 /// earlier compilation's).
