@@ -36,6 +36,8 @@ pub enum Error {
     #[error(transparent)]
     Pass(#[from] zoo_graph::passes::PassError),
     #[error(transparent)]
+    Ship(#[from] zoo_ship::ShipError),
+    #[error(transparent)]
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Json(#[from] serde_json::Error),

@@ -7,6 +7,7 @@
 //! - [`verify`]: a model or file on every runtime against its golden data and each other
 //!   ([`verify::verify`]), layer by layer ([`layers`]), within the tolerances of
 //!   [`verify::tolerance`] and the fp16 [`sensitivity`].
+//! - [`diff`]: two files side by side, layer by layer and by their outputs.
 //! - [`subject`]: what is verified — a model variant or a file, with the manifest that applies.
 //! - [`runtimes`]: the one runtime selection every command that runs a model uses, each runtime
 //!   in a worker process.
@@ -14,6 +15,7 @@
 
 pub mod calibrate;
 pub mod compile;
+pub mod diff;
 pub mod error;
 pub mod fixed_batch;
 pub mod images;

@@ -11,6 +11,7 @@
 
 mod evidence;
 mod page;
+mod records;
 
 use anyhow::{Context, bail};
 use zoo_artifacts::{Evidence, Manifest, ZooDir};
