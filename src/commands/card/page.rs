@@ -33,11 +33,11 @@ pub(super) struct Page<'a> {
 }
 
 /// Markdown table cells hold no `|`.
-pub(super) fn cell(s: &str) -> String {
+fn cell(s: &str) -> String {
     s.replace('|', "\\|")
 }
 
-pub(super) fn shape(dims: &[serde_json::Value]) -> String {
+fn shape(dims: &[serde_json::Value]) -> String {
     dims.iter().map(|d| d.as_str().map_or_else(|| d.to_string(), str::to_string)).collect::<Vec<_>>().join("×")
 }
 
