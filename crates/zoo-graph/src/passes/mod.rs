@@ -66,7 +66,7 @@ pub fn optimize() -> Vec<Box<dyn Pass>> {
 pub const SELECTABLE: &[Selectable] = &[Selectable {
     flag: "optimize",
     help: "Remove Dropout and Identity and fold BatchNorm into the Conv or Gemm before it, where that is exact \
-           (what torch.onnx.export does to an eval-mode model).",
+           (what torch.onnx.export does to an eval-mode model)",
     suffix: "optimized",
     before_int8: true,
     passes: optimize,
@@ -76,7 +76,7 @@ pub const SELECTABLE: &[Selectable] = &[Selectable {
 pub struct Selectable {
     /// The command-line flag without its `--` (and the manifest key's word).
     pub flag: &'static str,
-    /// The flag's `--help`.
+    /// The flag's `--help` (one sentence, no closing period, as clap prints doc comments).
     pub help: &'static str,
     /// Its part of an output file's name, after a `-`.
     pub suffix: &'static str,
