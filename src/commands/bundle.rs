@@ -95,12 +95,12 @@ fn export(args: &TritonArgs, dir: &Path) -> anyhow::Result<(PathBuf, String)> {
     let key = super::compile::key(&args.passes);
     let mut name = format!("{}-{}", family.name, variant.name);
     if key.is_empty() {
-        zoo_graph::write::write_file(&model, &seeded, &path)?;
+        zoo_graph::write::write_file(&model, &seeded, &path, &Default::default())?;
     } else {
         let reference = format!("{}/{}", family.name, variant.name);
         let weights = zoo_graph::write::weights_sha256(&model, &seeded)?;
         let (graph, _) = super::compile::compile_export(&model, &seeded, &args.passes, &reference, weights)?;
-        zoo_graph::write::write_graph_checked(&graph, &seeded, &path, &|_| Ok(()))?;
+        zoo_graph::write::write_file(&graph, &seeded, &path, &Default::default())?;
         if args.passes.optimize {
             name.push_str("-optimized");
         }

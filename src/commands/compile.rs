@@ -12,7 +12,7 @@ use zoo_graph::ir::{Graph, read::read_model_report};
 use zoo_graph::passes::{self, Pass, PassReport, QuantizeInt8};
 use zoo_graph::quant::Scheme;
 use zoo_graph::weights::NoWeights;
-use zoo_graph::write::{DataWritten, Written, hex, write_graph_with};
+use zoo_graph::write::{DataWritten, WriteOptions, Written, hex, write_file};
 use zoo_proto::{Message, ModelProto};
 
 use crate::cli::{CompileArgs, PassArgs};
@@ -49,8 +49,13 @@ pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
         reference.push(("zoo.reference.weights.sha256", w));
     }
     record(&mut graph, &reference);
-    let written = write_graph_with(&graph, &NoWeights, output, &|_| Ok(()), args.data.external())
-        .with_context(|| format!("compilation of {}", input.display()))?;
+    let written = write_file(
+        &graph,
+        &NoWeights,
+        output,
+        &WriteOptions { external_data: args.data.external(), ..Default::default() },
+    )
+    .with_context(|| format!("compilation of {}", input.display()))?;
     if args.passes.precision == "int8" {
         eprintln!("zoo: int8: {}", int8_kernels(output));
     }

@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde_json::json;
-use zoo_graph::ir::Graph;
 use zoo_graph::passes::PassReport;
-use zoo_graph::write::{Written, weights_sha256, write_file_checked, write_graph_with};
+use zoo_graph::write::{WriteOptions, Written, weights_sha256, write_file};
 use zoo_graph::{Seeded, WeightSource};
 
 use crate::cli::ExportArgs;
@@ -115,8 +114,9 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
             }
             Ok(())
         };
-        let written = write_graph_with(&graph, source, &path, &accept, external)
-            .with_context(|| format!("export of {}", path.display()))?;
+        let written =
+            write_file(&graph, source, &path, &WriteOptions { accept: Some(&accept), external_data: external })
+                .with_context(|| format!("export of {}", path.display()))?;
         if args.passes.precision == "int8" {
             eprintln!("zoo: int8: {}", super::compile::int8_kernels(&path));
         }
@@ -135,11 +135,8 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         Ok(())
     };
     lint(&model.proto)?;
-    let written = match external {
-        None => write_file_checked(&model, source, &path, &accept),
-        Some(_) => write_graph_with(&Graph::from_model(&model)?, source, &path, &accept, external),
-    }
-    .with_context(|| format!("export of {}", path.display()))?;
+    let written = write_file(&model, source, &path, &WriteOptions { accept: Some(&accept), external_data: external })
+        .with_context(|| format!("export of {}", path.display()))?;
     let checked = manifest.is_some() && seeded_default && args.seed == 0;
     print(args, &path, family, variant, &options, &model, &written, None, checked)
 }

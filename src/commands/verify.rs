@@ -107,14 +107,16 @@ impl Sensitivity {
         let dir = tempfile::tempdir()?;
         let (plain, perturbed) = (dir.path().join("reference.onnx"), dir.path().join("perturbed.onnx"));
         let seeded = Seeded { seed: m.weights.seed };
-        zoo_graph::write::write_file_checked(&built, &seeded, &plain, &|w| {
+        let accept = |w: &zoo_graph::write::Written| {
             if w.weights_sha256 == m.weights.sha256 {
                 Ok(())
             } else {
                 Err("the rebuilt reference's weights differ from the manifest's".into())
             }
-        })?;
-        zoo_graph::write::write_file(&built, &super::sensitivity::Perturbed(&seeded), &perturbed)?;
+        };
+        let options = zoo_graph::write::WriteOptions { accept: Some(&accept), ..Default::default() };
+        zoo_graph::write::write_file(&built, &seeded, &plain, &options)?;
+        zoo_graph::write::write_file(&built, &super::sensitivity::Perturbed(&seeded), &perturbed, &Default::default())?;
         Ok(Sensitivity { perturbed: ort(&perturbed)?, plain: Some(ort(&plain)?), _files: (Some(dir), None) })
     }
 
@@ -308,7 +310,7 @@ fn model_subject(args: &VerifyArgs, zoo: &ZooDir, model: &str, variant: Option<&
     let built = zoo_models::build(family.name, Some(v.name), &options)?;
     let dir = tempfile::tempdir()?;
     let path = dir.path().join(format!("{}-{}.onnx", family.name, v.name));
-    let written = zoo_graph::write::write_file(&built, &Seeded { seed: 0 }, &path)?;
+    let written = zoo_graph::write::write_file(&built, &Seeded { seed: 0 }, &path, &Default::default())?;
     let label = format!("{}/{} opset {}", family.name, v.name, options.opset);
     let mut checks = Vec::new();
     let manifest = zoo.load(family.name, v.name)?;
