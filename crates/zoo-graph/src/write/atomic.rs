@@ -94,12 +94,18 @@ mod tests {
         std::fs::write(&dead, b"partial").unwrap();
         aged(&dead);
         let fresh = dir.path().join(".zoo-fresh1.onnx.part");
+        let made = std::time::Instant::now();
         std::fs::write(&fresh, b"partial").unwrap();
         let other = dir.path().join(".zoo-notes.txt");
         std::fs::write(&other, b"mine").unwrap();
         aged(&other);
-        assert_eq!(clean_stale(dir.path()), 1);
-        assert!(!dead.exists() && fresh.exists() && other.exists() && live.path().exists());
+        let removed = clean_stale(dir.path());
+        // A machine stalled past the second makes the fresh one old: then it goes too.
+        if made.elapsed().as_secs_f64() < 1.0 {
+            assert_eq!(removed, 1);
+            assert!(fresh.exists());
+        }
+        assert!(!dead.exists() && other.exists() && live.path().exists());
         // Once put in place, the live one is an ordinary file.
         persist(live, &dir.path().join("a.onnx")).unwrap();
         assert_eq!(clean_stale(dir.path()), 0);
