@@ -107,7 +107,7 @@ impl Sensitivity {
         let dir = tempfile::tempdir()?;
         let (plain, perturbed) = (dir.path().join("reference.onnx"), dir.path().join("perturbed.onnx"));
         let seeded = Seeded { seed: m.weights.seed };
-        let accept = |w: &zoo_graph::write::Written| {
+        let accept = |w: &zoo_graph::write::Written| -> Result<(), String> {
             if w.weights_sha256 == m.weights.sha256 {
                 Ok(())
             } else {
