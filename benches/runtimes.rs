@@ -57,7 +57,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let model_path = dir.path().join("model.onnx");
     let model = zoo_models::build("alexnet", Some(&variant), &zoo_models::Options::default()).expect("model");
-    zoo_graph::write::write_file(&model, &Seeded { seed: 0 }, &model_path).expect("export");
+    zoo_graph::write::write_file(&model, &Seeded { seed: 0 }, &model_path, &Default::default()).expect("export");
     let (_, v) = zoo_models::find("alexnet", Some(&variant)).expect("variant");
     let input = zoo_artifacts::golden::input(v, "input", batch);
     let input_pb = dir.path().join("input_0.pb");

@@ -241,7 +241,8 @@ fn a_run_that_cannot_fit_is_refused_before_allocating() {
     let y = net.layer("relu", x, Relu).unwrap();
     net.output(y, "y").unwrap();
     let file = dir.path().join("big.onnx");
-    zoo_graph::write::write_file(&net.finish("big input", vec![]), &Seeded { seed: 0 }, &file).unwrap();
+    zoo_graph::write::write_file(&net.finish("big input", vec![]), &Seeded { seed: 0 }, &file, &Default::default())
+        .unwrap();
     let f = file.to_str().unwrap();
     fails_with(zoo(&["verify", f, "--max-memory", "16G"]), "needs at least 80.5 GiB");
     // (Without --max-memory the limit is what the machine has free: not asserted, it varies.)

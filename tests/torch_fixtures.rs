@@ -82,7 +82,8 @@ fn ort_options() -> OrtOptions {
 fn check_against_torch(model: &Model, weights: &dyn WeightSource, reference: &str, what: &str) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tiny.onnx");
-    zoo_graph::write::write_file(model, weights, &path).unwrap_or_else(|e| panic!("{what}: writing: {e}"));
+    zoo_graph::write::write_file(model, weights, &path, &Default::default())
+        .unwrap_or_else(|e| panic!("{what}: writing: {e}"));
     let input = zoo_runtime::pb::read_tensor(&fixture("input.pb")).unwrap();
     let want = zoo_runtime::pb::read_tensor(&fixture(reference)).unwrap();
     assert_eq!(input.name, "input");

@@ -23,5 +23,5 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let mut out = Vec::new();
-    let _ = zoo_graph::write::encode_graph(&graph, &NoWeights, &mut out);
+    let _ = zoo_graph::write::encode(&graph, &NoWeights, &mut out);
 });

@@ -32,7 +32,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             let (f, v) = zoo_models::find(&args.target, args.build.variant.as_deref())?;
             let model = zoo_models::build(f.name, Some(v.name), &args.build.options(Batch::Dynamic))?;
             let path = dir.path().join("model.onnx");
-            zoo_graph::write::write_file(&model, &Seeded { seed: 0 }, &path)?;
+            zoo_graph::write::write_file(&model, &Seeded { seed: 0 }, &path, &Default::default())?;
             (format!("{}/{}", f.name, v.name), path, Some(v), model.proto)
         };
     let a = analyze(&proto);

@@ -99,12 +99,12 @@ fn export(args: &TritonArgs, dir: &Path) -> anyhow::Result<(PathBuf, String)> {
     let names = zoo_pipeline::names::names(&passes);
     let mut name = format!("{}-{}", family.name, variant.name);
     if names.key.is_empty() {
-        zoo_graph::write::write_file(&model, &seeded, &path)?;
+        zoo_graph::write::write_file(&model, &seeded, &path, &Default::default())?;
     } else {
         let reference = format!("{}/{}", family.name, variant.name);
         let weights = zoo_graph::write::weights_sha256(&model, &seeded)?;
         let (graph, _) = zoo_pipeline::compile::compile_export(&model, &seeded, &passes, &reference, weights)?;
-        zoo_graph::write::write_graph_checked(&graph, &seeded, &path, &|_| Ok(()))?;
+        zoo_graph::write::write_file(&graph, &seeded, &path, &Default::default())?;
         name.push_str(&names.bundle_suffix);
     }
     Ok((path.canonicalize().context("exported file")?, name))

@@ -7,7 +7,7 @@ use anyhow::Context;
 use serde_json::json;
 use zoo_graph::ir::Graph;
 use zoo_graph::passes::PassReport;
-use zoo_graph::write::{Written, weights_sha256, write_file_checked, write_graph_with};
+use zoo_graph::write::{WriteOptions, Written, weights_sha256, write_file};
 use zoo_graph::{Seeded, WeightSource};
 
 use zoo_pipeline::Precision;
@@ -111,8 +111,9 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
             }
             Ok(())
         };
-        let written = write_graph_with(&graph, source, &path, &accept, external)
-            .with_context(|| format!("export of {}", path.display()))?;
+        let written =
+            write_file(&graph, source, &path, &WriteOptions { accept: Some(&accept), external_data: external })
+                .with_context(|| format!("export of {}", path.display()))?;
         if passes.precision == Precision::Int8 {
             eprintln!("zoo: int8: {}", zoo_pipeline::compile::int8_kernels(&path));
         }
@@ -131,11 +132,8 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         Ok(())
     };
     lint(&model.proto)?;
-    let written = match external {
-        None => write_file_checked(&model, source, &path, &accept),
-        Some(_) => write_graph_with(&Graph::from_model(&model)?, source, &path, &accept, external),
-    }
-    .with_context(|| format!("export of {}", path.display()))?;
+    let written = write_file(&model, source, &path, &WriteOptions { accept: Some(&accept), external_data: external })
+        .with_context(|| format!("export of {}", path.display()))?;
     let checked = manifest.is_some() && seeded_default && args.seed == 0;
     print(args, &path, family, variant, &options, &model, &written, None, checked)
 }

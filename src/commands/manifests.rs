@@ -89,14 +89,14 @@ pub fn derive(family: &Family, v: &Variant, ort_lib: Option<std::path::PathBuf>)
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("model.onnx");
     let seeded = Seeded { seed: 0 };
-    let written = zoo_graph::write::write_file(&model, &seeded, &path)?;
+    let written = zoo_graph::write::write_file(&model, &seeded, &path, &Default::default())?;
     let mut compiled = std::collections::BTreeMap::new();
     for args in zoo_pipeline::compile::pinned() {
         let reference = format!("{}/{}", family.name, v.name);
         let (graph, _) =
             zoo_pipeline::compile::compile_export(&model, &seeded, &args, &reference, written.weights_sha256.clone())?;
         // Hashed as it streams past: nothing is written.
-        let w = zoo_graph::write::encode_graph(&graph, &seeded, std::io::sink())?;
+        let w = zoo_graph::write::encode(&graph, &seeded, std::io::sink())?;
         let pin = Compiled { bytes: w.bytes, sha256: w.sha256, weights_sha256: w.weights_sha256 };
         compiled.insert(zoo_pipeline::names::key(&args), pin);
     }

@@ -18,7 +18,7 @@
 
 mod blocks;
 mod error;
-mod errors;
+mod layer_error_plot;
 mod layout;
 mod network;
 mod number;
@@ -26,5 +26,5 @@ mod svg;
 
 pub use blocks::{Block, Kind, Layers, layers};
 pub use error::DrawError;
-pub use errors::{ErrorPlot, Plot, Series, layer_errors};
+pub use layer_error_plot::{ErrorPlot, Plot, Series, layer_errors};
 pub use network::{Drawing, network};

@@ -28,6 +28,8 @@ pub mod receptive_field;
 pub mod roofline;
 pub mod signal;
 mod tensor;
+#[cfg(test)]
+mod test_fixtures;
 pub mod weights;
 pub mod window;
 pub mod wire_limits;

@@ -404,7 +404,7 @@ mod tests {
     #[test]
     fn the_structure_of_a_real_model_is_small() {
         let mut bytes = Vec::new();
-        crate::write::encode(&crate::write::tests::small_model(), &crate::Seeded { seed: 1 }, &mut bytes).unwrap();
+        crate::write::encode(&crate::test_fixtures::small_model(), &crate::Seeded { seed: 1 }, &mut bytes).unwrap();
         let n = structure_bytes(&bytes).unwrap();
         assert!(n > 1000 && n < 1 << 20, "{n}");
         assert!(check(&bytes).is_ok());

@@ -15,7 +15,7 @@ use crate::bail;
 use crate::error::Context;
 use zoo_graph::ir::{Graph, Io};
 use zoo_graph::quant::{Method, Stats};
-use zoo_graph::write::write_graph_with;
+use zoo_graph::write::{WriteOptions, write_file};
 use zoo_graph::{Dim, WeightSource};
 use zoo_runtime::onnxruntime::OrtOptions;
 use zoo_runtime::{Runner, Tensor};
@@ -78,7 +78,8 @@ pub fn calibrate(
     let bytes: usize = marked.tensors.iter().map(|t| t.byte_len()).sum();
     // Past protobuf's 2 GiB limit the weights go to a side file.
     let external = (bytes > 1 << 30).then_some(1024);
-    write_graph_with(&marked, source, &path, &|_| Ok(()), external).context("cannot write the calibration graph")?;
+    write_file(&marked, source, &path, &WriteOptions { external_data: external, ..Default::default() })
+        .context("cannot write the calibration graph")?;
     let opts = OrtOptions { profile: false, optimize: false, ..OrtOptions::default() };
     let limit = crate::runtimes::limit(crate::runtimes::DEFAULT_TIMEOUT_S);
     let (mut runner, _) = crate::runtimes::ort(&path, &opts, limit)

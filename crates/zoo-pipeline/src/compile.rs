@@ -11,7 +11,7 @@ use zoo_graph::ir::{Graph, read::read_model_report};
 use zoo_graph::passes::{self, Pass, PassReport, QuantizeInt8};
 use zoo_graph::quant::Scheme;
 use zoo_graph::weights::NoWeights;
-use zoo_graph::write::{Written, hex, write_graph_with};
+use zoo_graph::write::{WriteOptions, Written, hex, write_file};
 use zoo_proto::{Message, ModelProto};
 
 use crate::onnx::folder;
@@ -67,8 +67,9 @@ pub fn compile_file(options: &CompileOptions) -> crate::Result<Compiled> {
         reference.push(("zoo.reference.weights.sha256", w));
     }
     record(&mut graph, &reference);
-    let written = write_graph_with(&graph, &NoWeights, output, &|_| Ok(()), options.external)
-        .with_context(|| format!("compilation of {}", input.display()))?;
+    let written =
+        write_file(&graph, &NoWeights, output, &WriteOptions { external_data: options.external, ..Default::default() })
+            .with_context(|| format!("compilation of {}", input.display()))?;
     Ok(Compiled { written, reports })
 }
 

@@ -105,7 +105,7 @@ pub fn model(build: &zoo_models::Options, zoo: &ZooDir, model: &str, variant: Op
     let built = zoo_models::build(family.name, Some(v.name), &options)?;
     let dir = tempfile::tempdir()?;
     let path = dir.path().join(format!("{}-{}.onnx", family.name, v.name));
-    let written = zoo_graph::write::write_file(&built, &Seeded { seed: 0 }, &path)?;
+    let written = zoo_graph::write::write_file(&built, &Seeded { seed: 0 }, &path, &Default::default())?;
     let label = format!("{}/{} opset {}", family.name, v.name, options.opset);
     let mut checks = Vec::new();
     let manifest = zoo.load(family.name, v.name)?;

@@ -14,6 +14,7 @@ pub mod compare;
 mod error;
 pub mod images;
 pub mod isolated;
+mod library_search;
 pub mod onnxruntime;
 pub mod openvino;
 pub mod pb;
@@ -21,11 +22,10 @@ mod tensor;
 #[cfg(test)]
 mod test_nets;
 pub mod tract;
-mod venv;
 
 pub use error::RuntimeError;
+pub use library_search::set_project_venv;
 pub use tensor::Tensor;
-pub use venv::set_project_venv;
 
 /// The CPU's vector features that decide convolution and int8 speed (`avx2 avx512f avx512vnni
 /// …`), for benchmark headers: figures from machines with different features do not compare.

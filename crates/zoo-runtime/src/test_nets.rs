@@ -19,7 +19,8 @@ pub(crate) fn conv_net(dir: &Path) -> PathBuf {
     net.output(features, "features").unwrap();
     net.output(logits, "logits").unwrap();
     let path = dir.join("tiny.onnx");
-    zoo_graph::write::write_file(&net.finish("test net", vec![]), &Seeded { seed: 0 }, &path).unwrap();
+    zoo_graph::write::write_file(&net.finish("test net", vec![]), &Seeded { seed: 0 }, &path, &Default::default())
+        .unwrap();
     path
 }
 

@@ -330,7 +330,7 @@ pub(crate) fn default_opset(imports: &[OperatorSetIdProto]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::write::tests::small_model;
+    use crate::test_fixtures::small_model;
 
     /// The IR holds everything of the builder's model: its skeleton is the model's proto
     /// without initializers, field for field.

@@ -253,7 +253,7 @@ mod tests {
     use prost::Message;
 
     use super::*;
-    use crate::write::tests::small_model;
+    use crate::test_fixtures::small_model;
     use crate::{Seeded, write};
 
     fn written() -> ModelProto {
@@ -271,7 +271,7 @@ mod tests {
         let graph = read_model(ModelProto::decode(bytes.as_slice()).unwrap()).unwrap();
         let mut again = Vec::new();
         // Nothing is drawn from the source: every tensor's bytes come from the file.
-        write::encode_graph(&graph, &crate::weights::NoWeights, &mut again).unwrap();
+        write::encode(&graph, &crate::weights::NoWeights, &mut again).unwrap();
         assert_eq!(again, bytes);
     }
 

@@ -195,7 +195,7 @@ fn plan(graph: &Graph, i: usize) -> Result<Plan, String> {
 mod tests {
     use super::*;
     use crate::Seeded;
-    use crate::write::tests::small_model;
+    use crate::test_fixtures::small_model;
 
     /// The folded weights are W·k and the bias (b − μ)·k + β, from the same source values.
     #[test]

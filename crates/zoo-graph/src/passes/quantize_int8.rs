@@ -439,7 +439,7 @@ fn dequantize(graph: &Graph, x: &str, s: &str, z: &str, y: &str, axis: Option<i6
 mod tests {
     use super::*;
     use crate::Seeded;
-    use crate::write::tests::small_model;
+    use crate::test_fixtures::small_model;
 
     /// The small model with its BatchNorm folded and Dropout gone: conv → relu → flatten → fc.
     fn optimized() -> Graph {

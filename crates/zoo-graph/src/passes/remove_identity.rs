@@ -81,7 +81,7 @@ fn blocker(graph: &Graph, i: usize) -> Option<String> {
 mod tests {
     use super::*;
     use crate::Seeded;
-    use crate::write::tests::small_model;
+    use crate::test_fixtures::small_model;
 
     #[test]
     fn dropout_goes_and_names_stay() {

@@ -96,7 +96,7 @@ impl Pass for ToFp16 {
 mod tests {
     use super::*;
     use crate::Seeded;
-    use crate::write::tests::small_model;
+    use crate::test_fixtures::small_model;
 
     #[test]
     fn weights_become_fp16_behind_fp32_edges() {

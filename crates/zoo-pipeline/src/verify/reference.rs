@@ -42,14 +42,17 @@ impl Sensitivity {
         let dir = tempfile::tempdir()?;
         let (plain, perturbed) = (dir.path().join("reference.onnx"), dir.path().join("perturbed.onnx"));
         let seeded = Seeded { seed: m.weights.seed };
-        zoo_graph::write::write_file_checked(&built, &seeded, &plain, &|w| {
+        let accept = |w: &zoo_graph::write::Written| -> Result<(), String> {
             if w.weights_sha256 == m.weights.sha256 {
                 Ok(())
             } else {
                 Err("the rebuilt reference's weights differ from the manifest's".into())
             }
-        })?;
-        zoo_graph::write::write_file(&built, &crate::sensitivity::Perturbed(&seeded), &perturbed)?;
+        };
+        let options = zoo_graph::write::WriteOptions { accept: Some(&accept), ..Default::default() };
+        zoo_graph::write::write_file(&built, &seeded, &plain, &options)?;
+        let perturbed_weights = crate::sensitivity::Perturbed(&seeded);
+        zoo_graph::write::write_file(&built, &perturbed_weights, &perturbed, &Default::default())?;
         Ok(Sensitivity { perturbed: ort(&perturbed)?, plain: Some(ort(&plain)?), _files: (Some(dir), None) })
     }
 

@@ -106,6 +106,8 @@ pub struct Isolated {
     runtime: &'static str,
     limit: Option<Duration>,
     stderr: Arc<Mutex<VecDeque<String>>>,
+    /// Disconnected when the stderr reader has read the pipe to its end.
+    stderr_read: mpsc::Receiver<()>,
     /// Set once the worker crashed or timed out: every later call fails with it.
     dead: Option<RuntimeError>,
     /// The worker's temporary folder (its TMPDIR), removed even when the worker was killed.
@@ -141,7 +143,9 @@ impl Isolated {
         };
         let stderr = Arc::new(Mutex::new(VecDeque::new()));
         let tail = Arc::clone(&stderr);
+        let (read_to_end, stderr_read) = mpsc::channel::<()>();
         std::thread::spawn(move || {
+            let _read_to_end = read_to_end;
             for line in BufReader::new(err).lines() {
                 let Ok(line) = line else { break };
                 let line = line.trim();
@@ -175,6 +179,7 @@ impl Isolated {
             runtime,
             limit: worker.limit,
             stderr,
+            stderr_read,
             dead: None,
             _scratch: scratch,
         };
@@ -234,8 +239,9 @@ impl Isolated {
     fn died(&mut self) -> RuntimeError {
         drop(self.to.take());
         let status = self.child.wait();
-        // The stderr reader may still be draining the last lines.
-        std::thread::sleep(Duration::from_millis(50));
+        // The stderr reader may still be draining the last lines: wait until it reaches the
+        // pipe's end, bounded in case something the worker started still holds the pipe open.
+        let _ = self.stderr_read.recv_timeout(Duration::from_secs(2));
         let said = self.stderr.lock().map(|t| t.iter().cloned().collect::<Vec<_>>().join(" | ")).unwrap_or_default();
         let how = match status {
             Ok(s) => describe(s),

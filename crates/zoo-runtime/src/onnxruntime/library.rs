@@ -16,12 +16,12 @@
 //! asking later for a different file is an error rather than a silent no-op.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
 use ort::environment::Environment;
 
 use crate::RuntimeError;
+use crate::library_search::LibrarySearch;
 
 /// The ONNX Runtime release zoo is built and tested against (ort 2.0.0-rc.15, `api-31`).
 pub const ORT_VERSION: &str = "1.31.1";
@@ -58,135 +58,27 @@ struct Loaded {
 /// stays, in ort or here, so a later call with the right file may still succeed.
 static LOADED: Mutex<Option<Loaded>> = Mutex::new(None);
 
-/// Locates the ONNX Runtime shared library. Rules, in order:
-/// 1. `explicit` (`--ort-lib`);
-/// 2. the `ORT_DYLIB_PATH` environment variable (what `scripts/test` exports);
-/// 3. the `onnxruntime` package of `.venv` in the current directory;
-/// 4. the `onnxruntime` package of the virtualenv the program named with
-///    [`crate::set_project_venv`] (the `zoo` binary names its build tree's `.venv`, where
-///    `scripts/test` makes it; a library has no build tree to look in);
-/// 5. the `onnxruntime` package that `python3` imports.
-///
-/// An explicit path or `ORT_DYLIB_PATH` that is wrong is an error, not a reason to look
-/// elsewhere: loading some other library than the one asked for would be worse.
+/// Where ONNX Runtime is looked for (see [`crate::library_search`] for the rules).
+const SEARCH: LibrarySearch = LibrarySearch {
+    runtime: "ONNX Runtime",
+    flag: "--ort-lib",
+    env_var: "ORT_DYLIB_PATH",
+    package: "onnxruntime",
+    folder: "capi",
+    python_rule: "python3 -c 'import onnxruntime'",
+    // The provider libraries (`libonnxruntime_providers_*.so`) do not match.
+    stem: "libonnxruntime",
+    so_version: ORT_VERSION,
+    fix,
+    error: RuntimeError::OrtLibrary,
+};
+
+/// Locates the ONNX Runtime shared library: `explicit` (`--ort-lib`), `ORT_DYLIB_PATH`, then
+/// the `onnxruntime` package of `.venv` in the current directory, of the virtualenv the
+/// program named with [`crate::set_project_venv`], and of `python3`. A wrong explicit path or
+/// variable is an error, not a reason to look elsewhere.
 pub fn find_library(explicit: Option<&Path>) -> Result<(PathBuf, &'static str), RuntimeError> {
-    if let Some(path) = explicit {
-        return check_file(path, "--ort-lib").map(|p| (p, "--ort-lib"));
-    }
-    if let Some(path) = std::env::var_os("ORT_DYLIB_PATH").filter(|v| !v.is_empty()) {
-        return check_file(Path::new(&path), "ORT_DYLIB_PATH").map(|p| (p, "ORT_DYLIB_PATH"));
-    }
-    let mut tried = vec!["--ort-lib (not given)".to_string(), "ORT_DYLIB_PATH (not set)".to_string()];
-
-    let cwd_venv = std::env::current_dir().ok().map(|d| d.join(".venv"));
-    let mut venvs: Vec<(PathBuf, &'static str)> = Vec::new();
-    if let Some(v) = cwd_venv {
-        venvs.push((v, ".venv in the current directory"));
-    }
-    if let Some(project) = crate::venv::project_venv() {
-        let same_as_cwd = venvs.first().is_some_and(|(v, _)| same_file(v, project));
-        if !same_as_cwd {
-            venvs.push((project.to_path_buf(), ".venv of the project zoo was built from"));
-        }
-    }
-    for (venv, rule) in venvs {
-        match venv_package_dirs(&venv).iter().find_map(|d| library_in(d)) {
-            Some(lib) => return Ok((lib, rule)),
-            None => tried.push(format!("{} ({})", venv.display(), rule)),
-        }
-    }
-
-    const PYTHON_RULE: &str = "python3 -c 'import onnxruntime'";
-    match python_package_dir() {
-        Some(dir) => match library_in(&dir) {
-            Some(lib) => return Ok((lib, PYTHON_RULE)),
-            None => tried.push(format!("{PYTHON_RULE} (no library in {})", dir.display())),
-        },
-        None => tried.push(format!("{PYTHON_RULE} (not importable)")),
-    }
-    Err(RuntimeError::OrtLibrary(format!("ONNX Runtime library not found; tried {}; {}", tried.join(", "), fix())))
-}
-
-/// A path given by the user must be an existing regular file (checked before `dlopen`: ort
-/// resolves a relative path against the executable's directory and a directory would give a
-/// confusing loader message).
-fn check_file(path: &Path, rule: &str) -> Result<PathBuf, RuntimeError> {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_file() => Ok(std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())),
-        Ok(_) => Err(RuntimeError::OrtLibrary(format!(
-            "ONNX Runtime library from {rule}: {} is not a file (give the library itself, \
-             e.g. .../onnxruntime/capi/libonnxruntime.so.{ORT_VERSION}); {}",
-            path.display(),
-            fix()
-        ))),
-        Err(e) => Err(RuntimeError::OrtLibrary(format!(
-            "ONNX Runtime library from {rule}: {}: {e}; {}",
-            path.display(),
-            fix()
-        ))),
-    }
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
-}
-
-/// `<venv>/lib/python3.*/site-packages/onnxruntime/capi` (POSIX) and
-/// `<venv>/Lib/site-packages/onnxruntime/capi` (Windows).
-fn venv_package_dirs(venv: &Path) -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(venv.join("lib")) {
-        let mut pythons: Vec<PathBuf> = entries
-            .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with("python3"))
-            .map(|e| e.path().join("site-packages/onnxruntime/capi"))
-            .collect();
-        pythons.sort();
-        dirs.extend(pythons);
-    }
-    dirs.push(venv.join("Lib/site-packages/onnxruntime/capi"));
-    dirs.into_iter().filter(|d| d.is_dir()).collect()
-}
-
-/// The ONNX Runtime library inside a package's `capi` directory. The wheels ship only the
-/// versioned name (`libonnxruntime.so.1.31.1`, no unversioned symlink); the provider
-/// libraries (`libonnxruntime_providers_*.so`) do not match.
-fn library_in(dir: &Path) -> Option<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
-        .filter(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
-            name.is_some_and(|n| {
-                n.starts_with("libonnxruntime.so")
-                    || (n.starts_with("libonnxruntime.") && n.ends_with(".dylib"))
-                    || n == "onnxruntime.dll"
-            })
-        })
-        .collect();
-    found.sort();
-    found.pop()
-}
-
-/// Where `python3` imports `onnxruntime` from, `<package>/capi`.
-fn python_package_dir() -> Option<PathBuf> {
-    let python = if cfg!(windows) { "python" } else { "python3" };
-    let out = Command::new(python)
-        .args(["-c", "import os, onnxruntime; print(os.path.dirname(onnxruntime.__file__))"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let dir = String::from_utf8(out.stdout).ok()?;
-    Some(PathBuf::from(dir.trim()).join("capi"))
+    SEARCH.find(explicit)
 }
 
 /// The version, without calling into the library (ort does not expose the version string it
@@ -352,8 +244,8 @@ mod tests {
         {
             std::fs::write(dir.path().join(f), b"").unwrap();
         }
-        assert_eq!(library_in(dir.path()), Some(dir.path().join("libonnxruntime.so.1.31.1")));
+        assert_eq!(SEARCH.library_in(dir.path()), Some(dir.path().join("libonnxruntime.so.1.31.1")));
         let empty = tempfile::tempdir().unwrap();
-        assert_eq!(library_in(empty.path()), None);
+        assert_eq!(SEARCH.library_in(empty.path()), None);
     }
 }

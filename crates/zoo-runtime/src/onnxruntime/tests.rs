@@ -147,7 +147,8 @@ fn non_float_inputs_are_refused() {
     let y = net.node("same", "Identity", &[x], vec![]).unwrap();
     net.output(y, "out").unwrap();
     let path = dir.path().join("ids.onnx");
-    zoo_graph::write::write_file(&net.finish("int64 input", vec![]), &Seeded { seed: 0 }, &path).unwrap();
+    zoo_graph::write::write_file(&net.finish("int64 input", vec![]), &Seeded { seed: 0 }, &path, &Default::default())
+        .unwrap();
     let err = OrtRunner::new(&path, &options(&[Provider::Cpu])).unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("`ids`") && msg.contains("i64"), "{msg}");

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::library::{ENV_VAR, check_release, find_library, init, is_supported, library_in, release_of};
+use super::library::{ENV_VAR, SEARCH, check_release, find_library, init, is_supported, release_of};
 
 fn one_line(e: &crate::RuntimeError) -> String {
     let text = e.to_string();
@@ -26,8 +26,8 @@ fn library_in_picks_the_c_api_only() {
     for f in ["libopenvino.so.2641", "libopenvino_onnx_frontend.so.2641", "libopenvino_c.so.2641"] {
         std::fs::write(dir.path().join(f), b"").unwrap();
     }
-    assert_eq!(library_in(dir.path()), Some(dir.path().join("libopenvino_c.so.2641")));
-    assert_eq!(library_in(tempfile::tempdir().unwrap().path()), None);
+    assert_eq!(SEARCH.library_in(dir.path()), Some(dir.path().join("libopenvino_c.so.2641")));
+    assert_eq!(SEARCH.library_in(tempfile::tempdir().unwrap().path()), None);
 }
 
 #[test]

@@ -289,7 +289,7 @@ mod tests {
         net.output(x, "scores").unwrap();
         let path = dir.join(format!("small-{opset}.onnx"));
         let model = net.finish("test", vec![]);
-        zoo_graph::write::write_file(&model, &zoo_graph::Seeded { seed: 0 }, &path).unwrap();
+        zoo_graph::write::write_file(&model, &zoo_graph::Seeded { seed: 0 }, &path, &Default::default()).unwrap();
         path
     }
 
@@ -385,7 +385,13 @@ mod tests {
         let y = net.layer("norm", x, lrn).unwrap();
         net.output(y, "y").unwrap();
         let path = dir.path().join("lrn.onnx");
-        zoo_graph::write::write_file(&net.finish("", vec![]), &zoo_graph::Seeded { seed: 0 }, &path).unwrap();
+        zoo_graph::write::write_file(
+            &net.finish("", vec![]),
+            &zoo_graph::Seeded { seed: 0 },
+            &path,
+            &Default::default(),
+        )
+        .unwrap();
         // Values up to 100, so that α·Σa² (up to ~5) is comparable to k and the test sees α.
         let x = Tensor::new("input", vec![2, 7, 3, 3], values(126, 4, 100.0));
         let y = run1(&path, x.clone());
@@ -414,11 +420,11 @@ mod tests {
         let model = net.finish("test", vec![]);
         let seeded = zoo_graph::Seeded { seed: 3 };
         let (f32_path, f16_path) = (dir.path().join("f32.onnx"), dir.path().join("f16.onnx"));
-        zoo_graph::write::write_file(&model, &seeded, &f32_path).unwrap();
+        zoo_graph::write::write_file(&model, &seeded, &f32_path, &Default::default()).unwrap();
         let mut graph = zoo_graph::ir::Graph::from_model(&model).unwrap();
         let passes: Vec<Box<dyn Pass>> = vec![Box::new(ToFp16 { io_fp16: false })];
         zoo_graph::passes::run(&mut graph, &passes, &seeded).unwrap();
-        zoo_graph::write::write_graph_with(&graph, &seeded, &f16_path, &|_| Ok(()), None).unwrap();
+        zoo_graph::write::write_file(&graph, &seeded, &f16_path, &Default::default()).unwrap();
 
         let x = Tensor::new("input", vec![2, 3, 4, 4], values(96, 5, 1.0));
         let (want, got) = (run1(&f32_path, x.clone()), run1(&f16_path, x));

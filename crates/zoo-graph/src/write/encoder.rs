@@ -1,15 +1,9 @@
-//! Serializing a [`Model`] to an ONNX file, streaming the weights.
-//!
-//! The file is exactly what prost would encode for the complete `ModelProto` (fields in tag
-//! order; a unit test holds the two equal), but the initializers' `raw_data` is written chunk by chunk straight
-//! from the [`WeightSource`], so peak memory stays a few MiB above the graph itself. Lengths
-//! are known up front from the shapes. Two SHA-256 digests are computed on the way: the
-//! file's, and the canonical weight bytes' (every weight and buffer, little-endian f32, in
-//! graph order), which is recorded in `metadata_props` — after the graph, as the tag order
-//! puts it, so it can be computed while the weights stream past.
-//!
-//! Files are written to a temporary file in the destination folder and renamed into place:
-//! an error or a crash never leaves a partial `.onnx` behind.
+//! The threaded encoder: a [`Graph`]'s bytes as prost would encode the whole `ModelProto`
+//! (fields in tag order; a unit test holds the two equal), with the initializers' `raw_data`
+//! streamed chunk by chunk straight from the [`WeightSource`], so peak memory stays a few MiB
+//! above the graph itself. Lengths are known up front from the shapes. The canonical weights'
+//! digest is recorded in `metadata_props` — after the graph, as the tag order puts it, so it
+//! can be computed while the weights stream past.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,6 +15,7 @@ use sha2::{Digest, Sha256};
 use zoo_proto::tensor_proto::DataLocation;
 use zoo_proto::{GraphProto, ModelProto, StringStringEntryProto, TensorProto};
 
+use super::{DataWritten, Encodable, Written, hex};
 use crate::error::{STREAM, WriteError};
 use crate::ir::data::{StreamError, StreamStats};
 use crate::ir::external::ALIGN;
@@ -30,278 +25,32 @@ use crate::param::ParamKind;
 use crate::weights::WeightSource;
 
 /// Bytes per chunk handed on to be hashed and written (4 MiB).
-const CHUNK_BYTES: usize = 4 << 20;
+pub(super) const CHUNK_BYTES: usize = 4 << 20;
 
 const TAG_MODEL_GRAPH: u64 = (7 << 3) | 2;
 const TAG_GRAPH_INITIALIZER: u64 = (5 << 3) | 2;
 const TAG_TENSOR_RAW_DATA: u64 = (9 << 3) | 2;
 
-/// What writing produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Written {
-    pub bytes: u64,
-    /// SHA-256 of the whole file, lowercase hex.
-    pub sha256: String,
-    /// SHA-256 of the canonical weight bytes (every weight and buffer as stored), lowercase hex.
-    pub weights_sha256: String,
-    /// fp16 saturations and flushes to zero met while streaming.
-    pub fp16: StreamStats,
-    /// The external-data side file, when there is one.
-    pub data: Option<DataWritten>,
-}
-
-/// What went into the external-data side file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DataWritten {
-    pub location: String,
-    pub bytes: u64,
-    pub sha256: String,
-    pub tensors: usize,
-}
-
 /// protobuf cannot encode or parse a message of 2 GiB or more.
 pub const PROTOBUF_LIMIT: u64 = (1 << 31) - 1;
 
-/// Writes `model` with weights from `source` to `path`, atomically.
-pub fn write_file(model: &Model, source: &dyn WeightSource, path: &Path) -> Result<Written, WriteError> {
-    write_file_checked(model, source, path, &|_| Ok(()))
-}
-
-/// Writes a graph of the IR (after passes, or read from a file) to `path`, atomically, with
-/// the same streaming and the same checks as [`write_file_checked`].
-pub fn write_graph_checked(
-    graph: &Graph,
-    source: &dyn WeightSource,
-    path: &Path,
-    accept: &dyn Fn(&Written) -> Result<(), String>,
-) -> Result<Written, WriteError> {
-    write_graph_with(graph, source, path, accept, None)
-}
-
-/// The side file of a model written with external data: `<path>.data` (`m.onnx.data`).
-pub fn data_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".data");
-    path.with_file_name(name)
-}
-
-/// [`write_graph_checked`]; with `external = Some(threshold)`, tensors of at least that many
-/// bytes go to one side file, [`data_path`], at 4 KiB-aligned offsets. Both files are written
-/// to temporary files and renamed into place only when both are complete, the data first: a
-/// crash leaves the old pair, or the new data beside the old model (which then fails its
-/// checks loudly), never a partial file. An existing side file is replaced only when the model
-/// already at `path` is zoo's and points at it.
-pub fn write_graph_with(
-    graph: &Graph,
-    source: &dyn WeightSource,
-    path: &Path,
-    accept: &dyn Fn(&Written) -> Result<(), String>,
-    external: Option<usize>,
-) -> Result<Written, WriteError> {
-    let io = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| WriteError::Io { path: p, source }
-    };
-    let Some(threshold) = external else {
-        let tmp = temp_beside(path, ".onnx.part").map_err(io(path))?;
-        let written = with_writeback(tmp.as_file(), |out| encode_graph(graph, source, out))
-            .map_err(io(path))?
-            .map_err(|e| e.at(path))?;
-        accept(&written).map_err(WriteError::Rejected)?;
-        persist(tmp, path).map_err(io(path))?;
-        return Ok(written);
-    };
-    let data = data_path(path);
-    let location = data.file_name().unwrap_or_default().to_string_lossy().into_owned();
-    if std::fs::symlink_metadata(&data).is_ok() && !points_at(path, &location) {
-        return Err(WriteError::Rejected(format!(
-            "{} exists and is not the data of a zoo model at {}: nothing was written (remove it or choose another output)",
-            data.display(),
-            path.display()
-        )));
-    }
-    let tmp = temp_beside(path, ".onnx.part").map_err(io(path))?;
-    let tmp_data = temp_beside(&data, ".data.part").map_err(io(&data))?;
-    let mut out = std::io::BufWriter::with_capacity(CHUNK_BYTES, tmp_data.as_file());
-    // No early writeback here (see `with_writeback`): this side file, nearly all the bytes, is
-    // written by the producing thread itself, which the syncs stalled (compile --optimize
-    // --external-data of VGG-16 BN: median 1.34 s → 1.80 s).
-    let sink = DataSink { threshold, location, path: &data, out: &mut out };
-    let written = encode_graph_with(graph, source, tmp.as_file(), Some(sink)).map_err(|e| e.at(path))?;
-    drop(out);
-    accept(&written).map_err(WriteError::Rejected)?;
-    persist(tmp_data, &data).map_err(io(&data))?;
-    persist(tmp, path).map_err(io(path))?;
-    Ok(written)
-}
-
-/// Bytes written between two early writebacks (see [`with_writeback`]).
-const WRITEBACK_BYTES: u64 = 64 << 20;
-
-/// Runs `write` on `file` while a second thread syncs what it has written so far every
-/// [`WRITEBACK_BYTES`], so that the disk writes while zoo still computes and the fsync before
-/// the rename (see [`persist`]) has only the tail left: it was 0.17 s of `zoo compile`'s 1.2 s
-/// for VGG-16 BN on ext4. The early syncs' errors are left to that last fsync to report.
-fn with_writeback<T>(file: &std::fs::File, write: impl FnOnce(WritebackAhead<'_>) -> T) -> std::io::Result<T> {
-    let syncer = file.try_clone()?;
-    let (tx, rx) = mpsc::channel::<()>();
-    Ok(std::thread::scope(|scope| {
-        scope.spawn(move || {
-            while rx.recv().is_ok() {
-                // Requests that came meanwhile are covered by this one sync.
-                while rx.try_recv().is_ok() {}
-                let _ = syncer.sync_data();
-            }
-        });
-        write(WritebackAhead { file, pending: 0, tx })
-    }))
-}
-
-/// A file that asks for a sync of what it holds every [`WRITEBACK_BYTES`].
-struct WritebackAhead<'a> {
-    file: &'a std::fs::File,
-    pending: u64,
-    tx: mpsc::Sender<()>,
-}
-
-impl Write for WritebackAhead<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.file.write(buf)?;
-        self.pending += n as u64;
-        if self.pending >= WRITEBACK_BYTES {
-            self.pending = 0;
-            let _ = self.tx.send(());
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.file.flush()
-    }
-}
-
-/// Whether the model at `path` is zoo's and keeps tensors in `location`.
-fn points_at(path: &Path, location: &str) -> bool {
-    let Ok(meta) = std::fs::metadata(path) else { return false };
-    // A model with external data is small; a huge file there is not one of ours.
-    if meta.len() > 256 << 20 {
-        return false;
-    }
-    let Ok(m) = std::fs::read(path).map_err(|_| ()).and_then(|b| ModelProto::decode(b.as_slice()).map_err(|_| ()))
-    else {
-        return false;
-    };
-    m.producer_name.as_deref() == Some("zoo")
-        && m.graph.iter().flat_map(|g| &g.initializer).any(|t| {
-            t.external_data.iter().any(|e| e.key.as_deref() == Some("location") && e.value.as_deref() == Some(location))
-        })
-}
-
-/// Like [`write_file`], but `accept` sees what was written before the file is put in place;
-/// if it refuses (a checksum that does not match a manifest, say), nothing is left behind.
-pub fn write_file_checked(
-    model: &Model,
-    source: &dyn WeightSource,
-    path: &Path,
-    accept: &dyn Fn(&Written) -> Result<(), String>,
-) -> Result<Written, WriteError> {
-    write_graph_checked(&graph_of(model)?, source, path, accept)
-}
-
-/// The IR of a builder's model; the writer serializes every model through it.
-fn graph_of(model: &Model) -> Result<Graph, WriteError> {
-    Graph::from_model(model).map_err(|e| WriteError::Inconsistent(e.to_string()))
-}
-
-/// The prefix of every temporary file zoo writes (`.zoo-XXXXXX<suffix>.part`).
-pub const TEMP_PREFIX: &str = ".zoo-";
-
-/// A temporary file in `path`'s folder (so that the final rename stays on one file system),
-/// held under an exclusive advisory lock (`flock`) until it is put in place or dropped. A
-/// process killed mid-write (SIGKILL, power loss) leaves its temporary behind, unlocked: the
-/// next temporary made in that folder removes such leftovers (see [`clean_stale`]).
-pub fn temp_beside(path: &Path, suffix: &str) -> std::io::Result<tempfile::NamedTempFile> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    clean_stale(&dir);
-    let tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).suffix(suffix).tempfile_in(dir)?;
-    tmp.as_file().lock()?;
-    Ok(tmp)
-}
-
-/// Removes the temporaries of dead writers from `dir`: files named `.zoo-*.part` that nobody
-/// holds locked and that are older than a second. A live writer holds its lock from just after
-/// creating the file (the second covers that gap) until the file is renamed into place, and
-/// the kernel drops the lock of a process that dies, so a lockable old temporary is always a
-/// leftover. Best effort: a folder that cannot be read is left alone.
-pub fn clean_stale(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
-    let mut removed = 0;
-    for e in entries.flatten() {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        if !(name.starts_with(TEMP_PREFIX) && name.ends_with(".part")) {
-            continue;
-        }
-        let old = e
-            .metadata()
-            .ok()
-            .filter(std::fs::Metadata::is_file)
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age.as_secs_f64() > 1.0);
-        if !old {
-            continue;
-        }
-        let Ok(f) = std::fs::File::open(e.path()) else { continue };
-        if f.try_lock().is_ok() && std::fs::remove_file(e.path()).is_ok() {
-            removed += 1;
-        }
-    }
-    removed
-}
-
-/// Puts a finished temporary file in place at `path`, readable as an ordinary file would be, so
-/// that a crash at any moment leaves the old file or the complete new one: the data is synced
-/// before the rename (else the rename may reach the disk first and a crash leaves an empty or
-/// partial file under the final name), and the folder after it (else the rename itself may be
-/// lost). Every file zoo writes goes through here.
-pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    // A folder opened read-only can be fsynced on Linux and macOS.
-    std::fs::File::open(dir)?.sync_all()
-}
-
-/// Encodes `model` with weights from `source` into `out`.
+/// Encodes `what` with weights from `source` into `out`.
 ///
 /// Three threads share the work, which is bound by SHA-256 and memory bandwidth: this one makes
 /// the bytes (weights drawn or read, converted, hashed as canonical weights), a second hashes
 /// the file bytes, a third writes them. Buffers go round between them, so memory stays bounded;
 /// the two hashes and the copy into the file run side by side (on two cores, hashing and writing
 /// on one thread made the writer the bottleneck of `compile`).
-pub fn encode<W: Write + Send>(model: &Model, source: &dyn WeightSource, out: W) -> Result<Written, WriteError> {
-    encode_graph(&graph_of(model)?, source, out)
-}
-
-/// Encodes an IR graph; see [`encode`].
-pub fn encode_graph<W: Write + Send>(graph: &Graph, source: &dyn WeightSource, out: W) -> Result<Written, WriteError> {
-    encode_graph_with(graph, source, out, None)
+pub fn encode<W: Write + Send>(
+    what: &(impl Encodable + ?Sized),
+    source: &dyn WeightSource,
+    out: W,
+) -> Result<Written, WriteError> {
+    encode_with(&*what.graph()?, source, out, None)
 }
 
 /// Where tensors go that are kept out of the `.onnx` file.
-pub struct DataSink<'a> {
+pub(super) struct DataSink<'a> {
     /// Tensors of at least this many bytes go to the side file.
     pub threshold: usize,
     /// The side file's name as the model records it (relative to the model's folder).
@@ -311,8 +60,8 @@ pub struct DataSink<'a> {
     pub out: &'a mut dyn Write,
 }
 
-/// [`encode_graph`], with tensors of at least `data.threshold` bytes in a side file.
-pub fn encode_graph_with<W: Write + Send>(
+/// [`encode`], with tensors of at least `data.threshold` bytes in a side file.
+pub(super) fn encode_with<W: Write + Send>(
     graph: &Graph,
     source: &dyn WeightSource,
     out: W,
@@ -625,29 +374,12 @@ fn key_len(key: u64, len: usize) -> Vec<u8> {
     b
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::ops::{BatchNorm, Conv, Dropout, Flatten, Linear, Relu};
-    use crate::{Batch, Net, Opset, Param, Seeded, WeightError, image};
-
-    /// A small network with every kind of initializer (weights, BatchNorm buffers, a constant).
-    pub(crate) fn small_model() -> Model {
-        let mut net = Net::new("small", Opset::DEFAULT);
-        let x = net.input("input", image(Batch::Dynamic, 3, 8, 8)).unwrap();
-        let x = net.layer("conv", x, Conv::new(4, 3).pad(1)).unwrap();
-        let x = net.layer("bn", x, BatchNorm::new(1e-5)).unwrap();
-        let x = net.layer("relu", x, Relu).unwrap();
-        let x = net.layer("flatten", x, Flatten).unwrap();
-        let x = net.layer("drop", x, Dropout(0.5)).unwrap();
-        let x = net.layer("fc", x, Linear::new(3)).unwrap();
-        net.output(x, "logits").unwrap();
-        net.finish("doc", vec![("model".into(), "small".into())])
-    }
+    use crate::ops::{Flatten, Linear};
+    use crate::test_fixtures::small_model;
+    use crate::{Batch, Net, Opset, Seeded, image};
 
     /// A network whose classifier weights (25 MB) span several of the pipeline's chunks.
     fn wide_model() -> Model {
@@ -727,67 +459,5 @@ pub(crate) mod tests {
             assert!(err.to_string().contains("no space left"), "{room}: {err}");
         }
         assert_eq!(encode(&model, &Seeded { seed: 1 }, FullDisk { room: whole }).unwrap().bytes as usize, whole);
-    }
-
-    struct Failing;
-    impl WeightSource for Failing {
-        fn describe(&self) -> Vec<(String, String)> {
-            vec![]
-        }
-        fn fill(&self, param: &Param, _: usize, _: &mut [f32]) -> Result<(), WeightError> {
-            Err(WeightError::Param { name: param.name.clone(), reason: "broken source".into() })
-        }
-    }
-
-    #[test]
-    fn failures_leave_nothing_behind() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("m.onnx");
-        let err = write_file(&small_model(), &Failing, &path).unwrap_err();
-        assert!(err.to_string().contains("broken source"), "{err}");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
-
-        let missing = dir.path().join("no/such/dir/m.onnx");
-        let err = write_file(&small_model(), &Seeded { seed: 0 }, &missing).unwrap_err();
-        assert!(err.to_string().contains("cannot write"), "{err}");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
-    }
-
-    #[test]
-    fn same_inputs_same_bytes() {
-        let dir = tempfile::tempdir().unwrap();
-        let (a, b) = (dir.path().join("a.onnx"), dir.path().join("b.onnx"));
-        let wa = write_file(&small_model(), &Seeded { seed: 1 }, &a).unwrap();
-        let wb = write_file(&small_model(), &Seeded { seed: 1 }, &b).unwrap();
-        assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
-        assert_eq!(wa, wb);
-        let wc = write_file(&small_model(), &Seeded { seed: 2 }, &b).unwrap();
-        assert_ne!(wa.weights_sha256, wc.weights_sha256);
-    }
-
-    /// Only a dead writer's temporary goes: unlocked and over a second old. A live writer's
-    /// (locked) and a fresh one stay, and so does anything not named as zoo's.
-    #[test]
-    fn stale_temporaries_of_dead_writers_are_removed() {
-        let dir = tempfile::tempdir().unwrap();
-        let aged = |p: &Path| {
-            let f = std::fs::OpenOptions::new().write(true).open(p).unwrap();
-            f.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(5)).unwrap();
-        };
-        let live = temp_beside(&dir.path().join("a.onnx"), ".onnx.part").unwrap();
-        aged(live.path());
-        let dead = dir.path().join(".zoo-dead01.onnx.part");
-        std::fs::write(&dead, b"partial").unwrap();
-        aged(&dead);
-        let fresh = dir.path().join(".zoo-fresh1.onnx.part");
-        std::fs::write(&fresh, b"partial").unwrap();
-        let other = dir.path().join(".zoo-notes.txt");
-        std::fs::write(&other, b"mine").unwrap();
-        aged(&other);
-        assert_eq!(clean_stale(dir.path()), 1);
-        assert!(!dead.exists() && fresh.exists() && other.exists() && live.path().exists());
-        // Once put in place, the live one is an ordinary file.
-        persist(live, &dir.path().join("a.onnx")).unwrap();
-        assert_eq!(clean_stale(dir.path()), 0);
     }
 }
