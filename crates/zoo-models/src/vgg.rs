@@ -188,7 +188,11 @@ macro_rules! vgg {
                     published: Published {
                         params: $params_bn,
                         gmacs: Some($gmacs),
-                        source: concat!("torchvision.models.", $name, "_bn", ": num_params, and _ops (its \"GFLOPS\", which are GMACs), of its IMAGENET1K_V1 weights' meta"),
+                        source: concat!(
+                            "torchvision.models.",
+                            $name,
+                            "_bn: num_params, and _ops (its \"GFLOPS\", which are GMACs), of its IMAGENET1K_V1 weights' meta"
+                        ),
                     },
                     build: build::<$depth, true>,
                 },
