@@ -9,13 +9,14 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{json, ok, python, sha256_file, zoo};
+use crate::support::{json, ok, python, sha256_file, wait_until, zoo};
 
 fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-fn leftovers(dir: &Path) -> usize {
+/// zoo's temporaries in `dir`.
+fn temporaries(dir: &Path) -> Vec<std::fs::DirEntry> {
     std::fs::read_dir(dir)
         .unwrap()
         .flatten()
@@ -23,7 +24,11 @@ fn leftovers(dir: &Path) -> usize {
             let n = e.file_name().to_string_lossy().into_owned();
             n.starts_with(".zoo-") && n.ends_with(".part")
         })
-        .count()
+        .collect()
+}
+
+fn leftovers(dir: &Path) -> usize {
+    temporaries(dir).len()
 }
 
 /// Runs `args` and kills it after `delay`; true when it had already finished.
@@ -118,7 +123,12 @@ fn killed_writes_leave_the_old_file_or_the_whole_new_one() {
     // so they never pile up.
     assert!(seen > 0, "killed writers leave their temporaries behind");
     let left = leftovers(dir.path());
-    std::thread::sleep(Duration::from_millis(1100));
+    // Wait, bounded, until every leftover is past the age zoo's cleaner requires (measured as
+    // it measures it: the file's mtime to now), instead of assuming a fixed sleep gets there.
+    let youngest =
+        || temporaries(dir.path()).iter().filter_map(|e| e.metadata().ok()?.modified().ok()?.elapsed().ok()).min();
+    let age = wait_until(Duration::from_secs(10), youngest, |a| a.is_none_or(|a| a > Duration::from_millis(1100)));
+    assert!(age.is_none_or(|a| a > Duration::from_secs(1)), "the leftovers stayed younger than a second: {age:?}");
     ok(zoo(&["export", "resnet18", "-o", p(&out)]));
     assert_eq!(leftovers(dir.path()), 0, "{left} leftovers before, some remain");
     assert_eq!(sha256_file(&out), old_sha);

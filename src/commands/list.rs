@@ -23,6 +23,9 @@ pub fn run(json: bool) -> anyhow::Result<()> {
                     "model": m, "variant": v.name, "default": default, "input": v.input,
                     "params": params, "gmacs": *macs as f64 / 1e9, "softmax": v.softmax,
                     "summary": v.summary, "source": v.source,
+                    "published": {
+                        "params": v.published.params, "gmacs": v.published.gmacs, "source": v.published.source,
+                    },
                 })
             })
             .collect();

@@ -218,6 +218,10 @@ def check(case, zoo: Path, catalogue: dict, tmp: Path, pth: bool, keep: bool) ->
         row.zoo_params = info["params"]
         if row.zoo_params != row.params:
             row.problems.append(f"params: torch {row.params:,} vs zoo {row.zoo_params:,}")
+        # The count zoo's catalogue publishes for the variant (`zoo list --json`), from torchvision's meta.
+        published = (entry.get("published") or {}).get("params")
+        if published is not None and published != row.params:
+            row.problems.append(f"params: torch {row.params:,} vs published {published:,} ({entry['published']['source']})")
 
         pth_notes = []
         if pth:

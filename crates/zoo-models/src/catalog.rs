@@ -2,6 +2,8 @@
 
 use zoo_graph::{Batch, GraphError, Model, Net, Opset, Value};
 
+use crate::families;
+
 /// How a deployment stack must prepare images for this network.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Preprocess {
@@ -27,7 +29,26 @@ pub struct Variant {
     /// Checkpoint keys that are not part of this graph and are skipped when binding weights
     /// (prefixes; torchvision's GoogLeNet files carry auxiliary classifiers, `aux1.` `aux2.`).
     pub ignore_weights: &'static [&'static str],
+    /// The counts its sources publish, which the built graph must reproduce.
+    pub published: Published,
     pub build: fn(&mut Net, Value, &Options) -> Result<Value, GraphError>,
+}
+
+/// A variant's published size, as data beside its definition: the catalogue's tests, the
+/// integration tests and `zoo list` read it from here, so adding a family adds its counts once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Published {
+    /// Trainable parameters at 1000 classes: BatchNorm's scale and shift counted, its running
+    /// statistics not. The built graph must have exactly these.
+    pub params: u64,
+    /// Multiply-accumulates of Conv and fully connected layers for one image at the variant's
+    /// input size, in billions, to the three decimals published; the graph's count must round
+    /// to it. torchvision's "GFLOPS" (`meta["_ops"]`) are multiply-accumulates, i.e. GMACs.
+    /// `None` where no source publishes the figure to that precision.
+    pub gmacs: Option<f64>,
+    /// Where the figures come from: a weights entry's `meta` in torchvision, or the paper
+    /// layers the count was made from by hand.
+    pub source: &'static str,
 }
 
 /// torchvision's ImageNet preprocessing (`weights.transforms()`).
@@ -141,22 +162,6 @@ pub enum ModelError {
     Graph(#[from] GraphError),
 }
 
-pub fn families() -> &'static [Family] {
-    &[
-        crate::alexnet::FAMILY,
-        crate::vgg::VGG11,
-        crate::vgg::VGG13,
-        crate::vgg::VGG16,
-        crate::vgg::VGG19,
-        crate::resnet::RESNET18,
-        crate::resnet::RESNET34,
-        crate::resnet::RESNET50,
-        crate::resnet::RESNET101,
-        crate::resnet::RESNET152,
-        crate::googlenet::FAMILY,
-    ]
-}
-
 /// Finds a family and variant by name (`None`: the family's default variant).
 pub fn find(model: &str, variant: Option<&str>) -> Result<(&'static Family, &'static Variant), ModelError> {
     let family = families().iter().find(|f| f.name == model).ok_or_else(|| ModelError::UnknownModel {
@@ -237,26 +242,6 @@ mod tests {
     use super::*;
     use zoo_graph::analysis::analyze;
 
-    /// shared/reference/architectures.md: trainable parameters (BatchNorm running statistics
-    /// excluded) and GMACs at 224×224 (227 for alexnet lrn/bn/bvlc), batch 1.
-    const PUBLISHED: &[(&str, &str, u64, f64)] = &[
-        ("vgg11", "plain", 132_863_336, 7.609),
-        ("vgg13", "plain", 133_047_848, 11.308),
-        ("vgg16", "plain", 138_357_544, 15.470),
-        ("vgg19", "plain", 143_667_240, 19.632),
-        ("vgg11", "bn", 132_868_840, 7.609),
-        ("vgg13", "bn", 133_053_736, 11.308),
-        ("vgg16", "bn", 138_365_992, 15.470),
-        ("vgg19", "bn", 143_678_248, 19.632),
-        ("resnet18", "v1.5", 11_689_512, 1.814),
-        ("resnet34", "v1.5", 21_797_672, 3.664),
-        ("resnet50", "v1.5", 25_557_032, 4.089),
-        ("resnet101", "v1.5", 44_549_160, 7.801),
-        ("resnet152", "v1.5", 60_192_808, 11.514),
-        ("googlenet", "torchvision", 6_624_904, 1.498),
-        ("googlenet", "paper", 6_998_552, 1.583),
-    ];
-
     /// The cards cite what these say: every variant has a source, and every note and source
     /// names only variants that exist.
     #[test]
@@ -277,17 +262,46 @@ mod tests {
         }
     }
 
+    /// Every variant's graph has exactly the parameters its sources publish, and its MACs round
+    /// to theirs: counted by zoo's analysis and by the builder's own tally of trainable tensors.
     #[test]
     fn published_parameter_and_mac_counts() {
-        for &(model, variant, params, gmacs) in PUBLISHED {
-            let m = build(model, Some(variant), &Options::default()).unwrap();
-            let a = analyze(&m.proto);
-            assert_eq!(a.totals.params, params, "{model}/{variant}");
-            assert_eq!(m.trainable_count() as u64, params, "{model}/{variant}");
-            assert_eq!(a.totals.unanalysed, 0, "{model}/{variant}");
-            let g = a.totals.macs as f64 / 1e9;
-            assert!((g - gmacs).abs() < 5e-4, "{model}/{variant}: {g} GMACs, published {gmacs}");
+        for f in families() {
+            for v in f.variants {
+                let (model, variant, p) = (f.name, v.name, v.published);
+                let m = build(model, Some(variant), &Options::default()).unwrap();
+                let a = analyze(&m.proto);
+                assert_eq!(a.totals.params, p.params, "{model}/{variant}");
+                assert_eq!(m.trainable_count() as u64, p.params, "{model}/{variant}");
+                assert_eq!(a.totals.unanalysed, 0, "{model}/{variant}");
+                if let Some(gmacs) = p.gmacs {
+                    let g = a.totals.macs as f64 / 1e9;
+                    assert!((g - gmacs).abs() < 5e-4, "{model}/{variant}: {g} GMACs, published {gmacs}");
+                }
+            }
         }
+    }
+
+    /// What holds however many families there are: names that `find` can tell apart (one word,
+    /// no family or variant twice), a default variant, and published counts with their source on
+    /// every variant. Nothing here counts the
+    /// families, so adding one changes no test.
+    #[test]
+    fn the_catalogue_names_each_variant_once_and_says_where_its_counts_come_from() {
+        let mut seen = std::collections::BTreeSet::new();
+        for f in families() {
+            assert!(!f.variants.is_empty(), "{} has no variants", f.name);
+            assert!(!f.name.is_empty() && !f.name.contains(['/', ' ']), "family name {:?}", f.name);
+            for v in f.variants {
+                assert!(!v.name.is_empty() && !v.name.contains(['/', ' ']), "{}: variant name {:?}", f.name, v.name);
+                assert!(seen.insert((f.name, v.name)), "{}/{} is listed twice", f.name, v.name);
+                assert!(v.published.params > 0 && !v.published.source.is_empty(), "{}/{}", f.name, v.name);
+                assert!(v.published.gmacs.is_none_or(|g| g > 0.0), "{}/{}", f.name, v.name);
+                find(f.name, Some(v.name)).unwrap_or_else(|e| panic!("{}/{}: {e}", f.name, v.name));
+            }
+        }
+        let names: std::collections::BTreeSet<_> = families().iter().map(|f| f.name).collect();
+        assert_eq!(names.len(), families().len(), "a family name is listed twice");
     }
 
     /// The paper's ResNet strides the bottleneck's first 1×1: same weights, fewer MACs.

@@ -17,7 +17,7 @@ use zoo_graph::ops::{
 };
 use zoo_graph::{GraphError, Net, Value};
 
-use crate::catalog::{Family, Note, Options, Preprocess, Source, TORCHVISION, Variant};
+use crate::catalog::{Family, Note, Options, Preprocess, Published, Source, TORCHVISION, Variant};
 
 /// The sources the variants read, as the cards cite them.
 const SOURCES: &[Source] = &[
@@ -251,6 +251,11 @@ pub const FAMILY: Family = Family {
                 note: "Caffe: BGR 0-255 minus [104, 117, 123] per channel, crop 224",
             },
             ignore_weights: &[],
+            published: Published {
+                params: 6_998_552,
+                gmacs: Some(1.583),
+                source: "counted by hand from the paper's Table 1 with BVLC's deploy.prototxt (biases, real 5×5 branches), at 224×224",
+            },
             build: paper,
         },
         Variant {
@@ -265,6 +270,11 @@ pub const FAMILY: Family = Family {
                 ..TORCHVISION
             },
             ignore_weights: &["aux1.", "aux2."],
+            published: Published {
+                params: 6_624_904,
+                gmacs: Some(1.498),
+                source: "torchvision GoogLeNet_Weights.IMAGENET1K_V1 meta: num_params, and _ops (its \"GFLOPS\", which are GMACs)",
+            },
             build: torchvision,
         },
     ],

@@ -10,7 +10,7 @@
 use zoo_graph::ops::{Add, BatchNorm, Conv, Flatten, GlobalAveragePool, Linear, MaxPool, Relu};
 use zoo_graph::{GraphError, Net, Value};
 
-use crate::catalog::{Family, Note, Options, Source, TORCHVISION, Variant};
+use crate::catalog::{Family, Note, Options, Published, Source, TORCHVISION, Variant};
 
 const ABOUT: &str = "Residual learning: every block adds its input (the identity, or a 1×1 projection where the shape \
                      changes) to what its convolutions compute, so that networks of 18 to 152 layers train. Basic \
@@ -189,7 +189,7 @@ fn build<const DEPTH: usize, const V15: bool>(net: &mut Net, x: Value, o: &Optio
 }
 
 macro_rules! resnet {
-    ($name:literal, $depth:literal) => {
+    ($name:literal, $depth:literal, $params:literal, $gmacs:literal, $v1_gmacs:expr) => {
         Family {
             name: $name,
             about: ABOUT,
@@ -204,6 +204,15 @@ macro_rules! resnet {
                     softmax: false,
                     preprocess: TORCHVISION,
                     ignore_weights: &[],
+                    published: Published {
+                        params: $params,
+                        gmacs: Some($gmacs),
+                        source: concat!(
+                            "torchvision.models.",
+                            $name,
+                            ": num_params, and _ops (its \"GFLOPS\", which are GMACs), of its IMAGENET1K_V1 weights' meta"
+                        ),
+                    },
                     build: build::<$depth, true>,
                 },
                 Variant {
@@ -214,6 +223,17 @@ macro_rules! resnet {
                     softmax: false,
                     preprocess: TORCHVISION,
                     ignore_weights: &[],
+                    published: Published {
+                        params: $params,
+                        gmacs: $v1_gmacs,
+                        source: concat!(
+                            "torchvision.models.",
+                            $name,
+                            "'s num_params (v1 has the same tensors; one stride moves). Its _ops (\"GFLOPS\", i.e. GMACs) \
+                             hold for v1 only where the two are the same network (basic blocks); no source publishes \
+                             bottleneck v1's to three decimals (the paper's Table 1 gives two digits)"
+                        ),
+                    },
                     build: build::<$depth, false>,
                 },
             ],
@@ -221,8 +241,9 @@ macro_rules! resnet {
     };
 }
 
-pub const RESNET18: Family = resnet!("resnet18", 18);
-pub const RESNET34: Family = resnet!("resnet34", 34);
-pub const RESNET50: Family = resnet!("resnet50", 50);
-pub const RESNET101: Family = resnet!("resnet101", 101);
-pub const RESNET152: Family = resnet!("resnet152", 152);
+//                                                       parameters   GMACs (torchvision; v1)
+pub const RESNET18: Family = resnet!("resnet18", 18, 11_689_512, 1.814, Some(1.814));
+pub const RESNET34: Family = resnet!("resnet34", 34, 21_797_672, 3.664, Some(3.664));
+pub const RESNET50: Family = resnet!("resnet50", 50, 25_557_032, 4.089, None);
+pub const RESNET101: Family = resnet!("resnet101", 101, 44_549_160, 7.801, None);
+pub const RESNET152: Family = resnet!("resnet152", 152, 60_192_808, 11.514, None);

@@ -10,7 +10,7 @@
 use zoo_graph::ops::{BatchNorm, Conv, Dropout, Flatten, Linear, MaxPool, Relu};
 use zoo_graph::{GraphError, Net, Value};
 
-use crate::catalog::{Family, Note, Options, Source, TORCHVISION, Variant};
+use crate::catalog::{Family, Note, Options, Published, Source, TORCHVISION, Variant};
 
 const ABOUT: &str = "Stacks of 3×3 convolutions (stride 1, padding 1) in five stages, each closed by a 2×2 max-pool, \
                      then three fully connected layers; 11 to 19 weight layers. Second in ILSVRC 2014 classification \
@@ -146,7 +146,7 @@ fn build<const DEPTH: usize, const BN: bool>(net: &mut Net, x: Value, o: &Option
 }
 
 macro_rules! vgg {
-    ($name:literal, $depth:literal, $column:literal) => {
+    ($name:literal, $depth:literal, $column:literal, $params:literal, $params_bn:literal, $gmacs:literal) => {
         Family {
             name: $name,
             about: ABOUT,
@@ -166,6 +166,15 @@ macro_rules! vgg {
                     softmax: false,
                     preprocess: TORCHVISION,
                     ignore_weights: &[],
+                    published: Published {
+                        params: $params,
+                        gmacs: Some($gmacs),
+                        source: concat!(
+                            "torchvision.models.",
+                            $name,
+                            ": num_params, and _ops (its \"GFLOPS\", which are GMACs), of its IMAGENET1K_V1 weights' meta"
+                        ),
+                    },
                     build: build::<$depth, false>,
                 },
                 Variant {
@@ -176,6 +185,15 @@ macro_rules! vgg {
                     softmax: false,
                     preprocess: TORCHVISION,
                     ignore_weights: &[],
+                    published: Published {
+                        params: $params_bn,
+                        gmacs: Some($gmacs),
+                        source: concat!(
+                            "torchvision.models.",
+                            $name,
+                            "_bn: num_params, and _ops (its \"GFLOPS\", which are GMACs), of its IMAGENET1K_V1 weights' meta"
+                        ),
+                    },
                     build: build::<$depth, true>,
                 },
             ],
@@ -183,7 +201,8 @@ macro_rules! vgg {
     };
 }
 
-pub const VGG11: Family = vgg!("vgg11", 11, "A");
-pub const VGG13: Family = vgg!("vgg13", 13, "B");
-pub const VGG16: Family = vgg!("vgg16", 16, "D");
-pub const VGG19: Family = vgg!("vgg19", 19, "E");
+//                                              parameters    with BN       GMACs (torchvision)
+pub const VGG11: Family = vgg!("vgg11", 11, "A", 132_863_336, 132_868_840, 7.609);
+pub const VGG13: Family = vgg!("vgg13", 13, "B", 133_047_848, 133_053_736, 11.308);
+pub const VGG16: Family = vgg!("vgg16", 16, "D", 138_357_544, 138_365_992, 15.470);
+pub const VGG19: Family = vgg!("vgg19", 19, "E", 143_667_240, 143_678_248, 19.632);
