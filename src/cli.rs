@@ -320,7 +320,7 @@ pub struct InspectArgs {
     #[arg(long, default_value_t = 1, value_parser = positive, requires = "roofline")]
     pub roofline_batch: usize,
     /// With --roofline: the machine's fp32 peak in GFLOP/s (default: 208, the 2-vCPU AVX-512
-    /// machine of shared/reference/peer-2026-11-22.md; `zoo bench` shows what a model reaches).
+    /// machine measured in docs/performance.md; `zoo bench` shows what a model reaches).
     #[arg(long, default_value_t = 208.0, requires = "roofline")]
     pub peak_gflops: f64,
     /// With --roofline: memory bandwidth in GB/s (default: measured now, a 256 MiB copy).
@@ -595,7 +595,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 3)]
     pub warmup: usize,
     /// The machine's fp32 peak in GFLOP/s, for the fraction-of-peak column (default: 208, the
-    /// 2-vCPU AVX-512 machine of shared/reference/peer-2026-11-22.md).
+    /// 2-vCPU AVX-512 machine measured in docs/performance.md).
     #[arg(long, default_value_t = 208.0)]
     pub peak_gflops: f64,
     #[command(flatten)]
