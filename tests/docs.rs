@@ -143,5 +143,9 @@ fn every_relative_link_in_the_guides_names_a_file_in_the_repository() {
             assert!(!text.contains("shared/"), "{} points outside the repository (shared/)", file.display());
         }
     }
-    assert!(broken.is_empty(), "links that name no file in the repository (relative, inside the repository):\n{}", broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "links that name no file in the repository (relative, inside the repository):\n{}",
+        broken.join("\n")
+    );
 }
