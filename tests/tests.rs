@@ -10,6 +10,7 @@ mod card;
 mod compile;
 mod crash;
 mod diff;
+mod docs;
 mod errors;
 mod export;
 mod gpu_check;
