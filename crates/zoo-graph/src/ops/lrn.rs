@@ -10,7 +10,9 @@
 
 use zoo_proto::NodeProto;
 
-use super::{Consts, OpDef, all_data, arity, no_macs, rank};
+use super::def::*;
+
+use super::rank;
 use crate::attr;
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
@@ -56,7 +58,7 @@ impl Layer for Lrn {
 }
 
 fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    arity(inputs, 1, 1)?;
+    DEF.inputs.check(inputs)?;
     rank(&inputs[0], 4)?;
     match attr::get_int(node, "size") {
         Some(s) if s > 0 => Ok(vec![inputs[0].clone()]),
@@ -74,8 +76,31 @@ fn describe(node: &NodeProto) -> String {
     )
 }
 
-pub(super) const DEF: OpDef =
-    OpDef { infer, macs: no_macs, describe, role: all_data, signal: crate::signal::unchanged };
+pub(super) const DEF: OpDef = OpDef {
+    name: "LRN",
+    domain: "",
+    spec: "https://onnx.ai/onnx/operators/onnx__LRN.html",
+    inputs: Arity::exactly(1),
+    outputs: Arity::exactly(1),
+    forms: &[Form { since: 1, change: "first version" }, Form { since: 13, change: "bfloat16" }],
+    writes: Writes::From(13),
+    types: &[Types::Float],
+    infer,
+    macs: no_macs,
+    describe,
+    role: all_data,
+    signal: crate::signal::unchanged,
+    field: FieldRule::Pointwise,
+    draw: Draw::layer(LayerKind::Norm, Title::Lrn),
+    fp16: Fp16::Converts,
+    int8: Int8::Float,
+    example: Example {
+        attrs: &[ExampleAttr::Int("size", 5)],
+        inputs: &[(DType::F32, &[1, 8, 4, 4])],
+        consts: &[],
+        output: (DType::F32, &[1, 8, 4, 4]),
+    },
+};
 
 #[cfg(test)]
 mod tests {
