@@ -236,9 +236,6 @@ fn analyze_node<'a>(
             (Some(_), None) => Err("an input's shape is unknown".to_string()),
             (Some(d), Some(infos)) => {
                 row.detail = (d.describe)(node);
-                if op == "LRN" {
-                    row.detail += &lrn_paper_alpha(node);
-                }
                 let lookup = |n: &str| consts.get(n).cloned();
                 (d.infer)(node, infos, &lookup).map_err(|e| e.to_string())
             }
@@ -330,18 +327,6 @@ fn peak_live(
         }
     }
     peak
-}
-
-/// ONNX divides LRN's alpha by `size`; Krizhevsky et al. 2012 (§3.3) do not. The table says
-/// which is which so that the file's 0.0005 is not read as the paper's α = 1e-4.
-fn lrn_paper_alpha(node: &NodeProto) -> String {
-    let alpha = crate::attr::get_float(node, "alpha").unwrap_or(1e-4);
-    let size = crate::attr::get_int(node, "size").unwrap_or(1).max(1) as f64;
-    // Six significant digits, below f32's precision, so 5e-4 / 5 prints as 0.0001 and not as
-    // the f32 quotient's 0.000100000005.
-    let paper = f64::from(alpha) / size;
-    let scale = if paper == 0.0 { 1.0 } else { 10f64.powi(5 - paper.abs().log10().floor() as i32) };
-    format!(" (ONNX α; paper α = α/n = {})", (paper * scale).round() / scale)
 }
 
 /// Conv, Gemm and MatMul nodes on the longest path from a graph input to an output: the number

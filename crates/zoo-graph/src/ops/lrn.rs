@@ -68,12 +68,25 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
 
 fn describe(node: &NodeProto) -> String {
     format!(
-        "n={} α={} β={} k={}",
+        "n={} α={} β={} k={}{}",
         attr::get_int(node, "size").unwrap_or(0),
         attr::get_float(node, "alpha").unwrap_or(1e-4),
         attr::get_float(node, "beta").unwrap_or(0.75),
-        attr::get_float(node, "bias").unwrap_or(1.0)
+        attr::get_float(node, "bias").unwrap_or(1.0),
+        paper_alpha(node)
     )
+}
+
+/// ONNX divides LRN's alpha by `size`; Krizhevsky et al. 2012 (§3.3) do not. The table says
+/// which is which so that the file's 0.0005 is not read as the paper's α = 1e-4.
+fn paper_alpha(node: &NodeProto) -> String {
+    let alpha = attr::get_float(node, "alpha").unwrap_or(1e-4);
+    let size = attr::get_int(node, "size").unwrap_or(1).max(1) as f64;
+    // Six significant digits, below f32's precision, so 5e-4 / 5 prints as 0.0001 and not as
+    // the f32 quotient's 0.000100000005.
+    let paper = f64::from(alpha) / size;
+    let scale = if paper == 0.0 { 1.0 } else { 10f64.powi(5 - paper.abs().log10().floor() as i32) };
+    format!(" (ONNX α; paper α = α/n = {})", (paper * scale).round() / scale)
 }
 
 pub(super) const DEF: OpDef = OpDef {
