@@ -262,7 +262,7 @@ fn analyze_node<'a>(
         if let Some(outs) = outs
             && !outs.is_empty()
         {
-            row.macs = (d.macs)(node, infos, &outs);
+            row.macs = d.macs(node, infos, &outs);
         }
     }
     // A row whose output shape came from the file is complete even if zoo cannot infer it.
@@ -329,9 +329,10 @@ fn peak_live(
     peak
 }
 
-/// Conv, Gemm and MatMul nodes on the longest path from a graph input to an output: the number
-/// of rounding steps an error bound for reduced precision counts (inception branches run side
-/// by side, so GoogLeNet's depth is its longest branch, not its node count).
+/// Nodes of accumulated dot products ([`ops::Cost::Products`]: Conv, Gemm, MatMul) on the
+/// longest path from a graph input to an output: the number of rounding steps an error bound
+/// for reduced precision counts (inception branches run side by side, so GoogLeNet's depth is
+/// its longest branch, not its node count).
 pub fn layer_depth(model: &ModelProto) -> usize {
     use std::collections::HashMap;
     let Some(g) = model.graph.as_ref() else { return 0 };
@@ -339,7 +340,7 @@ pub fn layer_depth(model: &ModelProto) -> usize {
     let mut depth: HashMap<&str, usize> = HashMap::new();
     for n in &g.node {
         let below = n.input.iter().filter_map(|i| depth.get(i.as_str())).copied().max().unwrap_or(0);
-        let here = below + usize::from(matches!(n.op_type.as_deref(), Some("Conv" | "Gemm" | "MatMul")));
+        let here = below + usize::from(ops::lookup(n.op_type()).is_some_and(|d| d.products()));
         for o in &n.output {
             depth.insert(o.as_str(), here);
         }

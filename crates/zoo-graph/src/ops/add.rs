@@ -79,7 +79,7 @@ pub(super) const DEF: OpDef = OpDef {
     writes: Writes::From(13),
     types: &[Types::Any],
     infer,
-    macs: no_macs,
+    cost: Cost::Free,
     describe: no_description,
     role,
     signal,

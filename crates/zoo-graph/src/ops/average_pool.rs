@@ -67,7 +67,7 @@ pub(super) const DEF: OpDef = OpDef {
     writes: Writes::From(13),
     types: &[Types::Float],
     infer,
-    macs: no_macs,
+    cost: Cost::Free,
     describe: pool_describe,
     role: all_data,
     signal,

@@ -112,7 +112,7 @@ pub(super) const DEF: OpDef = OpDef {
     writes: Writes::From(13),
     types: &[Types::Float],
     infer,
-    macs: no_macs,
+    cost: Cost::Free,
     describe,
     role,
     signal,

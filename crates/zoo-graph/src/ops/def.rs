@@ -21,6 +21,16 @@ pub type InferFn = fn(&NodeProto, &[TensorInfo], Consts) -> Result<Vec<TensorInf
 /// Multiply-accumulates per batch item, from the node and its input and output types.
 pub type MacsFn = fn(&NodeProto, &[TensorInfo], &[TensorInfo]) -> u64;
 
+/// What a node of the op costs beyond reading and writing its tensors.
+#[derive(Debug, Clone, Copy)]
+pub enum Cost {
+    /// No multiply-accumulates worth counting (element-wise ops, pooling, reshapes).
+    Free,
+    /// Every output is a dot product accumulated over many inputs (Conv, Gemm, MatMul): the
+    /// bulk of a network's arithmetic, and one rounding step where precision is reduced.
+    Products(MacsFn),
+}
+
 /// The mean square of the output from the inputs' ([`crate::signal`]), which the builder uses
 /// to draw BatchNorm statistics that normalise.
 pub type SignalFn = fn(&NodeProto, &[Signal], &[Option<&Init>]) -> Signal;
@@ -273,8 +283,8 @@ pub struct OpDef {
     /// Element types per input position (the last entry covers any further inputs).
     pub types: &'static [Types],
     pub infer: InferFn,
-    /// Multiply-accumulates per batch item.
-    pub macs: MacsFn,
+    /// Multiply-accumulates ([`OpDef::macs`]); parameters and their bytes come from `role`.
+    pub cost: Cost,
     /// Kernel / stride / padding, or whatever else characterises the node, for tables.
     pub describe: fn(&NodeProto) -> String,
     /// Parameters and their bytes count the initializers at [`Role::Weight`] / `Buffer` inputs.
@@ -301,6 +311,19 @@ impl OpDef {
         }
     }
 
+    /// Multiply-accumulates per batch item of `node` (0 for [`Cost::Free`]).
+    pub fn macs(&self, node: &NodeProto, inputs: &[TensorInfo], outputs: &[TensorInfo]) -> u64 {
+        match self.cost {
+            Cost::Free => 0,
+            Cost::Products(macs) => macs(node, inputs, outputs),
+        }
+    }
+
+    /// Whether every output is an accumulated dot product ([`Cost::Products`]).
+    pub fn products(&self) -> bool {
+        matches!(self.cost, Cost::Products(_))
+    }
+
     /// The form in force at `opset`.
     pub fn form(&self, opset: i64) -> Option<&Form> {
         self.forms.iter().rev().find(|f| f.since <= opset)
@@ -310,10 +333,6 @@ impl OpDef {
     pub fn accepts(&self, position: usize, dtype: DType) -> bool {
         self.types.get(position).or(self.types.last()).is_some_and(|t| t.accepts(dtype))
     }
-}
-
-pub(crate) fn no_macs(_: &NodeProto, _: &[TensorInfo], _: &[TensorInfo]) -> u64 {
-    0
 }
 
 pub(crate) fn no_description(_: &NodeProto) -> String {

@@ -72,7 +72,7 @@ pub(super) const DEF: OpDef = OpDef {
     writes: Writes::From(13),
     types: &[Types::Quantized, Types::Float, Types::Quantized],
     infer,
-    macs: no_macs,
+    cost: Cost::Free,
     describe,
     role,
     signal: crate::signal::unchanged,

@@ -31,7 +31,7 @@ pub(super) const DEF: OpDef = OpDef {
     writes: Writes::From(13),
     types: &[Types::Any],
     infer,
-    macs: no_macs,
+    cost: Cost::Free,
     describe: no_description,
     role: all_data,
     signal: crate::signal::unchanged,

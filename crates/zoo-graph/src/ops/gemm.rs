@@ -106,7 +106,7 @@ pub(super) const DEF: OpDef = OpDef {
     writes: Writes::From(13),
     types: &[Types::Float],
     infer,
-    macs,
+    cost: Cost::Products(macs),
     describe: no_description,
     role,
     signal: crate::signal::linear,

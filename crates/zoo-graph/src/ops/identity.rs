@@ -31,7 +31,7 @@ pub(super) const DEF: OpDef = OpDef {
     writes: Writes::Never,
     types: &[Types::Any],
     infer,
-    macs: no_macs,
+    cost: Cost::Free,
     describe: no_description,
     role: all_data,
     signal: crate::signal::unchanged,

@@ -61,7 +61,7 @@ pub(super) const DEF: OpDef = OpDef {
     writes: Writes::Never,
     types: &[Types::Float],
     infer,
-    macs,
+    cost: Cost::Products(macs),
     describe: no_description,
     role,
     signal: crate::signal::linear,

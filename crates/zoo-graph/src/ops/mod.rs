@@ -60,8 +60,8 @@ pub use batch_norm::BatchNorm;
 pub use concat::Concat;
 pub use conv::Conv;
 pub use def::{
-    Arity, Consts, Draw, Example, ExampleAttr, FieldRule, Form, Fp16, InferFn, Int8, LayerKind, MacsFn, OpDef, Role,
-    SignalFn, Title, Types, Writes,
+    Arity, Consts, Cost, Draw, Example, ExampleAttr, FieldRule, Form, Fp16, InferFn, Int8, LayerKind, MacsFn, OpDef,
+    Role, SignalFn, Title, Types, Writes,
 };
 pub use dropout::Dropout;
 pub use flatten::Flatten;

@@ -43,7 +43,7 @@ pub(super) const DEF: OpDef = OpDef {
     writes: Writes::From(13),
     types: &[Types::Float, Types::Float, Types::Quantized],
     infer,
-    macs: no_macs,
+    cost: Cost::Free,
     describe,
     role: all_data,
     signal: crate::signal::unchanged,

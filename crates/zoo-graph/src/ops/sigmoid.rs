@@ -28,7 +28,7 @@ pub(super) const DEF: OpDef = OpDef {
     writes: Writes::Never,
     types: &[Types::Float],
     infer,
-    macs: no_macs,
+    cost: Cost::Free,
     describe: no_description,
     role: all_data,
     signal: crate::signal::unchanged,

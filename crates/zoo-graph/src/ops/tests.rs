@@ -100,7 +100,8 @@ fn every_op_answers_cost_roles_and_signal() {
         let node = def.example.node(name);
         let inputs = example_inputs(def);
         let outputs = infer_example(def, &inputs).unwrap();
-        let macs = (def.macs)(&node, &inputs, &outputs);
+        let macs = def.macs(&node, &inputs, &outputs);
+        assert_eq!(macs > 0, def.products(), "{name} costs {macs} MACs");
         let _ = (def.describe)(&node);
         let roles: Vec<Role> = (0..inputs.len()).map(def.role).collect();
         if def.int8 == Int8::WeightsPerChannel {
