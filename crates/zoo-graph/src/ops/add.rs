@@ -19,7 +19,7 @@ pub struct Add;
 
 impl Layer for Add {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        net.node(name, "Add", inputs, vec![])
+        net.node(name, DEF.name, inputs, vec![])
     }
 }
 

@@ -42,7 +42,7 @@ impl Layer for AveragePool {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
         let mut attrs = self.window.attributes();
         attrs.insert(0, attr::int("count_include_pad", i64::from(self.count_include_pad)));
-        net.node(name, "AveragePool", inputs, attrs)
+        net.node(name, DEF.name, inputs, attrs)
     }
 }
 

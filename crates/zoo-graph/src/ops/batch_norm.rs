@@ -39,7 +39,7 @@ impl BatchNorm {
 
 impl Layer for BatchNorm {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        let err = |source| GraphError::Layer { layer: name.to_string(), op: "BatchNormalization", source };
+        let err = |source| GraphError::Layer { layer: name.to_string(), op: DEF.name, source };
         let &[x] = inputs else {
             return Err(err(ShapeError::Arity { expected: "1".into(), got: inputs.len() }));
         };
@@ -63,7 +63,7 @@ impl Layer for BatchNorm {
         for (suffix, kind, init) in recipes {
             ins.push(net.param(&format!("{name}.{suffix}"), &[c], kind, init)?);
         }
-        net.node(name, "BatchNormalization", &ins, vec![attr::float("epsilon", self.epsilon)])
+        net.node(name, DEF.name, &ins, vec![attr::float("epsilon", self.epsilon)])
     }
 }
 

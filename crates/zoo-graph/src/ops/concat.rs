@@ -22,7 +22,7 @@ pub struct Concat {
 
 impl Layer for Concat {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        net.node(name, "Concat", inputs, vec![attr::int("axis", self.axis)])
+        net.node(name, DEF.name, inputs, vec![attr::int("axis", self.axis)])
     }
 }
 

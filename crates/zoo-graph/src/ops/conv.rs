@@ -56,7 +56,7 @@ impl Conv {
 
 impl Layer for Conv {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        let err = |source| GraphError::Layer { layer: name.to_string(), op: "Conv", source };
+        let err = |source| GraphError::Layer { layer: name.to_string(), op: DEF.name, source };
         let &[x] = inputs else {
             return Err(err(ShapeError::Arity { expected: "1".into(), got: inputs.len() }));
         };
@@ -89,7 +89,7 @@ impl Layer for Conv {
             attr::ints("pads", &i(&self.pads)),
             attr::ints("strides", &i(&self.stride)),
         ];
-        net.node(name, "Conv", &ins, attrs)
+        net.node(name, DEF.name, &ins, attrs)
     }
 }
 

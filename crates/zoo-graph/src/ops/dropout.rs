@@ -22,14 +22,14 @@ impl Layer for Dropout {
         if !(0.0..1.0).contains(&self.0) {
             return Err(GraphError::Layer {
                 layer: name.to_string(),
-                op: "Dropout",
+                op: DEF.name,
                 source: ShapeError::Attribute { name: "ratio".into(), reason: format!("{} is not in [0, 1)", self.0) },
             });
         }
         let ratio = net.param(&format!("{name}.ratio"), &[], ParamKind::Constant, Init::F32(vec![self.0]))?;
         let mut ins = inputs.to_vec();
         ins.push(ratio);
-        net.node(name, "Dropout", &ins, vec![])
+        net.node(name, DEF.name, &ins, vec![])
     }
 }
 

@@ -19,7 +19,7 @@ pub struct Flatten;
 
 impl Layer for Flatten {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        net.node(name, "Flatten", inputs, vec![attr::int("axis", 1)])
+        net.node(name, DEF.name, inputs, vec![attr::int("axis", 1)])
     }
 }
 

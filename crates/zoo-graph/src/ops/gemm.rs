@@ -38,7 +38,7 @@ impl Linear {
 
 impl Layer for Linear {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        let err = |source| GraphError::Layer { layer: name.to_string(), op: "Gemm", source };
+        let err = |source| GraphError::Layer { layer: name.to_string(), op: DEF.name, source };
         let &[x] = inputs else {
             return Err(err(ShapeError::Arity { expected: "1".into(), got: inputs.len() }));
         };
@@ -54,7 +54,12 @@ impl Layer for Linear {
         if self.bias {
             ins.push(net.param(&format!("{name}.bias"), &[self.out_features], ParamKind::Weight, Init::bias(k))?);
         }
-        net.node(name, "Gemm", &ins, vec![attr::float("alpha", 1.0), attr::float("beta", 1.0), attr::int("transB", 1)])
+        net.node(
+            name,
+            DEF.name,
+            &ins,
+            vec![attr::float("alpha", 1.0), attr::float("beta", 1.0), attr::int("transB", 1)],
+        )
     }
 }
 

@@ -20,7 +20,7 @@ pub struct GlobalAveragePool;
 
 impl Layer for GlobalAveragePool {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        net.node(name, "GlobalAveragePool", inputs, vec![])
+        net.node(name, DEF.name, inputs, vec![])
     }
 }
 

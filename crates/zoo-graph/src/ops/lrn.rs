@@ -45,7 +45,7 @@ impl Layer for Lrn {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
         net.node(
             name,
-            "LRN",
+            DEF.name,
             inputs,
             vec![
                 attr::float("alpha", self.alpha),

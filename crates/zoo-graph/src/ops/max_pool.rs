@@ -34,7 +34,7 @@ impl MaxPool {
 
 impl Layer for MaxPool {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        net.node(name, "MaxPool", inputs, self.0.attributes())
+        net.node(name, DEF.name, inputs, self.0.attributes())
     }
 }
 

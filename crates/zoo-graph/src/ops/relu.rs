@@ -18,7 +18,7 @@ pub struct Relu;
 
 impl Layer for Relu {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        net.node(name, "Relu", inputs, vec![])
+        net.node(name, DEF.name, inputs, vec![])
     }
 }
 

@@ -19,7 +19,7 @@ pub struct Softmax {
 
 impl Layer for Softmax {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        net.node(name, "Softmax", inputs, vec![attr::int("axis", self.axis)])
+        net.node(name, DEF.name, inputs, vec![attr::int("axis", self.axis)])
     }
 }
 
