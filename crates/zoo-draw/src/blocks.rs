@@ -281,3 +281,56 @@ fn title(node: &NodeProto, row: &LayerRow, followers: &[&NodeProto]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use zoo_proto::{GraphProto, ValueInfoProto};
+
+    use super::*;
+
+    fn node(op: &str, input: &str, output: &str) -> NodeProto {
+        NodeProto {
+            op_type: Some(op.into()),
+            name: Some(output.into()),
+            input: vec![input.into()],
+            output: vec![output.into()],
+            attribute: if op == "ConvTranspose" {
+                vec![zoo_graph::attr::ints("kernel_shape", &[3, 3])]
+            } else {
+                vec![]
+            },
+            ..Default::default()
+        }
+    }
+
+    /// Ops zoo does not compile draw as `ops::foreign` says; ops nobody knows as their own
+    /// `other` block.
+    #[test]
+    fn foreign_and_unknown_ops_are_drawn_by_the_fallbacks() {
+        let value = |n: &str| ValueInfoProto { name: Some(n.into()), ..Default::default() };
+        let graph = GraphProto {
+            node: vec![
+                node("ConvTranspose", "x", "up"),
+                node("Relu", "up", "relu"),
+                node("Sigmoid", "relu", "gate"),
+                node("NoSuchOp", "gate", "y"),
+            ],
+            input: vec![value("x")],
+            output: vec![value("y")],
+            ..Default::default()
+        };
+        let model = ModelProto { graph: Some(graph), ..Default::default() };
+        let l = layers(&model).unwrap();
+        let drawn: Vec<(Kind, &str)> = l.blocks.iter().map(|b| (b.kind, b.title.as_str())).collect();
+        assert_eq!(
+            drawn,
+            [
+                (Kind::Io, "input"),
+                (Kind::Conv, "3×3 deconv + ReLU"),
+                (Kind::Other, "Sigmoid"),
+                (Kind::Other, "NoSuchOp"),
+                (Kind::Io, "output")
+            ]
+        );
+    }
+}

@@ -9,7 +9,6 @@
 use zoo_proto::NodeProto;
 
 use super::def::*;
-
 use crate::signal::Signal;
 
 use super::known;

@@ -7,7 +7,6 @@
 use zoo_proto::NodeProto;
 
 use super::def::*;
-
 use super::{describe_window, known, per_item, rank, spatial_output};
 use crate::attr;
 use crate::builder::{Layer, Net, Value};

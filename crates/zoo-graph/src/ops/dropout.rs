@@ -8,7 +8,6 @@
 use zoo_proto::NodeProto;
 
 use super::def::*;
-
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
 use crate::param::{Init, ParamKind};

@@ -7,7 +7,6 @@
 use zoo_proto::NodeProto;
 
 use super::def::*;
-
 use super::{known, rank};
 use crate::attr;
 use crate::builder::{Layer, Net, Value};

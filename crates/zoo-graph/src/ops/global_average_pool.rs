@@ -7,7 +7,6 @@
 use zoo_proto::NodeProto;
 
 use super::def::*;
-
 use crate::param::Init;
 use crate::signal::Signal;
 

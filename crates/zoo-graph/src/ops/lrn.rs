@@ -11,7 +11,6 @@
 use zoo_proto::NodeProto;
 
 use super::def::*;
-
 use super::rank;
 use crate::attr;
 use crate::builder::{Layer, Net, Value};

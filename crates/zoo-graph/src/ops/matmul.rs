@@ -7,7 +7,6 @@
 use zoo_proto::NodeProto;
 
 use super::def::*;
-
 use super::per_item;
 use crate::error::ShapeError;
 use crate::tensor::{Dim, TensorInfo};

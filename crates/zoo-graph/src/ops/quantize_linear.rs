@@ -8,7 +8,6 @@
 use zoo_proto::NodeProto;
 
 use super::def::*;
-
 use crate::error::ShapeError;
 use crate::tensor::{DType, TensorInfo};
 

@@ -5,7 +5,6 @@
 use zoo_proto::NodeProto;
 
 use super::def::*;
-
 use crate::param::Init;
 use crate::signal::Signal;
 

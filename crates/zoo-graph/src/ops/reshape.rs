@@ -6,7 +6,6 @@
 use zoo_proto::NodeProto;
 
 use super::def::*;
-
 use crate::attr;
 use crate::error::ShapeError;
 use crate::tensor::{Dim, TensorInfo};

@@ -6,7 +6,6 @@
 use zoo_proto::NodeProto;
 
 use super::def::*;
-
 use crate::attr;
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
