@@ -12,23 +12,11 @@
 use std::collections::{HashMap, HashSet};
 
 use zoo_graph::analysis::{LayerRow, analyze};
+use zoo_graph::ops::{self, LayerKind, Title};
 use zoo_graph::{DType, Dim, TensorInfo};
 use zoo_proto::{ModelProto, NodeProto};
 
 use crate::DrawError;
-
-/// Nodes drawn inside the block of the node before them when they are its only reader.
-const FOLLOWERS: [&str; 9] = [
-    "BatchNormalization",
-    "Relu",
-    "Dropout",
-    "Identity",
-    "Clip",
-    "LeakyRelu",
-    "QuantizeLinear",
-    "DequantizeLinear",
-    "Cast",
-];
 
 /// What a block is, for its colour and the legend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -46,16 +34,17 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind the op declares ([`ops::draw`]).
     fn of(op: &str) -> Kind {
-        match op {
-            "Conv" | "ConvTranspose" | "ConvInteger" | "QLinearConv" => Kind::Conv,
-            "Gemm" | "MatMul" | "MatMulInteger" | "QGemm" => Kind::Fc,
-            "MaxPool" | "AveragePool" | "GlobalAveragePool" | "GlobalMaxPool" | "LpPool" => Kind::Pool,
-            "LRN" | "BatchNormalization" | "InstanceNormalization" | "LayerNormalization" => Kind::Norm,
-            "Concat" | "Add" | "Sum" | "Mul" | "Sub" | "Div" => Kind::Merge,
-            "Flatten" | "Reshape" | "Transpose" | "Squeeze" | "Unsqueeze" => Kind::Reshape,
-            "Softmax" | "LogSoftmax" => Kind::Softmax,
-            _ => Kind::Other,
+        match ops::draw(op).kind {
+            LayerKind::Conv => Kind::Conv,
+            LayerKind::Fc => Kind::Fc,
+            LayerKind::Pool => Kind::Pool,
+            LayerKind::Norm => Kind::Norm,
+            LayerKind::Merge => Kind::Merge,
+            LayerKind::Reshape => Kind::Reshape,
+            LayerKind::Softmax => Kind::Softmax,
+            LayerKind::Other => Kind::Other,
         }
     }
 
@@ -127,7 +116,7 @@ pub fn layers(model: &ModelProto) -> Result<Layers, DrawError> {
         let int_out = rows.get(i).and_then(|r| r.output.as_ref()).is_some_and(|t| t.dtype == DType::I64);
         // Shape and Size read a tensor's metadata, not its values: where zoo cannot infer their
         // int64 output (other exporters' files), the op says what they are.
-        let metadata = matches!(node.op_type(), "Constant" | "Shape" | "Size");
+        let metadata = ops::draw(node.op_type()).metadata;
         drawn[i] = !metadata && reads_data && !int_out;
         if !drawn[i] {
             hidden_values.extend(node.output.iter().map(String::as_str));
@@ -158,7 +147,7 @@ pub fn layers(model: &ModelProto) -> Result<Layers, DrawError> {
             _ => None,
         };
         let target = match sole {
-            Some(p) if FOLLOWERS.contains(&node.op_type()) && blocks[p].kind != Kind::Io => p,
+            Some(p) if ops::draw(node.op_type()).folds && blocks[p].kind != Kind::Io => p,
             _ => {
                 let mut inputs: Vec<usize> = from.iter().filter_map(|v| block_of.get(v).copied()).collect();
                 inputs.dedup();
@@ -269,46 +258,79 @@ fn title(node: &NodeProto, row: &LayerRow, followers: &[&NodeProto]) -> String {
     let channels = row.output.as_ref().and_then(|t| t.dim(1));
     let last = row.output.as_ref().and_then(|t| t.shape.last().and_then(Dim::known));
     let c = |n: Option<usize>| n.map_or(String::new(), |n| format!(", {n}"));
-    let op = node.op_type();
-    let mut s = match op {
-        "Conv" | "ConvTranspose" => {
-            let name = if op == "Conv" { "conv" } else { "deconv" };
-            let mut s = format!("{} {name}{}{}", window(&ints(node, "kernel_shape")), c(channels), stride(node));
+    let mut s = match ops::draw(node.op_type()).title {
+        Title::Conv(word) => {
+            let mut s = format!("{} {word}{}{}", window(&ints(node, "kernel_shape")), c(channels), stride(node));
             if let Some(g) = zoo_graph::attr::get_int(node, "group").filter(|&g| g > 1) {
                 s += &format!(", {g} groups");
             }
             s.trim_start().to_string()
         }
-        "Gemm" | "MatMul" => format!("fc{}", c(last)),
-        "MaxPool" | "AveragePool" => {
-            let kind = if op == "MaxPool" { "max" } else { "avg" };
-            format!("{} {kind} pool{}", window(&ints(node, "kernel_shape")), stride(node))
-        }
-        "GlobalAveragePool" => "global avg pool".into(),
-        "GlobalMaxPool" => "global max pool".into(),
-        "LRN" => format!("LRN, n={}", zoo_graph::attr::get_int(node, "size").unwrap_or(0)),
-        "BatchNormalization" => "BatchNorm".into(),
-        "Relu" => "ReLU".into(),
-        "Concat" => format!("concat{}", c(channels)),
-        "Add" | "Sum" => "add".into(),
-        "Softmax" => "softmax".into(),
-        "Flatten" => "flatten".into(),
-        "Reshape" => "reshape".into(),
-        "Dropout" => "dropout".into(),
-        other => other.to_string(),
+        Title::Fc => format!("fc{}", c(last)),
+        Title::Pool(word) => format!("{} {word} pool{}", window(&ints(node, "kernel_shape")), stride(node)),
+        Title::Lrn => format!("LRN, n={}", zoo_graph::attr::get_int(node, "size").unwrap_or(0)),
+        Title::Concat => format!("concat{}", c(channels)),
+        Title::Text(text) => text.to_string(),
+        Title::OpName => node.op_type().to_string(),
     };
     for f in followers {
-        let word = match f.op_type() {
-            "BatchNormalization" => "BN",
-            "Relu" => "ReLU",
-            "Dropout" => "dropout",
-            "Identity" => continue,
-            "QuantizeLinear" => "Q",
-            "DequantizeLinear" => "DQ",
-            "LeakyRelu" => "LeakyReLU",
-            other => other,
-        };
-        s += &format!(" + {word}");
+        let tag = ops::draw(f.op_type()).tag;
+        if !tag.is_empty() {
+            s += &format!(" + {tag}");
+        }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use zoo_proto::{GraphProto, ValueInfoProto};
+
+    use super::*;
+
+    fn node(op: &str, input: &str, output: &str) -> NodeProto {
+        NodeProto {
+            op_type: Some(op.into()),
+            name: Some(output.into()),
+            input: vec![input.into()],
+            output: vec![output.into()],
+            attribute: if op == "ConvTranspose" {
+                vec![zoo_graph::attr::ints("kernel_shape", &[3, 3])]
+            } else {
+                vec![]
+            },
+            ..Default::default()
+        }
+    }
+
+    /// Ops zoo does not compile draw as `ops::foreign` says; ops nobody knows as their own
+    /// `other` block.
+    #[test]
+    fn foreign_and_unknown_ops_are_drawn_by_the_fallbacks() {
+        let value = |n: &str| ValueInfoProto { name: Some(n.into()), ..Default::default() };
+        let graph = GraphProto {
+            node: vec![
+                node("ConvTranspose", "x", "up"),
+                node("Relu", "up", "relu"),
+                node("Sigmoid", "relu", "gate"),
+                node("NoSuchOp", "gate", "y"),
+            ],
+            input: vec![value("x")],
+            output: vec![value("y")],
+            ..Default::default()
+        };
+        let model = ModelProto { graph: Some(graph), ..Default::default() };
+        let l = layers(&model).unwrap();
+        let drawn: Vec<(Kind, &str)> = l.blocks.iter().map(|b| (b.kind, b.title.as_str())).collect();
+        assert_eq!(
+            drawn,
+            [
+                (Kind::Io, "input"),
+                (Kind::Conv, "3×3 deconv + ReLU"),
+                (Kind::Other, "Sigmoid"),
+                (Kind::Other, "NoSuchOp"),
+                (Kind::Io, "output")
+            ]
+        );
+    }
 }

@@ -14,6 +14,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use zoo_graph::ops::{self, Title};
+
 use crate::blocks::{Block, Kind};
 
 pub(crate) const BLOCK_H: i32 = 38;
@@ -245,7 +247,7 @@ impl Geometry<'_> {
                     self.lanes.insert((p.fork, p.join), lane);
                 }
                 // A residual block: two paths rejoined by an Add; the second is the shortcut.
-                let add = matches!(self.blocks.get(p.join), Some(b) if matches!(b.op.as_str(), "Add" | "Sum"));
+                let add = matches!(self.blocks.get(p.join), Some(b) if ops::draw(&b.op).title == Title::Text("add"));
                 if add && p.branches.len() + usize::from(p.skip) == 2 {
                     self.shortcuts += 1;
                     if p.skip {

@@ -236,9 +236,6 @@ fn analyze_node<'a>(
             (Some(_), None) => Err("an input's shape is unknown".to_string()),
             (Some(d), Some(infos)) => {
                 row.detail = (d.describe)(node);
-                if op == "LRN" {
-                    row.detail += &lrn_paper_alpha(node);
-                }
                 let lookup = |n: &str| consts.get(n).cloned();
                 (d.infer)(node, infos, &lookup).map_err(|e| e.to_string())
             }
@@ -265,7 +262,7 @@ fn analyze_node<'a>(
         if let Some(outs) = outs
             && !outs.is_empty()
         {
-            row.macs = (d.macs)(node, infos, &outs);
+            row.macs = d.macs(node, infos, &outs);
         }
     }
     // A row whose output shape came from the file is complete even if zoo cannot infer it.
@@ -332,21 +329,10 @@ fn peak_live(
     peak
 }
 
-/// ONNX divides LRN's alpha by `size`; Krizhevsky et al. 2012 (§3.3) do not. The table says
-/// which is which so that the file's 0.0005 is not read as the paper's α = 1e-4.
-fn lrn_paper_alpha(node: &NodeProto) -> String {
-    let alpha = crate::attr::get_float(node, "alpha").unwrap_or(1e-4);
-    let size = crate::attr::get_int(node, "size").unwrap_or(1).max(1) as f64;
-    // Six significant digits, below f32's precision, so 5e-4 / 5 prints as 0.0001 and not as
-    // the f32 quotient's 0.000100000005.
-    let paper = f64::from(alpha) / size;
-    let scale = if paper == 0.0 { 1.0 } else { 10f64.powi(5 - paper.abs().log10().floor() as i32) };
-    format!(" (ONNX α; paper α = α/n = {})", (paper * scale).round() / scale)
-}
-
-/// Conv, Gemm and MatMul nodes on the longest path from a graph input to an output: the number
-/// of rounding steps an error bound for reduced precision counts (inception branches run side
-/// by side, so GoogLeNet's depth is its longest branch, not its node count).
+/// Nodes of accumulated dot products ([`ops::Cost::Products`]: Conv, Gemm, MatMul) on the
+/// longest path from a graph input to an output: the number of rounding steps an error bound
+/// for reduced precision counts (inception branches run side by side, so GoogLeNet's depth is
+/// its longest branch, not its node count).
 pub fn layer_depth(model: &ModelProto) -> usize {
     use std::collections::HashMap;
     let Some(g) = model.graph.as_ref() else { return 0 };
@@ -354,7 +340,7 @@ pub fn layer_depth(model: &ModelProto) -> usize {
     let mut depth: HashMap<&str, usize> = HashMap::new();
     for n in &g.node {
         let below = n.input.iter().filter_map(|i| depth.get(i.as_str())).copied().max().unwrap_or(0);
-        let here = below + usize::from(matches!(n.op_type.as_deref(), Some("Conv" | "Gemm" | "MatMul")));
+        let here = below + usize::from(ops::lookup(n.op_type()).is_some_and(|d| d.products()));
         for o in &n.output {
             depth.insert(o.as_str(), here);
         }

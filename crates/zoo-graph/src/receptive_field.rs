@@ -12,11 +12,13 @@
 //! Where paths meet (Concat of inception branches, the Add of a residual block) the field of
 //! the first unit is the union of the branches' fields: from the smallest start to the largest
 //! end, i.e. the widest path decides (Araujo et al. §"Handling multiple paths"). Layers that mix
-//! every position (Flatten, Gemm, MatMul, Reshape, GlobalAveragePool) see the whole input.
+//! every position (Flatten, Gemm, MatMul, Reshape, GlobalAveragePool) see the whole input. Each
+//! op's rule is its [`crate::ops::FieldRule`].
 
 use zoo_proto::NodeProto;
 
 use crate::attr;
+use crate::ops::{self, FieldRule};
 use crate::tensor::TensorInfo;
 
 /// The field of one value, per spatial axis (H, W for images).
@@ -38,28 +40,6 @@ impl Field {
     }
 }
 
-/// Ops that act position by position (or across channels only, like LRN): the field passes on.
-const POINTWISE: &[&str] = &[
-    "Relu",
-    "LRN",
-    "BatchNormalization",
-    "Dropout",
-    "Identity",
-    "Add",
-    "Sub",
-    "Mul",
-    "Div",
-    "Sum",
-    "Concat",
-    "Clip",
-    "Sigmoid",
-    "Tanh",
-    "LeakyRelu",
-    "Softmax",
-];
-/// Ops whose every output depends on every input position.
-const GLOBAL: &[&str] = &["Flatten", "Gemm", "MatMul", "Reshape", "GlobalAveragePool", "GlobalMaxPool"];
-
 /// The field of `node`'s outputs from the fields of its data inputs (`None` where unknown) and
 /// the shape of its first input. `None` when zoo cannot say.
 pub fn propagate(node: &NodeProto, inputs: &[Option<Field>], first_input: Option<&TensorInfo>) -> Option<Field> {
@@ -68,14 +48,14 @@ pub fn propagate(node: &NodeProto, inputs: &[Option<Field>], first_input: Option
     if known.is_empty() {
         return None;
     }
-    if GLOBAL.contains(&op) || known.iter().any(|f| **f == Field::Global) {
+    let rule = ops::field(op);
+    if rule == FieldRule::Global || known.iter().any(|f| **f == Field::Global) {
         return Some(Field::Global);
     }
-    if POINTWISE.contains(&op) {
-        return union(&known);
-    }
-    if !["Conv", "MaxPool", "AveragePool"].contains(&op) {
-        return None;
+    match rule {
+        FieldRule::Pointwise => return union(&known),
+        FieldRule::Windowed => {}
+        FieldRule::Global | FieldRule::Unknown => return None,
     }
     let Field::Local { size, jump, start } = known[0] else { return None };
     let axes = size.len();

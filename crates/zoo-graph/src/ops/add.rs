@@ -1,14 +1,14 @@
 //! Add — https://onnx.ai/onnx/operators/onnx__Add.html
 //!
-//! Opset history: 1, 6, 7 (multidirectional broadcasting), 13, 14 (integer types). ResNet's
-//! residual connections. `inspect` reads Sub, Mul and Div through the same broadcasting rule.
+//! Opset history: see `DEF.forms`. ResNet's residual connections. Sub, Mul and Div share its
+//! broadcasting rule ([`broadcast_infer`]).
 
 use zoo_proto::NodeProto;
 
+use super::def::*;
 use crate::param::Init;
 use crate::signal::Signal;
 
-use super::{Consts, OpDef, Role, all_data, arity, no_description, no_macs};
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
 use crate::tensor::{Dim, TensorInfo};
@@ -18,7 +18,7 @@ pub struct Add;
 
 impl Layer for Add {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        net.node(name, "Add", inputs, vec![])
+        net.node(name, DEF.name, inputs, vec![])
     }
 }
 
@@ -45,7 +45,12 @@ pub(crate) fn broadcast(a: &TensorInfo, b: &TensorInfo) -> Result<Vec<Dim>, Shap
 }
 
 fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    arity(inputs, 2, 2)?;
+    DEF.inputs.check(inputs)?;
+    broadcast_infer(inputs)
+}
+
+/// Add's, Sub's, Mul's and Div's output: two inputs of one element type, broadcast.
+pub(super) fn broadcast_infer(inputs: &[TensorInfo]) -> Result<Vec<TensorInfo>, ShapeError> {
     if inputs[0].dtype != inputs[1].dtype {
         return Err(ShapeError::Mismatch(format!("element types differ: {} and {}", inputs[0].dtype, inputs[1].dtype)));
     }
@@ -57,11 +62,37 @@ fn role(_: usize) -> Role {
     Role::Weight
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role, signal };
-
-/// Sub, Mul and Div: their constants (a preprocessing mean or scale, say) are not weights.
-pub(super) const ARITHMETIC: OpDef =
-    OpDef { infer, macs: no_macs, describe: no_description, role: all_data, signal: crate::signal::unchanged };
+pub(super) const DEF: OpDef = OpDef {
+    name: "Add",
+    domain: "",
+    spec: "https://onnx.ai/onnx/operators/onnx__Add.html",
+    inputs: Arity::exactly(2),
+    outputs: Arity::exactly(1),
+    forms: &[
+        Form { since: 1, change: "first version" },
+        Form { since: 6, change: "no broadcast attribute, only the legacy one" },
+        Form { since: 7, change: "multidirectional (numpy) broadcasting" },
+        Form { since: 13, change: "bfloat16" },
+        Form { since: 14, change: "integer types" },
+    ],
+    writes: Writes::From(13),
+    types: &[Types::Any],
+    infer,
+    cost: Cost::Free,
+    describe: no_description,
+    role,
+    signal,
+    field: FieldRule::Pointwise,
+    draw: Draw::layer(LayerKind::Merge, Title::Text("add")),
+    fp16: Fp16::Converts,
+    int8: Int8::OwnParams,
+    example: Example {
+        attrs: &[],
+        inputs: &[(DType::F32, &[1, 3, 4, 4]), (DType::F32, &[3, 1, 1])],
+        consts: &[],
+        output: (DType::F32, &[1, 3, 4, 4]),
+    },
+};
 
 /// A sum's parts add: non-negative with non-negative, symmetric with symmetric.
 fn signal(_: &NodeProto, inputs: &[Signal], _: &[Option<&Init>]) -> Signal {

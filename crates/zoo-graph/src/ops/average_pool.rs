@@ -6,10 +6,11 @@
 
 use zoo_proto::NodeProto;
 
+use super::def::*;
 use crate::param::Init;
 use crate::signal::Signal;
 
-use super::{Consts, OpDef, Pool2d, all_data, no_macs, pool_describe, pool_infer};
+use super::{Pool2d, pool_describe, pool_infer};
 use crate::attr;
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
@@ -40,15 +41,46 @@ impl Layer for AveragePool {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
         let mut attrs = self.window.attributes();
         attrs.insert(0, attr::int("count_include_pad", i64::from(self.count_include_pad)));
-        net.node(name, "AveragePool", inputs, attrs)
+        net.node(name, DEF.name, inputs, attrs)
     }
 }
 
 fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    pool_infer(node, inputs)
+    pool_infer(node, inputs, DEF.inputs)
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: pool_describe, role: all_data, signal };
+pub(super) const DEF: OpDef = OpDef {
+    name: "AveragePool",
+    domain: "",
+    spec: "https://onnx.ai/onnx/operators/onnx__AveragePool.html",
+    inputs: Arity::exactly(1),
+    outputs: Arity::exactly(1),
+    forms: &[
+        Form { since: 1, change: "first version" },
+        Form { since: 7, change: "count_include_pad" },
+        Form { since: 10, change: "ceil_mode" },
+        Form { since: 11, change: "pads semantics clarified" },
+        Form { since: 19, change: "dilations" },
+        Form { since: 22, change: "bfloat16 and float8 types" },
+    ],
+    writes: Writes::From(13),
+    types: &[Types::Float],
+    infer,
+    cost: Cost::Free,
+    describe: pool_describe,
+    role: all_data,
+    signal,
+    field: FieldRule::Windowed,
+    draw: Draw::layer(LayerKind::Pool, Title::Pool("avg")),
+    fp16: Fp16::Converts,
+    int8: Int8::SharesInputParams,
+    example: Example {
+        attrs: &[ExampleAttr::Ints("kernel_shape", &[2, 2]), ExampleAttr::Ints("strides", &[2, 2])],
+        inputs: &[(DType::F32, &[1, 3, 4, 4])],
+        consts: &[],
+        output: (DType::F32, &[1, 3, 2, 2]),
+    },
+};
 
 /// Averages of positively correlated values keep most of the non-negative part's mean and
 /// little of the symmetric part.

@@ -8,9 +8,10 @@
 
 use zoo_proto::NodeProto;
 
+use super::def::*;
 use crate::signal::Signal;
 
-use super::{Consts, OpDef, Role, arity, known, no_macs};
+use super::known;
 use crate::attr;
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
@@ -37,7 +38,7 @@ impl BatchNorm {
 
 impl Layer for BatchNorm {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        let err = |source| GraphError::Layer { layer: name.to_string(), op: "BatchNormalization", source };
+        let err = |source| GraphError::Layer { layer: name.to_string(), op: DEF.name, source };
         let &[x] = inputs else {
             return Err(err(ShapeError::Arity { expected: "1".into(), got: inputs.len() }));
         };
@@ -61,12 +62,12 @@ impl Layer for BatchNorm {
         for (suffix, kind, init) in recipes {
             ins.push(net.param(&format!("{name}.{suffix}"), &[c], kind, init)?);
         }
-        net.node(name, "BatchNormalization", &ins, vec![attr::float("epsilon", self.epsilon)])
+        net.node(name, DEF.name, &ins, vec![attr::float("epsilon", self.epsilon)])
     }
 }
 
 fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    arity(inputs, 5, 5)?;
+    DEF.inputs.check(inputs)?;
     let x = &inputs[0];
     if x.rank() < 2 {
         return Err(ShapeError::Rank { expected: 4, shape: x.shape_string() });
@@ -93,7 +94,44 @@ fn role(i: usize) -> Role {
     }
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe, role, signal };
+pub(super) const DEF: OpDef = OpDef {
+    name: "BatchNormalization",
+    domain: "",
+    spec: "https://onnx.ai/onnx/operators/onnx__BatchNormalization.html",
+    inputs: Arity::exactly(5),
+    outputs: Arity::between(1, 3),
+    forms: &[
+        Form { since: 1, change: "first version" },
+        Form { since: 6, change: "consumed_inputs removed" },
+        Form { since: 7, change: "is_test removed" },
+        Form { since: 9, change: "spatial removed" },
+        Form { since: 14, change: "training_mode; extra outputs only in training" },
+        Form { since: 15, change: "scale and bias may differ in type from X" },
+    ],
+    writes: Writes::From(13),
+    types: &[Types::Float],
+    infer,
+    cost: Cost::Free,
+    describe,
+    role,
+    signal,
+    field: FieldRule::Pointwise,
+    draw: Draw::follower(LayerKind::Norm, Title::Text("BatchNorm"), "BN"),
+    fp16: Fp16::Converts,
+    int8: Int8::Float,
+    example: Example {
+        attrs: &[],
+        inputs: &[
+            (DType::F32, &[1, 3, 4, 4]),
+            (DType::F32, &[3]),
+            (DType::F32, &[3]),
+            (DType::F32, &[3]),
+            (DType::F32, &[3]),
+        ],
+        consts: &[],
+        output: (DType::F32, &[1, 3, 4, 4]),
+    },
+};
 
 /// Normalised to unit variance, then scaled by γ ~ U(0.5, 1.5) (E[γ²] = 13/12) and shifted by
 /// β ~ U(±0.25) (E[β²] = 1/48).

@@ -6,13 +6,13 @@
 
 use zoo_proto::NodeProto;
 
-use super::{Consts, OpDef, all_data, arity, no_macs};
+use super::def::*;
 use crate::attr;
 use crate::error::ShapeError;
 use crate::tensor::{DType, TensorInfo};
 
 fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    arity(inputs, 1, 1)?;
+    DEF.inputs.check(inputs)?;
     let to = attr::get_int(node, "to")
         .ok_or_else(|| ShapeError::Attribute { name: "to".into(), reason: "missing".into() })?;
     let dtype = i32::try_from(to).ok().and_then(DType::from_onnx).ok_or_else(|| ShapeError::Attribute {
@@ -29,5 +29,35 @@ fn describe(node: &NodeProto) -> String {
         .map_or_else(String::new, |d| format!("to {d}"))
 }
 
-pub(super) const DEF: OpDef =
-    OpDef { infer, macs: no_macs, describe, role: all_data, signal: crate::signal::unchanged };
+pub(super) const DEF: OpDef = OpDef {
+    name: "Cast",
+    domain: "",
+    spec: "https://onnx.ai/onnx/operators/onnx__Cast.html",
+    inputs: Arity::exactly(1),
+    outputs: Arity::exactly(1),
+    forms: &[
+        Form { since: 1, change: "to as a string" },
+        Form { since: 6, change: "to as an integer" },
+        Form { since: 9, change: "string types" },
+        Form { since: 13, change: "bfloat16" },
+        Form { since: 19, change: "float8 types, saturate" },
+        Form { since: 21, change: "int4 types" },
+    ],
+    writes: Writes::From(13),
+    types: &[Types::Any],
+    infer,
+    cost: Cost::Free,
+    describe,
+    role: all_data,
+    signal: crate::signal::unchanged,
+    field: FieldRule::Unknown,
+    draw: Draw::follower(LayerKind::Other, Title::OpName, "Cast"),
+    fp16: Fp16::Converts,
+    int8: Int8::Float,
+    example: Example {
+        attrs: &[ExampleAttr::Int("to", 10)],
+        inputs: &[(DType::F32, &[1, 3])],
+        consts: &[],
+        output: (DType::F16, &[1, 3]),
+    },
+};

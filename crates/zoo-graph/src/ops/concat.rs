@@ -5,10 +5,10 @@
 
 use zoo_proto::NodeProto;
 
+use super::def::*;
 use crate::param::Init;
 use crate::signal::Signal;
 
-use super::{Consts, OpDef, all_data, no_description, no_macs};
 use crate::attr;
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
@@ -21,12 +21,13 @@ pub struct Concat {
 
 impl Layer for Concat {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        net.node(name, "Concat", inputs, vec![attr::int("axis", self.axis)])
+        net.node(name, DEF.name, inputs, vec![attr::int("axis", self.axis)])
     }
 }
 
 fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    let first = inputs.first().ok_or(ShapeError::Arity { expected: "at least 1".into(), got: 0 })?;
+    DEF.inputs.check(inputs)?;
+    let first = &inputs[0];
     let r = first.rank() as i64;
     let mut axis =
         attr::get_int(node, "axis").ok_or(ShapeError::Attribute { name: "axis".into(), reason: "required".into() })?;
@@ -62,7 +63,36 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
     Ok(vec![TensorInfo::new(first.dtype, shape)])
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data, signal };
+pub(super) const DEF: OpDef = OpDef {
+    name: "Concat",
+    domain: "",
+    spec: "https://onnx.ai/onnx/operators/onnx__Concat.html",
+    inputs: Arity::at_least(1),
+    outputs: Arity::exactly(1),
+    forms: &[
+        Form { since: 1, change: "axis optional" },
+        Form { since: 4, change: "axis required" },
+        Form { since: 11, change: "negative axis" },
+        Form { since: 13, change: "bfloat16" },
+    ],
+    writes: Writes::From(13),
+    types: &[Types::Any],
+    infer,
+    cost: Cost::Free,
+    describe: no_description,
+    role: all_data,
+    signal,
+    field: FieldRule::Pointwise,
+    draw: Draw::layer(LayerKind::Merge, Title::Concat),
+    fp16: Fp16::Converts,
+    int8: Int8::OwnParams,
+    example: Example {
+        attrs: &[ExampleAttr::Int("axis", 1)],
+        inputs: &[(DType::F32, &[1, 2, 4, 4]), (DType::F32, &[1, 3, 4, 4])],
+        consts: &[],
+        output: (DType::F32, &[1, 5, 4, 4]),
+    },
+};
 
 /// Channels side by side: the mean square is the inputs' average.
 fn signal(_: &NodeProto, inputs: &[Signal], _: &[Option<&Init>]) -> Signal {

@@ -6,7 +6,8 @@
 
 use zoo_proto::NodeProto;
 
-use super::{Consts, OpDef, Role, arity, describe_window, known, per_item, rank, spatial_output};
+use super::def::*;
+use super::{describe_window, known, per_item, rank, spatial_output};
 use crate::attr;
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
@@ -54,7 +55,7 @@ impl Conv {
 
 impl Layer for Conv {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        let err = |source| GraphError::Layer { layer: name.to_string(), op: "Conv", source };
+        let err = |source| GraphError::Layer { layer: name.to_string(), op: DEF.name, source };
         let &[x] = inputs else {
             return Err(err(ShapeError::Arity { expected: "1".into(), got: inputs.len() }));
         };
@@ -87,7 +88,7 @@ impl Layer for Conv {
             attr::ints("pads", &i(&self.pads)),
             attr::ints("strides", &i(&self.stride)),
         ];
-        net.node(name, "Conv", &ins, attrs)
+        net.node(name, DEF.name, &ins, attrs)
     }
 }
 
@@ -114,7 +115,7 @@ fn kernel(node: &NodeProto, w: &TensorInfo) -> Result<Vec<usize>, ShapeError> {
 }
 
 fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    arity(inputs, 2, 3)?;
+    DEF.inputs.check(inputs)?;
     let (x, w) = (&inputs[0], &inputs[1]);
     if x.rank() < 3 {
         return Err(ShapeError::Rank { expected: 4, shape: x.shape_string() });
@@ -167,4 +168,32 @@ fn role(i: usize) -> Role {
     if i == 0 { Role::Data } else { Role::Weight }
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs, describe, role, signal: crate::signal::linear };
+pub(super) const DEF: OpDef = OpDef {
+    name: "Conv",
+    domain: "",
+    spec: "https://onnx.ai/onnx/operators/onnx__Conv.html",
+    inputs: Arity::between(2, 3),
+    outputs: Arity::exactly(1),
+    forms: &[
+        Form { since: 1, change: "first version" },
+        Form { since: 11, change: "auto_pad and pads semantics clarified" },
+        Form { since: 22, change: "bfloat16 and float8 types" },
+    ],
+    writes: Writes::From(13),
+    types: &[Types::Float],
+    infer,
+    cost: Cost::Products(macs),
+    describe,
+    role,
+    signal: crate::signal::linear,
+    field: FieldRule::Windowed,
+    draw: Draw::layer(LayerKind::Conv, Title::Conv("conv")),
+    fp16: Fp16::Converts,
+    int8: Int8::WeightsPerChannel,
+    example: Example {
+        attrs: &[ExampleAttr::Ints("kernel_shape", &[3, 3]), ExampleAttr::Ints("pads", &[1, 1, 1, 1])],
+        inputs: &[(DType::F32, &[1, 3, 8, 8]), (DType::F32, &[4, 3, 3, 3]), (DType::F32, &[4])],
+        consts: &[],
+        output: (DType::F32, &[1, 4, 8, 8]),
+    },
+};

@@ -8,13 +8,13 @@
 
 use zoo_proto::NodeProto;
 
-use super::{Consts, OpDef, Role, arity, no_macs};
+use super::def::*;
 use crate::attr;
 use crate::error::ShapeError;
 use crate::tensor::{DType, TensorInfo};
 
 fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    arity(inputs, 2, 3)?;
+    DEF.inputs.check(inputs)?;
     let x = &inputs[0];
     if !matches!(x.dtype, DType::U8 | DType::I8 | DType::I32) {
         return Err(ShapeError::Mismatch(format!("DequantizeLinear's input is {}, not int8, uint8 or int32", x.dtype)));
@@ -56,4 +56,33 @@ fn role(k: usize) -> Role {
     if k == 0 { Role::Weight } else { Role::Data }
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe, role, signal: crate::signal::unchanged };
+pub(super) const DEF: OpDef = OpDef {
+    name: "DequantizeLinear",
+    domain: "",
+    spec: "https://onnx.ai/onnx/operators/onnx__DequantizeLinear.html",
+    inputs: Arity::between(2, 3),
+    outputs: Arity::exactly(1),
+    forms: &[
+        Form { since: 10, change: "first version, per-tensor" },
+        Form { since: 13, change: "axis: per-axis scales" },
+        Form { since: 19, change: "float8 types" },
+        Form { since: 21, change: "blocked quantization, int4 and int16" },
+    ],
+    writes: Writes::From(13),
+    types: &[Types::Quantized, Types::Float, Types::Quantized],
+    infer,
+    cost: Cost::Free,
+    describe,
+    role,
+    signal: crate::signal::unchanged,
+    field: FieldRule::Unknown,
+    draw: Draw::follower(LayerKind::Other, Title::OpName, "DQ"),
+    fp16: Fp16::Converts,
+    int8: Int8::Float,
+    example: Example {
+        attrs: &[],
+        inputs: &[(DType::U8, &[4]), (DType::F32, &[]), (DType::U8, &[])],
+        consts: &[],
+        output: (DType::F32, &[4]),
+    },
+};

@@ -7,7 +7,7 @@
 
 use zoo_proto::NodeProto;
 
-use super::{Consts, OpDef, all_data, arity, no_description, no_macs};
+use super::def::*;
 use crate::attr;
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
@@ -18,7 +18,7 @@ pub struct Flatten;
 
 impl Layer for Flatten {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        net.node(name, "Flatten", inputs, vec![attr::int("axis", 1)])
+        net.node(name, DEF.name, inputs, vec![attr::int("axis", 1)])
     }
 }
 
@@ -33,7 +33,7 @@ pub(crate) fn product(dims: &[Dim]) -> Dim {
 }
 
 fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    arity(inputs, 1, 1)?;
+    DEF.inputs.check(inputs)?;
     let x = &inputs[0];
     let r = x.rank() as i64;
     let mut axis = attr::get_int(node, "axis").unwrap_or(1);
@@ -47,5 +47,34 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
     Ok(vec![TensorInfo::new(x.dtype, vec![product(head), product(tail)])])
 }
 
-pub(super) const DEF: OpDef =
-    OpDef { infer, macs: no_macs, describe: no_description, role: all_data, signal: crate::signal::unchanged };
+pub(super) const DEF: OpDef = OpDef {
+    name: "Flatten",
+    domain: "",
+    spec: "https://onnx.ai/onnx/operators/onnx__Flatten.html",
+    inputs: Arity::exactly(1),
+    outputs: Arity::exactly(1),
+    forms: &[
+        Form { since: 1, change: "first version" },
+        Form { since: 9, change: "all types" },
+        Form { since: 11, change: "negative axis" },
+        Form { since: 13, change: "bfloat16" },
+        Form { since: 21, change: "int4 and float8 types" },
+    ],
+    writes: Writes::From(13),
+    types: &[Types::Any],
+    infer,
+    cost: Cost::Free,
+    describe: no_description,
+    role: all_data,
+    signal: crate::signal::unchanged,
+    field: FieldRule::Global,
+    draw: Draw::layer(LayerKind::Reshape, Title::Text("flatten")),
+    fp16: Fp16::Converts,
+    int8: Int8::SharesInputParams,
+    example: Example {
+        attrs: &[ExampleAttr::Int("axis", 1)],
+        inputs: &[(DType::F32, &[1, 3, 2, 2])],
+        consts: &[],
+        output: (DType::F32, &[1, 12]),
+    },
+};

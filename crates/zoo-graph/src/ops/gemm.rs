@@ -6,7 +6,8 @@
 
 use zoo_proto::NodeProto;
 
-use super::{Consts, OpDef, Role, arity, known, no_description, rank};
+use super::def::*;
+use super::{known, rank};
 use crate::attr;
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
@@ -36,7 +37,7 @@ impl Linear {
 
 impl Layer for Linear {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        let err = |source| GraphError::Layer { layer: name.to_string(), op: "Gemm", source };
+        let err = |source| GraphError::Layer { layer: name.to_string(), op: DEF.name, source };
         let &[x] = inputs else {
             return Err(err(ShapeError::Arity { expected: "1".into(), got: inputs.len() }));
         };
@@ -52,12 +53,17 @@ impl Layer for Linear {
         if self.bias {
             ins.push(net.param(&format!("{name}.bias"), &[self.out_features], ParamKind::Weight, Init::bias(k))?);
         }
-        net.node(name, "Gemm", &ins, vec![attr::float("alpha", 1.0), attr::float("beta", 1.0), attr::int("transB", 1)])
+        net.node(
+            name,
+            DEF.name,
+            &ins,
+            vec![attr::float("alpha", 1.0), attr::float("beta", 1.0), attr::int("transB", 1)],
+        )
     }
 }
 
 fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    arity(inputs, 2, 3)?;
+    DEF.inputs.check(inputs)?;
     let (a, b) = (&inputs[0], &inputs[1]);
     rank(a, 2)?;
     rank(b, 2)?;
@@ -87,4 +93,35 @@ fn role(i: usize) -> Role {
     if i == 0 { Role::Data } else { Role::Weight }
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs, describe: no_description, role, signal: crate::signal::linear };
+pub(super) const DEF: OpDef = OpDef {
+    name: "Gemm",
+    domain: "",
+    spec: "https://onnx.ai/onnx/operators/onnx__Gemm.html",
+    inputs: Arity::between(2, 3),
+    outputs: Arity::exactly(1),
+    forms: &[
+        Form { since: 1, change: "first version" },
+        Form { since: 6, change: "broadcast attribute" },
+        Form { since: 7, change: "multidirectional broadcasting of C" },
+        Form { since: 9, change: "integer types" },
+        Form { since: 11, change: "C optional" },
+        Form { since: 13, change: "bfloat16" },
+    ],
+    writes: Writes::From(13),
+    types: &[Types::Float],
+    infer,
+    cost: Cost::Products(macs),
+    describe: no_description,
+    role,
+    signal: crate::signal::linear,
+    field: FieldRule::Global,
+    draw: Draw::layer(LayerKind::Fc, Title::Fc),
+    fp16: Fp16::Converts,
+    int8: Int8::WeightsPerChannel,
+    example: Example {
+        attrs: &[ExampleAttr::Int("transB", 1)],
+        inputs: &[(DType::F32, &[1, 8]), (DType::F32, &[4, 8]), (DType::F32, &[4])],
+        consts: &[],
+        output: (DType::F32, &[1, 4]),
+    },
+};

@@ -10,7 +10,8 @@
 
 use zoo_proto::NodeProto;
 
-use super::{Consts, OpDef, all_data, arity, no_macs, rank};
+use super::def::*;
+use super::rank;
 use crate::attr;
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
@@ -43,7 +44,7 @@ impl Layer for Lrn {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
         net.node(
             name,
-            "LRN",
+            DEF.name,
             inputs,
             vec![
                 attr::float("alpha", self.alpha),
@@ -56,7 +57,7 @@ impl Layer for Lrn {
 }
 
 fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    arity(inputs, 1, 1)?;
+    DEF.inputs.check(inputs)?;
     rank(&inputs[0], 4)?;
     match attr::get_int(node, "size") {
         Some(s) if s > 0 => Ok(vec![inputs[0].clone()]),
@@ -66,16 +67,52 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
 
 fn describe(node: &NodeProto) -> String {
     format!(
-        "n={} α={} β={} k={}",
+        "n={} α={} β={} k={}{}",
         attr::get_int(node, "size").unwrap_or(0),
         attr::get_float(node, "alpha").unwrap_or(1e-4),
         attr::get_float(node, "beta").unwrap_or(0.75),
-        attr::get_float(node, "bias").unwrap_or(1.0)
+        attr::get_float(node, "bias").unwrap_or(1.0),
+        paper_alpha(node)
     )
 }
 
-pub(super) const DEF: OpDef =
-    OpDef { infer, macs: no_macs, describe, role: all_data, signal: crate::signal::unchanged };
+/// ONNX divides LRN's alpha by `size`; Krizhevsky et al. 2012 (§3.3) do not. The table says
+/// which is which so that the file's 0.0005 is not read as the paper's α = 1e-4.
+fn paper_alpha(node: &NodeProto) -> String {
+    let alpha = attr::get_float(node, "alpha").unwrap_or(1e-4);
+    let size = attr::get_int(node, "size").unwrap_or(1).max(1) as f64;
+    // Six significant digits, below f32's precision, so 5e-4 / 5 prints as 0.0001 and not as
+    // the f32 quotient's 0.000100000005.
+    let paper = f64::from(alpha) / size;
+    let scale = if paper == 0.0 { 1.0 } else { 10f64.powi(5 - paper.abs().log10().floor() as i32) };
+    format!(" (ONNX α; paper α = α/n = {})", (paper * scale).round() / scale)
+}
+
+pub(super) const DEF: OpDef = OpDef {
+    name: "LRN",
+    domain: "",
+    spec: "https://onnx.ai/onnx/operators/onnx__LRN.html",
+    inputs: Arity::exactly(1),
+    outputs: Arity::exactly(1),
+    forms: &[Form { since: 1, change: "first version" }, Form { since: 13, change: "bfloat16" }],
+    writes: Writes::From(13),
+    types: &[Types::Float],
+    infer,
+    cost: Cost::Free,
+    describe,
+    role: all_data,
+    signal: crate::signal::unchanged,
+    field: FieldRule::Pointwise,
+    draw: Draw::layer(LayerKind::Norm, Title::Lrn),
+    fp16: Fp16::Converts,
+    int8: Int8::Float,
+    example: Example {
+        attrs: &[ExampleAttr::Int("size", 5)],
+        inputs: &[(DType::F32, &[1, 8, 4, 4])],
+        consts: &[],
+        output: (DType::F32, &[1, 8, 4, 4]),
+    },
+};
 
 #[cfg(test)]
 mod tests {

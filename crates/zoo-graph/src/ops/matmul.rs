@@ -6,12 +6,13 @@
 
 use zoo_proto::NodeProto;
 
-use super::{Consts, OpDef, Role, arity, no_description, per_item};
+use super::def::*;
+use super::per_item;
 use crate::error::ShapeError;
 use crate::tensor::{Dim, TensorInfo};
 
 fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    arity(inputs, 2, 2)?;
+    DEF.inputs.check(inputs)?;
     let (a, b) = (&inputs[0], &inputs[1]);
     if a.rank() < 2 || b.rank() < 1 {
         return Err(ShapeError::Mismatch(format!("MatMul of {} and {}", a.shape_string(), b.shape_string())));
@@ -45,4 +46,32 @@ fn role(i: usize) -> Role {
     if i == 1 { Role::Weight } else { Role::Data }
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs, describe: no_description, role, signal: crate::signal::linear };
+pub(super) const DEF: OpDef = OpDef {
+    name: "MatMul",
+    domain: "",
+    spec: "https://onnx.ai/onnx/operators/onnx__MatMul.html",
+    inputs: Arity::exactly(2),
+    outputs: Arity::exactly(1),
+    forms: &[
+        Form { since: 1, change: "first version" },
+        Form { since: 9, change: "integer types" },
+        Form { since: 13, change: "bfloat16" },
+    ],
+    writes: Writes::Never,
+    types: &[Types::Float],
+    infer,
+    cost: Cost::Products(macs),
+    describe: no_description,
+    role,
+    signal: crate::signal::linear,
+    field: FieldRule::Global,
+    draw: Draw::layer(LayerKind::Fc, Title::Fc),
+    fp16: Fp16::Converts,
+    int8: Int8::Float,
+    example: Example {
+        attrs: &[],
+        inputs: &[(DType::F32, &[1, 8]), (DType::F32, &[8, 4])],
+        consts: &[],
+        output: (DType::F32, &[1, 4]),
+    },
+};

@@ -17,7 +17,7 @@ pub struct Normalize {
 
 impl Layer for Normalize {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        let err = |source| GraphError::Layer { layer: name.to_string(), op: "Sub", source };
+        let err = |source| GraphError::Layer { layer: name.to_string(), op: super::sub::DEF.name, source };
         let &[x] = inputs else {
             return Err(err(ShapeError::Arity { expected: "1".into(), got: inputs.len() }));
         };
@@ -28,7 +28,7 @@ impl Layer for Normalize {
         let dims = [1, c, 1, 1];
         let mean = net.param(&format!("{name}.mean"), &dims, ParamKind::Constant, Init::F32(self.mean.clone()))?;
         let std = net.param(&format!("{name}.std"), &dims, ParamKind::Constant, Init::F32(self.std.clone()))?;
-        let centred = net.node(&format!("{name}.centre"), "Sub", &[x, mean], vec![])?;
-        net.node(name, "Div", &[centred, std], vec![])
+        let centred = net.node(&format!("{name}.centre"), super::sub::DEF.name, &[x, mean], vec![])?;
+        net.node(name, super::div::DEF.name, &[centred, std], vec![])
     }
 }

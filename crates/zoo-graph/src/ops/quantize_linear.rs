@@ -7,12 +7,12 @@
 
 use zoo_proto::NodeProto;
 
-use super::{Consts, OpDef, all_data, arity, no_macs};
+use super::def::*;
 use crate::error::ShapeError;
 use crate::tensor::{DType, TensorInfo};
 
 fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    arity(inputs, 2, 3)?;
+    DEF.inputs.check(inputs)?;
     if !inputs[0].dtype.is_float() {
         return Err(ShapeError::Mismatch(format!("QuantizeLinear's input is {}, not a float", inputs[0].dtype)));
     }
@@ -27,5 +27,33 @@ fn describe(_: &NodeProto) -> String {
     String::new()
 }
 
-pub(super) const DEF: OpDef =
-    OpDef { infer, macs: no_macs, describe, role: all_data, signal: crate::signal::unchanged };
+pub(super) const DEF: OpDef = OpDef {
+    name: "QuantizeLinear",
+    domain: "",
+    spec: "https://onnx.ai/onnx/operators/onnx__QuantizeLinear.html",
+    inputs: Arity::between(2, 3),
+    outputs: Arity::exactly(1),
+    forms: &[
+        Form { since: 10, change: "first version, per-tensor" },
+        Form { since: 13, change: "axis: per-axis scales" },
+        Form { since: 19, change: "float8 types, saturate" },
+        Form { since: 21, change: "blocked quantization, int4 and int16" },
+    ],
+    writes: Writes::From(13),
+    types: &[Types::Float, Types::Float, Types::Quantized],
+    infer,
+    cost: Cost::Free,
+    describe,
+    role: all_data,
+    signal: crate::signal::unchanged,
+    field: FieldRule::Unknown,
+    draw: Draw::follower(LayerKind::Other, Title::OpName, "Q"),
+    fp16: Fp16::Converts,
+    int8: Int8::Float,
+    example: Example {
+        attrs: &[],
+        inputs: &[(DType::F32, &[4]), (DType::F32, &[]), (DType::U8, &[])],
+        consts: &[],
+        output: (DType::U8, &[4]),
+    },
+};

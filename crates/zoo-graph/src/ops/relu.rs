@@ -1,15 +1,13 @@
 //! Relu — https://onnx.ai/onnx/operators/onnx__Relu.html
 //!
-//! Opset history: 1, 6, 13, 14 (bfloat16/int types): no attributes, so the same node at every
-//! opset zoo emits. The analysis also reads Sigmoid, Tanh, LeakyRelu and Clip through this
-//! file: all are shape-preserving element-wise activations.
+//! Opset history: see `DEF.forms`: no attributes, so the same node at every opset zoo emits.
 
 use zoo_proto::NodeProto;
 
+use super::def::*;
 use crate::param::Init;
 use crate::signal::Signal;
 
-use super::{Consts, OpDef, all_data, arity, no_description, no_macs};
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
 use crate::tensor::TensorInfo;
@@ -19,25 +17,43 @@ pub struct Relu;
 
 impl Layer for Relu {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        net.node(name, "Relu", inputs, vec![])
+        net.node(name, DEF.name, inputs, vec![])
     }
 }
 
-fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    // Clip carries min/max as optional inputs.
-    let max = if node.op_type.as_deref() == Some("Clip") { 3 } else { 1 };
-    arity(inputs, 1, max)?;
+fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
+    DEF.inputs.check(inputs)?;
     Ok(vec![inputs[0].clone()])
 }
 
-pub(super) const DEF: OpDef = OpDef { infer, macs: no_macs, describe: no_description, role: all_data, signal };
+pub(super) const DEF: OpDef = OpDef {
+    name: "Relu",
+    domain: "",
+    spec: "https://onnx.ai/onnx/operators/onnx__Relu.html",
+    inputs: Arity::exactly(1),
+    outputs: Arity::exactly(1),
+    forms: &[
+        Form { since: 1, change: "first version" },
+        Form { since: 6, change: "consumed_inputs removed" },
+        Form { since: 13, change: "bfloat16" },
+        Form { since: 14, change: "integer types" },
+    ],
+    writes: Writes::From(13),
+    types: &[Types::Float],
+    infer,
+    cost: Cost::Free,
+    describe: no_description,
+    role: all_data,
+    signal,
+    field: FieldRule::Pointwise,
+    draw: Draw::follower(LayerKind::Other, Title::Text("ReLU"), "ReLU"),
+    fp16: Fp16::Converts,
+    int8: Int8::FusesIntoInput,
+    example: Example { attrs: &[], inputs: &[(DType::F32, &[1, 3])], consts: &[], output: (DType::F32, &[1, 3]) },
+};
 
-/// ReLU passes the non-negative part whole and halves the symmetric one; the other pointwise
-/// activations sharing this definition are not modelled (zoo's networks use ReLU only).
-fn signal(node: &NodeProto, inputs: &[Signal], _: &[Option<&Init>]) -> Signal {
+/// ReLU passes the non-negative part whole and halves the symmetric one.
+fn signal(_: &NodeProto, inputs: &[Signal], _: &[Option<&Init>]) -> Signal {
     let x = crate::signal::first(inputs);
-    match node.op_type.as_deref() {
-        Some("Relu") => Signal { rectified: x.rectified + x.symmetric / 2.0, symmetric: 0.0 },
-        _ => x,
-    }
+    Signal { rectified: x.rectified + x.symmetric / 2.0, symmetric: 0.0 }
 }

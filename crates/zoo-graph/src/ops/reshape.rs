@@ -5,13 +5,13 @@
 
 use zoo_proto::NodeProto;
 
-use super::{Consts, OpDef, all_data, arity, no_description, no_macs};
+use super::def::*;
 use crate::attr;
 use crate::error::ShapeError;
 use crate::tensor::{Dim, TensorInfo};
 
 fn infer(node: &NodeProto, inputs: &[TensorInfo], consts: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    arity(inputs, 2, 2)?;
+    DEF.inputs.check(inputs)?;
     let x = &inputs[0];
     let target_name = node.input.get(1).map(String::as_str).unwrap_or_default();
     let target = consts(target_name)
@@ -56,5 +56,35 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], consts: Consts) -> Result<Vec<
     Ok(vec![TensorInfo::new(x.dtype, shape)])
 }
 
-pub(super) const DEF: OpDef =
-    OpDef { infer, macs: no_macs, describe: no_description, role: all_data, signal: crate::signal::unchanged };
+pub(super) const DEF: OpDef = OpDef {
+    name: "Reshape",
+    domain: "",
+    spec: "https://onnx.ai/onnx/operators/onnx__Reshape.html",
+    inputs: Arity::exactly(2),
+    outputs: Arity::exactly(1),
+    forms: &[
+        Form { since: 1, change: "shape as an attribute" },
+        Form { since: 5, change: "shape as an input" },
+        Form { since: 13, change: "bfloat16" },
+        Form { since: 14, change: "allowzero" },
+        Form { since: 19, change: "float8 types" },
+        Form { since: 21, change: "int4 types" },
+    ],
+    writes: Writes::Never,
+    types: &[Types::Any, Types::Int64],
+    infer,
+    cost: Cost::Free,
+    describe: no_description,
+    role: all_data,
+    signal: crate::signal::unchanged,
+    field: FieldRule::Global,
+    draw: Draw::layer(LayerKind::Reshape, Title::Text("reshape")),
+    fp16: Fp16::Converts,
+    int8: Int8::SharesInputParams,
+    example: Example {
+        attrs: &[],
+        inputs: &[(DType::F32, &[1, 3, 2, 2]), (DType::I64, &[2])],
+        consts: &[(1, &[1, -1])],
+        output: (DType::F32, &[1, 12]),
+    },
+};

@@ -5,7 +5,7 @@
 
 use zoo_proto::NodeProto;
 
-use super::{Consts, OpDef, all_data, arity, no_description, no_macs};
+use super::def::*;
 use crate::attr;
 use crate::builder::{Layer, Net, Value};
 use crate::error::{GraphError, ShapeError};
@@ -18,12 +18,17 @@ pub struct Softmax {
 
 impl Layer for Softmax {
     fn build(&self, net: &mut Net, name: &str, inputs: &[Value]) -> Result<Value, GraphError> {
-        net.node(name, "Softmax", inputs, vec![attr::int("axis", self.axis)])
+        net.node(name, DEF.name, inputs, vec![attr::int("axis", self.axis)])
     }
 }
 
 fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    arity(inputs, 1, 1)?;
+    DEF.inputs.check(inputs)?;
+    axis_infer(node, inputs)
+}
+
+/// Softmax's and LogSoftmax's output: the input's type, once `axis` is in range.
+pub(super) fn axis_infer(node: &NodeProto, inputs: &[TensorInfo]) -> Result<Vec<TensorInfo>, ShapeError> {
     let r = inputs[0].rank() as i64;
     let axis = attr::get_int(node, "axis").unwrap_or(-1);
     if !(-r..r).contains(&axis) {
@@ -32,5 +37,32 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
     Ok(vec![inputs[0].clone()])
 }
 
-pub(super) const DEF: OpDef =
-    OpDef { infer, macs: no_macs, describe: no_description, role: all_data, signal: crate::signal::unchanged };
+pub(super) const DEF: OpDef = OpDef {
+    name: "Softmax",
+    domain: "",
+    spec: "https://onnx.ai/onnx/operators/onnx__Softmax.html",
+    inputs: Arity::exactly(1),
+    outputs: Arity::exactly(1),
+    forms: &[
+        Form { since: 1, change: "axis flattens the input to 2-d" },
+        Form { since: 11, change: "negative axis" },
+        Form { since: 13, change: "axis is the one axis normalised, default -1" },
+    ],
+    writes: Writes::From(13),
+    types: &[Types::Float],
+    infer,
+    cost: Cost::Free,
+    describe: no_description,
+    role: all_data,
+    signal: crate::signal::unchanged,
+    field: FieldRule::Pointwise,
+    draw: Draw::layer(LayerKind::Softmax, Title::Text("softmax")),
+    fp16: Fp16::Converts,
+    int8: Int8::Float,
+    example: Example {
+        attrs: &[ExampleAttr::Int("axis", 1)],
+        inputs: &[(DType::F32, &[1, 10])],
+        consts: &[],
+        output: (DType::F32, &[1, 10]),
+    },
+};

@@ -5,7 +5,8 @@
 //! explicit quantization reads.
 //!
 //! What it rewrites, following ONNX Runtime's QDQ rules (`onnxruntime/quantization/registry.py`,
-//! 1.31) so that the two can be compared tensor for tensor:
+//! 1.31) so that the two can be compared tensor for tensor; each op declares which rule is its
+//! own ([`crate::ops::Int8`]):
 //! - Conv and Gemm (`transB = 1`): the activation input and the output quantized per tensor;
 //!   the weight int8, symmetric, per output channel (axis 0); the bias int32 at scale s_x·s_w,
 //!   zero point 0.
@@ -38,6 +39,7 @@ use super::{Pass, PassError, PassReport};
 use crate::attr;
 use crate::ir::data::CHUNK;
 use crate::ir::{Graph, Node, Tensor, TensorData};
+use crate::ops::{self, Int8};
 use crate::param::ParamKind;
 use crate::quant::{QParams, Scheme, quantize_bias, scale_zero_point, weight_params};
 use crate::tensor::DType;
@@ -66,9 +68,6 @@ struct Planned {
     name: String,
     params: Params,
 }
-
-const OWN_PARAMS: [&str; 3] = ["Add", "Concat", "GlobalAveragePool"];
-const SHARED_PARAMS: [&str; 4] = ["MaxPool", "AveragePool", "Flatten", "Reshape"];
 
 impl Pass for QuantizeInt8 {
     fn name(&self) -> &'static str {
@@ -105,7 +104,8 @@ impl Pass for QuantizeInt8 {
             let op = node.op.as_str();
             let first = node.inputs.first().cloned().unwrap_or_default();
             let out = node.outputs.first().cloned().unwrap_or_default();
-            if op == "Conv" || op == "Gemm" {
+            let treatment = ops::int8(op);
+            if treatment == Int8::WeightsPerChannel {
                 if let Err(why) = quantizable_layer(graph, node) {
                     report.kept.push((node.name.clone(), why));
                     continue;
@@ -113,7 +113,7 @@ impl Pass for QuantizeInt8 {
                 add(&mut plan, graph, &first);
                 layers.push(k);
                 add(&mut plan, graph, &out);
-            } else if OWN_PARAMS.contains(&op) {
+            } else if treatment == Int8::OwnParams {
                 if let Some(w) = node.inputs.iter().find(|i| graph.tensor(i).is_some()) {
                     report.kept.push((node.name.clone(), format!("reads the initializer `{w}`; stays float")));
                     continue;
@@ -122,7 +122,7 @@ impl Pass for QuantizeInt8 {
                     add(&mut plan, graph, i);
                 }
                 add(&mut plan, graph, &out);
-            } else if SHARED_PARAMS.contains(&op) {
+            } else if treatment == Int8::SharesInputParams {
                 if planned(&plan, &first).is_some() && !graph.is_output(&out) {
                     plan.push(Planned { from: out.clone(), name: out.clone(), params: Params::Same(first.clone()) });
                 } else if !graph.is_output(&out) {
@@ -130,7 +130,7 @@ impl Pass for QuantizeInt8 {
                         .kept
                         .push((node.name.clone(), format!("{op} stays float: its input `{first}` is not quantized")));
                 }
-            } else if op == "Relu" {
+            } else if treatment == Int8::FusesIntoInput {
                 let Some(p) = planned(&plan, &first) else { continue };
                 let upstream_only = graph.consumers(&first).len() == 1
                     && !graph.is_output(&first)
@@ -149,7 +149,7 @@ impl Pass for QuantizeInt8 {
                     if symmetric {
                         report.kept.push((
                             node.name.clone(),
-                            "Relu stays: symmetric activations (zero point 0) cannot clamp at 0".into(),
+                            format!("{op} stays: symmetric activations (zero point 0) cannot clamp at 0"),
                         ));
                     }
                     add(&mut plan, graph, &out);

@@ -76,10 +76,11 @@ fn initializer<'a>(model: &'a ModelProto, name: &str) -> Option<&'a TensorProto>
     model.graph.iter().flat_map(|g| &g.initializer).find(|t| t.name.as_deref() == Some(name))
 }
 
-/// The Conv, Gemm and MatMul nodes whose weight (input 1) is an initializer of `dtype`: the
-/// products a runtime computes at that type or, where it cannot, differently.
+/// The nodes of dot products (Conv, Gemm, MatMul: [`zoo_graph::ops::Cost::Products`]) whose
+/// weight (input 1) is an initializer of `dtype`: the products a runtime computes at that type
+/// or, where it cannot, differently.
 fn products_with_weights(model: &ModelProto, dtype: DataType) -> impl Iterator<Item = &NodeProto> {
-    nodes(model).filter(|n| matches!(n.op_type(), "Conv" | "Gemm" | "MatMul")).filter(move |n| {
+    nodes(model).filter(|n| zoo_graph::ops::lookup(n.op_type()).is_some_and(|d| d.products())).filter(move |n| {
         n.input.get(1).and_then(|w| initializer(model, w)).is_some_and(|t| t.data_type == Some(dtype as i32))
     })
 }

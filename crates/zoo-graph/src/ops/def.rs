@@ -1,0 +1,344 @@
+//! What an op is, declared once: the [`OpDef`] every op file fills in, and the small enums it
+//! is made of. Arity and opset forms follow the ONNX operator pages
+//! (https://onnx.ai/onnx/operators/), as burn's `onnx-ir` declares them per node; the int8
+//! behaviours follow ONNX Runtime's QDQ registry (`onnxruntime/quantization/registry.py`).
+
+use zoo_proto::{AttributeProto, NodeProto};
+
+use crate::error::ShapeError;
+use crate::opset::Opset;
+use crate::param::Init;
+use crate::signal::Signal;
+pub(crate) use crate::tensor::DType;
+use crate::tensor::TensorInfo;
+
+/// Looks up constant integer tensors (e.g. Reshape's shape) by value name.
+pub type Consts<'a> = &'a dyn Fn(&str) -> Option<Vec<i64>>;
+
+/// Output types of a node from its input types (and constant inputs).
+pub type InferFn = fn(&NodeProto, &[TensorInfo], Consts) -> Result<Vec<TensorInfo>, ShapeError>;
+
+/// Multiply-accumulates per batch item, from the node and its input and output types.
+pub type MacsFn = fn(&NodeProto, &[TensorInfo], &[TensorInfo]) -> u64;
+
+/// What a node of the op costs beyond reading and writing its tensors.
+#[derive(Debug, Clone, Copy)]
+pub enum Cost {
+    /// No multiply-accumulates worth counting (element-wise ops, pooling, reshapes).
+    Free,
+    /// Every output is a dot product accumulated over many inputs (Conv, Gemm, MatMul): the
+    /// bulk of a network's arithmetic, and one rounding step where precision is reduced.
+    Products(MacsFn),
+}
+
+/// The mean square of the output from the inputs' ([`crate::signal`]), which the builder uses
+/// to draw BatchNorm statistics that normalise.
+pub type SignalFn = fn(&NodeProto, &[Signal], &[Option<&Init>]) -> Signal;
+
+/// What an input of an op is, for counting parameters (and their bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A trainable parameter (weights, biases, BatchNorm scale and shift).
+    Weight,
+    /// A non-trainable buffer (BatchNorm running statistics).
+    Buffer,
+    /// Activations or helper constants.
+    Data,
+}
+
+/// How many inputs (or outputs) a node may have, over every form of the op zoo reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arity {
+    pub min: usize,
+    pub max: usize,
+}
+
+impl Arity {
+    pub const fn exactly(n: usize) -> Self {
+        Arity { min: n, max: n }
+    }
+
+    pub const fn between(min: usize, max: usize) -> Self {
+        Arity { min, max }
+    }
+
+    /// Variadic (Concat).
+    pub const fn at_least(min: usize) -> Self {
+        Arity { min, max: usize::MAX }
+    }
+
+    pub fn contains(self, n: usize) -> bool {
+        (self.min..=self.max).contains(&n)
+    }
+
+    /// The shape inference's first check.
+    pub fn check(self, inputs: &[TensorInfo]) -> Result<(), ShapeError> {
+        if self.contains(inputs.len()) {
+            return Ok(());
+        }
+        let expected = match (self.min, self.max) {
+            (min, usize::MAX) => format!("at least {min}"),
+            (min, max) if min == max => min.to_string(),
+            (min, max) => format!("{min} to {max}"),
+        };
+        Err(ShapeError::Arity { expected, got: inputs.len() })
+    }
+}
+
+/// One version of an op: the opset that introduced it and what changed then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Form {
+    pub since: i64,
+    pub change: &'static str,
+}
+
+/// Which opsets zoo writes an op at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writes {
+    /// `inspect` and the compiler read it; nothing in zoo emits it.
+    Never,
+    /// The builder or a pass emits it, at every opset zoo writes (from `since` on).
+    From(i64),
+}
+
+/// The element types an input accepts (ONNX's type constraints, narrowed to zoo's [`DType`]s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Types {
+    /// float32 or float16.
+    Float,
+    /// int64 (shapes, axes).
+    Int64,
+    /// The integers of quantized data: int8, uint8 (and int32 for biases).
+    Quantized,
+    /// Any element type zoo knows.
+    Any,
+}
+
+impl Types {
+    pub fn accepts(self, dtype: DType) -> bool {
+        match self {
+            Types::Float => dtype.is_float(),
+            Types::Int64 => dtype == DType::I64,
+            Types::Quantized => matches!(dtype, DType::I8 | DType::U8 | DType::I32),
+            Types::Any => true,
+        }
+    }
+}
+
+/// How an op's output units see the input positions ([`crate::receptive_field`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldRule {
+    /// Position by position (or across channels only): the union of the inputs' fields.
+    Pointwise,
+    /// A sliding window (`kernel_shape`, `strides`, `pads`, `dilations`).
+    Windowed,
+    /// Every output depends on every input position.
+    Global,
+    /// Zoo cannot say.
+    Unknown,
+}
+
+/// What a drawn block is, for its colour and the legend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LayerKind {
+    Conv,
+    Fc,
+    Pool,
+    Norm,
+    Merge,
+    Reshape,
+    Softmax,
+    Other,
+}
+
+/// A block's caption when the op starts it, as the papers' figures write layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Title {
+    /// `3×3 <word>, 64, /2, 2 groups`.
+    Conv(&'static str),
+    /// `fc, 4096`.
+    Fc,
+    /// `3×3 <word> pool, /2`.
+    Pool(&'static str),
+    /// `LRN, n=5`.
+    Lrn,
+    /// `concat, 256`.
+    Concat,
+    /// A fixed caption; `"add"` also marks a residual join.
+    Text(&'static str),
+    /// The op type as written.
+    OpName,
+}
+
+/// How the drawing shows an op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Draw {
+    pub kind: LayerKind,
+    pub title: Title,
+    /// The word after ` + ` when the op folds into the block before it (empty: not shown).
+    pub tag: &'static str,
+    /// Drawn inside the block of the node before it when it is that node's only reader
+    /// (BatchNorm, ReLU and Dropout after a conv: one row of a paper's table).
+    pub folds: bool,
+    /// Reads a tensor's metadata, not its values (Shape, Size): never drawn.
+    pub metadata: bool,
+}
+
+impl Draw {
+    /// An op that starts a block of its own.
+    pub const fn layer(kind: LayerKind, title: Title) -> Self {
+        Draw { kind, title, tag: "", folds: false, metadata: false }
+    }
+
+    /// An op that folds into the block before it, shown there as ` + tag`.
+    pub const fn follower(kind: LayerKind, title: Title, tag: &'static str) -> Self {
+        Draw { kind, title, tag, folds: true, metadata: false }
+    }
+
+    /// An op that reads a tensor's metadata (or makes a constant): not data flowing through the
+    /// network, never drawn.
+    pub const METADATA: Draw =
+        Draw { kind: LayerKind::Other, title: Title::OpName, tag: "", folds: false, metadata: true };
+
+    /// What the drawing does with an op that neither the registry nor [`super::foreign`] knows:
+    /// a block of its own, named by its op type.
+    pub const UNKNOWN: Draw = Draw::layer(LayerKind::Other, Title::OpName);
+}
+
+/// What the fp16 pass does with an op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fp16 {
+    /// Defined for float16 at every opset zoo writes: its float inputs and outputs become fp16.
+    Converts,
+}
+
+/// What the int8 pass does with an op (ONNX Runtime's QDQ rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Int8 {
+    /// Conv, Gemm: activation input and output per tensor, the weight int8 per output channel,
+    /// the bias int32.
+    WeightsPerChannel,
+    /// Every activation input and the output at its own calibrated range.
+    OwnParams,
+    /// The output at its input's parameters (max and reshapes commute with rounding).
+    SharesInputParams,
+    /// Folds into the quantizer of its input (ReLU: zero point = qmin clamps at 0).
+    FusesIntoInput,
+    /// No int8 kernel: runs in float between a DequantizeLinear and the next QuantizeLinear.
+    Float,
+}
+
+/// An attribute of an [`Example`] node.
+#[derive(Debug, Clone, Copy)]
+pub enum ExampleAttr {
+    Int(&'static str, i64),
+    Ints(&'static str, &'static [i64]),
+}
+
+/// A representative node of the op, for the registry's test and the docs: its inputs, integer
+/// constants among them and the output shape the inference must give.
+#[derive(Debug, Clone, Copy)]
+pub struct Example {
+    pub attrs: &'static [ExampleAttr],
+    pub inputs: &'static [(DType, &'static [usize])],
+    /// (input position, value) of constant int64 inputs (Reshape's shape).
+    pub consts: &'static [(usize, &'static [i64])],
+    pub output: (DType, &'static [usize]),
+}
+
+impl Example {
+    pub fn node(&self, op: &str) -> NodeProto {
+        let attribute: Vec<AttributeProto> = self
+            .attrs
+            .iter()
+            .map(|a| match *a {
+                ExampleAttr::Int(n, v) => crate::attr::int(n, v),
+                ExampleAttr::Ints(n, v) => crate::attr::ints(n, v),
+            })
+            .collect();
+        NodeProto {
+            op_type: Some(op.to_string()),
+            input: (0..self.inputs.len()).map(|i| format!("in{i}")).collect(),
+            output: vec!["out".into()],
+            attribute,
+            ..Default::default()
+        }
+    }
+}
+
+/// Everything zoo knows about one op type: one `const` per op file, listed once in
+/// [`super::REGISTRY`].
+pub struct OpDef {
+    /// The op type, as nodes name it.
+    pub name: &'static str,
+    /// `""`: the default ONNX domain (`ai.onnx`).
+    pub domain: &'static str,
+    /// The spec page every claim here follows.
+    pub spec: &'static str,
+    pub inputs: Arity,
+    pub outputs: Arity,
+    /// The op's versions, oldest first ([`Form::since`] strictly increasing).
+    pub forms: &'static [Form],
+    pub writes: Writes,
+    /// Element types per input position (the last entry covers any further inputs).
+    pub types: &'static [Types],
+    pub infer: InferFn,
+    /// Multiply-accumulates ([`OpDef::macs`]); parameters and their bytes come from `role`.
+    pub cost: Cost,
+    /// Kernel / stride / padding, or whatever else characterises the node, for tables.
+    pub describe: fn(&NodeProto) -> String,
+    /// Parameters and their bytes count the initializers at [`Role::Weight`] / `Buffer` inputs.
+    pub role: fn(usize) -> Role,
+    pub signal: SignalFn,
+    pub field: FieldRule,
+    pub draw: Draw,
+    pub fp16: Fp16,
+    pub int8: Int8,
+    pub example: Example,
+}
+
+impl OpDef {
+    /// The opsets zoo reads this op at: from its first form to the newest opset zoo knows.
+    pub fn reads(&self) -> std::ops::RangeInclusive<i64> {
+        self.forms.first().map_or(1, |f| f.since)..=Opset::MAX
+    }
+
+    /// The opsets zoo writes this op at (`None` when it never does).
+    pub fn writes(&self) -> Option<std::ops::RangeInclusive<i64>> {
+        match self.writes {
+            Writes::Never => None,
+            Writes::From(since) => Some(since.max(Opset::MIN)..=Opset::MAX),
+        }
+    }
+
+    /// Multiply-accumulates per batch item of `node` (0 for [`Cost::Free`]).
+    pub fn macs(&self, node: &NodeProto, inputs: &[TensorInfo], outputs: &[TensorInfo]) -> u64 {
+        match self.cost {
+            Cost::Free => 0,
+            Cost::Products(macs) => macs(node, inputs, outputs),
+        }
+    }
+
+    /// Whether every output is an accumulated dot product ([`Cost::Products`]).
+    pub fn products(&self) -> bool {
+        matches!(self.cost, Cost::Products(_))
+    }
+
+    /// The form in force at `opset`.
+    pub fn form(&self, opset: i64) -> Option<&Form> {
+        self.forms.iter().rev().find(|f| f.since <= opset)
+    }
+
+    /// Whether input `position` accepts `dtype`.
+    pub fn accepts(&self, position: usize, dtype: DType) -> bool {
+        self.types.get(position).or(self.types.last()).is_some_and(|t| t.accepts(dtype))
+    }
+}
+
+pub(crate) fn no_description(_: &NodeProto) -> String {
+    String::new()
+}
+
+pub(crate) fn all_data(_: usize) -> Role {
+    Role::Data
+}

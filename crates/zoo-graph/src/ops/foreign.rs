@@ -1,0 +1,62 @@
+//! Ops other exporters write that zoo neither builds nor compiles, and what `inspect` and the
+//! drawing still say about them: the block they draw as and their receptive-field rule.
+//!
+//! They are deliberately not in [`super::REGISTRY`]: the compiler (`ir::read`) refuses an op
+//! [`super::lookup`] does not know, and an entry there would need shape inference zoo does not
+//! have. An op absent here as well draws as [`Draw::UNKNOWN`] with an unknown field. When zoo
+//! learns one of these ops, its file in the registry replaces its line here.
+
+use super::def::{Draw, FieldRule, LayerKind, Title};
+
+/// What zoo says about an op it does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForeignOp {
+    pub name: &'static str,
+    /// https://onnx.ai/onnx/operators/onnx__<name>.html
+    pub spec: &'static str,
+    pub field: FieldRule,
+    pub draw: Draw,
+}
+
+const fn op(name: &'static str, spec: &'static str, kind: LayerKind, title: Title) -> ForeignOp {
+    ForeignOp { name, spec, field: FieldRule::Unknown, draw: Draw::layer(kind, title) }
+}
+
+const fn metadata(name: &'static str, spec: &'static str) -> ForeignOp {
+    ForeignOp { name, spec, field: FieldRule::Unknown, draw: Draw::METADATA }
+}
+
+use LayerKind::{Conv, Fc, Merge, Norm, Pool, Reshape};
+
+/// One line per op.
+pub const FOREIGN: &[ForeignOp] = &[
+    op("ConvTranspose", "https://onnx.ai/onnx/operators/onnx__ConvTranspose.html", Conv, Title::Conv("deconv")),
+    op("ConvInteger", "https://onnx.ai/onnx/operators/onnx__ConvInteger.html", Conv, Title::OpName),
+    op("QLinearConv", "https://onnx.ai/onnx/operators/onnx__QLinearConv.html", Conv, Title::OpName),
+    op("MatMulInteger", "https://onnx.ai/onnx/operators/onnx__MatMulInteger.html", Fc, Title::OpName),
+    // ONNX Runtime's contrib op (com.microsoft), written by its QDQ optimizer.
+    op(
+        "QGemm",
+        "https://github.com/microsoft/onnxruntime/blob/main/docs/ContribOperators.md#com.microsoft.QGemm",
+        Fc,
+        Title::OpName,
+    ),
+    op("LpPool", "https://onnx.ai/onnx/operators/onnx__LpPool.html", Pool, Title::OpName),
+    op("InstanceNormalization", "https://onnx.ai/onnx/operators/onnx__InstanceNormalization.html", Norm, Title::OpName),
+    op("LayerNormalization", "https://onnx.ai/onnx/operators/onnx__LayerNormalization.html", Norm, Title::OpName),
+    ForeignOp {
+        field: FieldRule::Pointwise,
+        ..op("Sum", "https://onnx.ai/onnx/operators/onnx__Sum.html", Merge, Title::Text("add"))
+    },
+    op("Transpose", "https://onnx.ai/onnx/operators/onnx__Transpose.html", Reshape, Title::OpName),
+    op("Squeeze", "https://onnx.ai/onnx/operators/onnx__Squeeze.html", Reshape, Title::OpName),
+    op("Unsqueeze", "https://onnx.ai/onnx/operators/onnx__Unsqueeze.html", Reshape, Title::OpName),
+    metadata("Constant", "https://onnx.ai/onnx/operators/onnx__Constant.html"),
+    metadata("Shape", "https://onnx.ai/onnx/operators/onnx__Shape.html"),
+    metadata("Size", "https://onnx.ai/onnx/operators/onnx__Size.html"),
+];
+
+/// What zoo says about `op_type` if it is one of [`FOREIGN`].
+pub fn lookup(op_type: &str) -> Option<&'static ForeignOp> {
+    FOREIGN.iter().find(|f| f.name == op_type)
+}
