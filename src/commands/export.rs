@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde_json::json;
-use zoo_graph::ir::Graph;
 use zoo_graph::passes::PassReport;
 use zoo_graph::write::{WriteOptions, Written, weights_sha256, write_file};
 use zoo_graph::{Seeded, WeightSource};
