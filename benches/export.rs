@@ -3,7 +3,7 @@
 //! move that many bytes through memory and the page cache. Targets (issue 2): wall ≤ 0.5 s
 //! and peak RSS ≤ 1.2 × the weight bytes on a 2-core machine; the Python route
 //! (torchvision + torch.onnx.export) measured 8.1 s and 1.65 GB here
-//! (shared/reference/peer-2026-11-22.md).
+//! (docs/performance.md gives that measurement, its date and machine).
 //!
 //! `cargo bench --bench export` (options after `--`: `--runs N`, `--model M`, `--variant V`).
 
