@@ -43,7 +43,7 @@ pub enum Command {
     Manifests(ManifestsArgs),
     /// Save a model's reference weights as safetensors (for `export --weights`).
     Weights(WeightsArgs),
-    /// Latency and throughput of a model on one runtime.
+    /// Latency and throughput of a model on one or more runtimes, each against the first.
     Bench(BenchArgs),
     /// Rewrite an ONNX file with the compiler's passes (zoo's own files or other exporters').
     Compile(CompileArgs),
