@@ -28,6 +28,37 @@ pub fn is_qdq(proto: &ModelProto) -> bool {
     proto.graph.iter().flat_map(|g| &g.node).any(|n| n.op_type() == "QuantizeLinear")
 }
 
+/// Whether an int8 kernel that adds pairs of uint8 × int8 products in int16 (x86's
+/// `vpmaddubsw`, which ONNX Runtime's and OpenVINO's CPU kernels use where the CPU has no VNNI)
+/// can saturate on this file: some int8 initializer reaches past ±64, so two products of a
+/// uint8 activation (up to 255) with it can pass 32767. ONNX Runtime's quantizer offers
+/// `reduce_range` (7-bit weights) against exactly this. An int8 tensor stored as external data
+/// is not read here and counts as reaching past ±64.
+pub fn int8_weights_past_64(proto: &ModelProto) -> bool {
+    let int8 = zoo_proto::tensor_proto::DataType::Int8 as i32;
+    proto.graph.iter().flat_map(|g| &g.initializer).filter(|t| t.data_type == Some(int8)).any(|t| {
+        let raw = t.raw_data.as_deref().unwrap_or_default();
+        if raw.is_empty() {
+            // int32_data holds int8 values when raw_data is not used; external data is unread.
+            return t.int32_data.iter().any(|&v| !(-64..=64).contains(&v)) || t.int32_data.is_empty();
+        }
+        raw.iter().any(|&b| !(-64..=64).contains(&(b as i8)))
+    })
+}
+
+/// Whether this CPU has VNNI (AVX-512 VNNI or AVX-VNNI), whose `vpdpbusd` accumulates
+/// uint8 × int8 products in int32 and cannot saturate.
+pub fn cpu_has_vnni() -> bool {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    {
+        std::arch::is_x86_feature_detected!("avx512vnni") || std::arch::is_x86_feature_detected!("avxvnni")
+    }
+    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+    {
+        true
+    }
+}
+
 /// Whether the graph computes in fp16: an fp16 initializer or a Cast to fp16 (zoo's fp16 files
 /// and other converters' alike).
 pub fn is_fp16(proto: &ModelProto) -> bool {

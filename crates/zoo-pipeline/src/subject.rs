@@ -53,6 +53,8 @@ pub struct Subject {
     pub metadata: Vec<(String, String)>,
     /// Q/DQ-quantized ([`onnx::is_qdq`]).
     pub qdq: bool,
+    /// Q/DQ-quantized with int8 weights past ±64 ([`onnx::int8_weights_past_64`]).
+    pub int8_past_64: bool,
     /// Computes in fp16 ([`onnx::is_fp16`]).
     pub fp16: bool,
     /// What one run costs at least (`--max-memory`).
@@ -134,6 +136,7 @@ pub fn model(build: &zoo_models::Options, zoo: &ZooDir, model: &str, variant: Op
         checks,
         lossy: None,
         qdq: onnx::is_qdq(&built.proto),
+        int8_past_64: onnx::is_qdq(&built.proto) && onnx::int8_weights_past_64(&built.proto),
         fp16: onnx::is_fp16(&built.proto),
         cost: crate::memory::Cost::of(&built.proto, &analyze(&built.proto)),
         metadata: onnx::metadata(&built.proto),
@@ -186,6 +189,7 @@ pub fn file(zoo: &ZooDir, path: &Path) -> crate::Result<Subject> {
         lossy,
         metadata: a.metadata.clone(),
         qdq: onnx::is_qdq(&proto),
+        int8_past_64: onnx::is_qdq(&proto) && onnx::int8_weights_past_64(&proto),
         fp16: onnx::is_fp16(&proto),
         cost: crate::memory::Cost::of(&proto, &a),
         _dir: None,
