@@ -25,6 +25,7 @@ use zoo_proto::{Message, ModelProto, TypeProto, ValueInfoProto, type_proto};
 use zoo_runtime::compare::{Tolerance, compare, sqnr_db};
 use zoo_runtime::{Runner, Tensor};
 
+use crate::options::RuntimeName;
 use crate::runtimes::Runtimes;
 
 /// Ops whose outputs are shapes or constants, not activations.
@@ -130,17 +131,28 @@ pub struct LayerOptions<'a> {
     pub slice: usize,
 }
 
-/// Every runtime of `runtimes` that loads `path`; the others go to `skipped`.
+/// Every runtime of `runtimes` that loads `path`; the others go to `skipped`, as do ONNX
+/// Runtime's CPU and OpenVINO's int8 kernels where they `saturate` ([`crate::onnx::INT16_PAIRS`]).
 fn runners(
     runtimes: &Runtimes,
     path: &Path,
     input: &Tensor,
     prefix: &str,
+    saturate: bool,
     skipped: &mut Vec<(String, String)>,
 ) -> Vec<Box<dyn Runner + Send>> {
     let shapes = [(input.name.clone(), input.shape.clone())];
     let mut out = Vec::new();
     for &r in &runtimes.names {
+        let kernel = match r {
+            RuntimeName::Ort if runtimes.on_cpu_only() => Some("ort/cpu"),
+            RuntimeName::Openvino => Some("openvino/cpu"),
+            _ => None,
+        };
+        if let (true, Some(k)) = (saturate, kernel) {
+            skipped.push((format!("{prefix}{k}"), crate::onnx::INT16_PAIRS.into()));
+            continue;
+        }
         // Not profiled, and no int8 engines implied: the marked copies are compared value by value.
         match runtimes.start(r, path, &shapes, false, false) {
             Ok(started) => out.push(started.runner),
@@ -189,6 +201,8 @@ pub fn report(
         Some(p) => Some((p, crate::onnx::read_onnx(p)?)),
         None => None,
     };
+    let saturate = crate::onnx::int8_kernels_saturate(&model);
+    let reference_saturates = reference.as_ref().is_some_and(|(_, r)| crate::onnx::int8_kernels_saturate(r));
     let mut values = activations(&model);
     if let Some((_, r)) = &reference {
         let theirs: std::collections::HashSet<String> = activations(r).into_iter().map(|(n, _)| n).collect();
@@ -202,13 +216,13 @@ pub fn report(
     for (i, chunk) in values.chunks(k.max(1)).enumerate() {
         let names: Vec<&str> = chunk.iter().map(|(n, _)| n.as_str()).collect();
         let p = marked(&model, &names, copies_dir(&model, path, dir.path()), "slice")?;
-        let mut rs = runners(args.runtimes, &p, input, "", &mut skipped);
+        let mut rs = runners(args.runtimes, &p, input, "", saturate, &mut skipped);
         let mut results = run_all(&mut rs, input, "", &mut skipped);
         drop(rs);
         if let Some((rpath, rm)) = &reference {
             let rp = marked(rm, &names, copies_dir(rm, rpath, dir.path()), "reference")?;
             let rn = rm.graph.as_ref().map_or(0, |g| g.output.len());
-            let mut rr = runners(args.runtimes, &rp, input, "reference/", &mut skipped);
+            let mut rr = runners(args.runtimes, &rp, input, "reference/", reference_saturates, &mut skipped);
             // Only the reference's marked values: its own outputs may be named differently.
             for (l, outs) in run_all(&mut rr, input, "reference/", &mut skipped) {
                 results.push((l, outs.into_iter().skip(rn).collect()));
@@ -267,7 +281,7 @@ pub fn report(
     }
     // The unmarked graph: marking values as outputs can stop fusions.
     let mut unmarked = Vec::new();
-    let mut rs = runners(args.runtimes, path, input, "unmarked/", &mut skipped);
+    let mut rs = runners(args.runtimes, path, input, "unmarked/", saturate, &mut skipped);
     for (l, outs) in run_all(&mut rs, input, "unmarked/", &mut skipped) {
         let runtime = l.trim_start_matches("unmarked/");
         for (o, (ml, m)) in outs.iter().zip(final_marked.iter().filter(|(ml, _)| ml == runtime)) {

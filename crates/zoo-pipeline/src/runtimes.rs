@@ -67,6 +67,11 @@ impl Runtimes {
     }
 
     /// ONNX Runtime on its CPU provider only: how an fp32 reference runs.
+    /// Whether ONNX Runtime runs on its CPU provider alone.
+    pub fn on_cpu_only(&self) -> bool {
+        self.ort.providers.iter().all(|p| *p == Provider::Cpu)
+    }
+
     pub fn cpu_only(&self) -> OrtOptions {
         let mut o = self.ort_options(false, false);
         o.providers = vec![Provider::Cpu];

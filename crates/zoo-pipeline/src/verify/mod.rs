@@ -68,17 +68,6 @@ const TRACT_FP16: &str = "tract 0.23.9 accumulates fp16 convolutions in fp16 (40
      to 256, not 3685.5; sonos/tract#2588), and zoo's fp16 bound is for fp32 accumulation, as in cuDNN, TensorRT \
      and PyTorch; `zoo run --runtime tract` still runs the file";
 
-/// Why ONNX Runtime's and OpenVINO's CPU kernels do not verify an int8 file on an x86 CPU
-/// without VNNI. Measured on zoo's ResNet-18 int8 file (u8s8, `zoo export resnet18 --precision
-/// int8`) on a 2-core AVX2 EPYC: against the fp32 golden output ONNX Runtime's fused kernels
-/// were off by 0.280, OpenVINO's by 0.264, while the same file with ONNX Runtime's graph
-/// optimizations off (its Q/DQ computed in float, exactly) and tract (int32 accumulation) were
-/// off by 0.068 and 0.067.
-const INT16_PAIRS: &str = "this CPU has no VNNI, so its int8 kernels add pairs of uint8 × int8 products in int16 with \
-     saturation (vpmaddubsw), and this file's int8 weights pass ±64, so the pairs can overflow: its error is the \
-     kernel's, not the file's (measured on zoo's ResNet-18 int8: 0.28 off the fp32 output here, 0.068 with exact \
-     arithmetic). Quantize the weights to ±64 (ONNX Runtime's reduce_range), or verify on a CPU with VNNI";
-
 /// Verifies every model and variant of the zoo, one report each.
 pub fn verify_all(options: &VerifyOptions, zoo: &ZooDir) -> crate::Result<Vec<Report>> {
     let mut reports = Vec::new();
@@ -232,11 +221,15 @@ fn persistent(options: &VerifyOptions, s: &Subject, f: &mut Findings) -> crate::
     let mut runners: Runners = Vec::new();
     let mut per_batch = Vec::new();
     let saturates = s.int8_past_64 && !crate::onnx::cpu_has_vnni();
-    let ort_on_cpu = options.runtimes.ort.providers.iter().all(|p| *p == zoo_runtime::onnxruntime::Provider::Cpu);
+    let ort_on_cpu = options.runtimes.on_cpu_only();
     for &r in &options.runtimes.names {
         match r {
-            RuntimeName::Ort if saturates && ort_on_cpu => f.skipped.push(("ort/cpu".into(), INT16_PAIRS.into())),
-            RuntimeName::Openvino if saturates => f.skipped.push(("openvino/cpu".into(), INT16_PAIRS.into())),
+            RuntimeName::Ort if saturates && ort_on_cpu => {
+                f.skipped.push(("ort/cpu".into(), crate::onnx::INT16_PAIRS.into()))
+            }
+            RuntimeName::Openvino if saturates => {
+                f.skipped.push(("openvino/cpu".into(), crate::onnx::INT16_PAIRS.into()))
+            }
             RuntimeName::Ort => match options.runtimes.start(r, &s.path, &[], s.qdq, true) {
                 Ok(started) => {
                     for sk in started.skipped {
