@@ -94,6 +94,28 @@ pub(super) const DEF: OpDef = OpDef {
     },
 };
 
+/// Sub, Mul and Div: Add's opset forms, broadcasting, types and cost, but their constants are
+/// data (a preprocessing mean or scale), not a learned bias; their signal passes through (not
+/// modelled), they draw under their own name and stay float in int8.
+pub(super) const fn arithmetic(name: &'static str, spec: &'static str, writes: Writes) -> OpDef {
+    OpDef {
+        name,
+        spec,
+        writes,
+        infer: arithmetic_infer,
+        role: all_data,
+        signal: crate::signal::unchanged,
+        draw: Draw::layer(LayerKind::Merge, Title::OpName),
+        int8: Int8::Float,
+        ..DEF
+    }
+}
+
+fn arithmetic_infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
+    DEF.inputs.check(inputs)?;
+    broadcast_infer(inputs)
+}
+
 /// A sum's parts add: non-negative with non-negative, symmetric with symmetric.
 fn signal(_: &NodeProto, inputs: &[Signal], _: &[Option<&Init>]) -> Signal {
     Signal { rectified: inputs.iter().map(|s| s.rectified).sum(), symmetric: inputs.iter().map(|s| s.symmetric).sum() }
