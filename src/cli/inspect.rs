@@ -61,6 +61,10 @@ pub struct DiffArgs {
     pub rtol: f64,
     #[command(flatten)]
     pub ort: OrtArgs,
+    /// Shape for an input whose dimensions past the batch the files leave symbolic:
+    /// NAME=DIMS, e.g. `x=1,3,224,224` (repeatable).
+    #[arg(long = "shape", value_name = "NAME=DIMS")]
+    pub shapes: Vec<zoo_pipeline::shapes::Binding>,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,

@@ -26,6 +26,7 @@ pub mod onnx;
 pub mod options;
 pub mod runtimes;
 pub mod sensitivity;
+pub mod shapes;
 pub mod subject;
 pub mod verify;
 

@@ -1,16 +1,11 @@
-//! Two ONNX files side by side (`zoo diff A.onnx B.onnx`) — zoo's export and another exporter's, two
-//! zoo versions, a file before and after `compile`. The parameterised layers (nodes reading a
-//! float initializer) are aligned by the names of their weights where the files agree, else in
-//! graph order; per pair it reports op, attribute and output-shape differences and whether the
-//! weights are equal (per-tensor SHA-256) or how far apart (max |a − b|). Then both files run on
-//! ONNX Runtime's CPU provider on the same input and their outputs are compared.
-//!
-//! Exit status 0 only when the files are equivalent: their outputs agree within the tolerance
-//! (`|a − b| ≤ atol + rtol·|b|`, verify's defaults for files without a manifest), or — where
-//! they cannot both run — when no layer differs at all.
+//! The parameterised layers of a file — nodes reading float weights from initializers or
+//! Constant nodes (paddle2onnx and tf2onnx keep weights there) — and their alignment across two
+//! files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -18,16 +13,7 @@ use zoo_graph::DType;
 use zoo_graph::analysis::analyze;
 use zoo_graph::ir::{TensorData, external};
 use zoo_graph::weights::NoWeights;
-use zoo_proto::{ModelProto, NodeProto, TensorProto};
-use zoo_runtime::compare::{Tolerance, compare};
-use zoo_runtime::onnxruntime::Provider;
-use zoo_runtime::{Runner, Tensor};
-
-use zoo_runtime::onnxruntime::OrtOptions;
-
-use crate::error::chain;
-use crate::onnx::read_onnx;
-use crate::runtimes;
+use zoo_proto::{GraphProto, ModelProto, NodeProto, TensorProto};
 
 /// One parameterised layer of a file.
 #[derive(Debug, Clone, Serialize)]
@@ -56,62 +42,7 @@ pub struct Pair {
     pub differences: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct Report {
-    pub a: String,
-    pub b: String,
-    pub layers: Vec<Pair>,
-    pub outputs: Option<OutputDiff>,
-    pub skipped: Option<String>,
-    pub equivalent: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub struct OutputDiff {
-    pub output: String,
-    pub max_abs: f64,
-    pub max_rel: f64,
-    pub cosine: f64,
-    pub tolerance: Tolerance,
-    pub pass: bool,
-}
-
-/// Two files to compare, and how.
-#[derive(Debug, Clone)]
-pub struct DiffOptions {
-    pub a: PathBuf,
-    pub b: PathBuf,
-    /// For the outputs: `|a − b| ≤ atol + rtol·|b|`.
-    pub tolerance: Tolerance,
-    /// ONNX Runtime as asked (it runs on its CPU provider, unprofiled, whatever the providers).
-    pub ort: OrtOptions,
-}
-
-/// Aligns and compares the parameterised layers of both files, then runs both.
-pub fn diff(options: &DiffOptions) -> crate::Result<Report> {
-    let (a, b) = (read_onnx(&options.a)?, read_onnx(&options.b)?);
-    let (la, lb) = (layers(&a, &options.a)?, layers(&b, &options.b)?);
-    let pairs = align(&la, &lb);
-    let (outputs, skipped) = match run_both(options, &a) {
-        Ok(o) => (Some(o), None),
-        Err(e) => (None, Some(chain(&e))),
-    };
-    let structural = pairs.iter().all(|p| p.differences.is_empty());
-    let equivalent = match &outputs {
-        Some(o) => o.pass,
-        None => structural,
-    };
-    Ok(Report {
-        a: options.a.display().to_string(),
-        b: options.b.display().to_string(),
-        layers: pairs,
-        outputs,
-        skipped,
-        equivalent,
-    })
-}
-
-fn attrs(n: &NodeProto) -> Vec<String> {
+pub(super) fn attrs(n: &NodeProto) -> Vec<String> {
     let mut v: Vec<String> = n
         .attribute
         .iter()
@@ -136,8 +67,8 @@ fn attrs(n: &NodeProto) -> Vec<String> {
     v
 }
 
-/// The float values of an initializer (inline, or external data checked by `read_onnx`).
-fn values(t: &TensorProto, dir: &Path) -> Option<Vec<f32>> {
+/// The float values of a held tensor (inline, or external data checked by `read_onnx`).
+pub(super) fn values(t: &TensorProto, dir: &Path) -> Option<Vec<f32>> {
     let dtype = DType::from_onnx(t.data_type?)?;
     if dtype == DType::I64 {
         return None;
@@ -154,15 +85,30 @@ fn values(t: &TensorProto, dir: &Path) -> Option<Vec<f32>> {
     data.to_f32_vec(&NoWeights, n).ok()
 }
 
-fn layers(m: &ModelProto, path: &Path) -> crate::Result<Vec<Layer>> {
+/// The tensors a graph holds: its initializers and its Constant nodes' `value`s, by the name
+/// nodes read them under.
+pub(super) fn constants(g: &GraphProto) -> HashMap<&str, &TensorProto> {
+    let mut out: HashMap<&str, &TensorProto> =
+        g.initializer.iter().filter_map(|t| Some((t.name.as_deref()?, t))).collect();
+    for n in g.node.iter().filter(|n| n.op_type() == "Constant" && n.domain.as_deref().unwrap_or("").is_empty()) {
+        let value = n.attribute.iter().find(|a| a.name.as_deref() == Some("value")).and_then(|a| a.t.as_ref());
+        if let (Some(t), Some(o)) = (value, n.output.first()) {
+            out.insert(o.as_str(), t);
+        }
+    }
+    out
+}
+
+pub(super) fn layers(m: &ModelProto, path: &Path) -> crate::Result<Vec<Layer>> {
     let g = m.graph.as_ref().ok_or_else(|| crate::err!("{} has no graph", path.display()))?;
     let dir = crate::onnx::folder(path);
     let a = analyze(m);
+    let held = constants(g);
     let mut out = Vec::new();
     for (k, n) in g.node.iter().enumerate() {
         let mut weights = Vec::new();
         for i in &n.input {
-            let Some(t) = g.initializer.iter().find(|t| t.name.as_deref() == Some(i.as_str())) else { continue };
+            let Some(t) = held.get(i.as_str()) else { continue };
             let Some(v) = values(t, dir) else { continue };
             let mut h = Sha256::new();
             for x in &v {
@@ -190,7 +136,7 @@ fn layers(m: &ModelProto, path: &Path) -> crate::Result<Vec<Layer>> {
 }
 
 /// Pairs layers by their first weight's name where both files have it, the rest in order.
-fn align(a: &[Layer], b: &[Layer]) -> Vec<Pair> {
+pub(super) fn align(a: &[Layer], b: &[Layer]) -> Vec<Pair> {
     let mut used = vec![false; b.len()];
     let mut matched: Vec<Option<usize>> =
         a.iter().map(|l| b.iter().position(|m| m.weights[0].name == l.weights[0].name)).collect();
@@ -255,40 +201,4 @@ fn compare_layers(a: &Layer, b: &Layer) -> Pair {
         }
     }
     Pair { a: Some(a.node.clone()), b: Some(b.node.clone()), op: a.op.clone(), differences: d }
-}
-
-/// Both files on ONNX Runtime's CPU provider, on one seeded input of A's first input's shape
-/// (batch 1 where it is symbolic); their first outputs compared.
-fn run_both(options: &DiffOptions, a: &ModelProto) -> crate::Result<OutputDiff> {
-    let tol = options.tolerance;
-    let sig = zoo_ship::signature::signature(a, &options.a.display().to_string())?;
-    let input = sig.inputs.first().ok_or_else(|| crate::err!("A has no input"))?;
-    let shape: Vec<usize> = input
-        .dims
-        .iter()
-        .map(|d| match d {
-            zoo_ship::signature::Dim::Fixed(n) => usize::try_from(*n).unwrap_or(1),
-            zoo_ship::signature::Dim::Symbolic => 1,
-        })
-        .collect();
-    let mut data = vec![0f32; shape.iter().product()];
-    zoo_graph::prng::Stream::new(0, "diff.input").fill_uniform(0, -1.0, 1.0, &mut data);
-    let x = Tensor::new(input.name.clone(), shape, data);
-    let mut opts = options.ort.clone();
-    (opts.profile, opts.providers) = (false, vec![Provider::Cpu]);
-    let mut outs = Vec::new();
-    for p in [&options.a, &options.b] {
-        let (mut r, _) = runtimes::ort(p, &opts, runtimes::limit(runtimes::DEFAULT_TIMEOUT_S))?;
-        let o = r.run(std::slice::from_ref(&x))?;
-        outs.push(o.outputs.into_iter().next().ok_or_else(|| crate::err!("{} has no output", p.display()))?);
-    }
-    let m = compare(&outs[0], &outs[1], tol)?;
-    Ok(OutputDiff {
-        output: outs[0].name.clone(),
-        max_abs: m.max_abs,
-        max_rel: m.max_rel,
-        cosine: m.cosine,
-        tolerance: tol,
-        pass: m.pass,
-    })
 }

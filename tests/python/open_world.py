@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Writes small ONNX files the way other exporters write them, for the open-world tests of
+`zoo diff`, `verify`, `inspect` and `run`:
+
+    $ZOO_PYTHON tests/python/open_world.py OUT_DIR
+
+- classifier.onnx: weights in Constant nodes (paddle2onnx's habit), x [N,3,32,32] -> [N,2]
+- classifier_moved.onnx: the same with one Constant weight moved by 1e-2
+- detector.onnx: Constant-node weights, x [N,3,H,W] symbolic past the batch -> [N,1,H,W]
+- detector_moved.onnx: the same with one weight moved by 1e-2
+- detector_renamed.onnx: detector.onnx with every value and node renamed (the same computation)
+- conv_two_inputs.onnx: onnx's node-test layout, X [1,1,5,5] and W [1,1,3,3] both graph inputs
+
+Prints {"files": {name: path}, "params": {name: trainable parameter count}} as JSON.
+"""
+
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = [helper.make_opsetid("", 17)]
+
+
+def const(name, array):
+    return helper.make_node("Constant", [], [name], name=name + "_const", value=numpy_helper.from_array(array, name + "_value"))
+
+
+def weights(seed, *shape):
+    return (np.random.default_rng(seed).standard_normal(shape) * 0.1).astype(np.float32)
+
+
+def classifier(moved=False):
+    w1, b1, w2, b2 = weights(1, 8, 3, 3, 3), weights(2, 8), weights(3, 2, 8), weights(4, 2)
+    if moved:
+        w1 = w1.copy()
+        w1.flat[::7] += np.float32(1e-2)
+    nodes = [
+        const("w1", w1), const("b1", b1), const("w2", w2), const("b2", b2),
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu"),
+        helper.make_node("GlobalAveragePool", ["r1"], ["g"], name="gap"),
+        helper.make_node("Flatten", ["g"], ["f"], name="flatten"),
+        helper.make_node("Gemm", ["f", "w2", "b2"], ["logits"], name="fc", transB=1),
+        helper.make_node("Softmax", ["logits"], ["probs"], name="softmax", axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "classifier",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 32, 32])],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", 2])],
+    )
+    return helper.make_model(graph, opset_imports=OPSET, ir_version=8), 8 * 27 + 8 + 16 + 2
+
+
+def detector(moved=False, prefix=""):
+    w1, b1, w2, b2 = weights(5, 4, 3, 3, 3), weights(6, 4), weights(7, 1, 4, 1, 1), weights(8, 1)
+    if moved:
+        w2 = w2.copy()
+        w2.flat[0] += np.float32(1e-2)
+    p = lambda s: prefix + s  # noqa: E731
+    nodes = [
+        const(p("w1"), w1), const(p("b1"), b1), const(p("w2"), w2), const(p("b2"), b2),
+        helper.make_node("Conv", [p("x"), p("w1"), p("b1")], [p("c1")], name=p("conv1"), pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", [p("c1")], [p("r1")], name=p("relu")),
+        helper.make_node("Conv", [p("r1"), p("w2"), p("b2")], [p("c2")], name=p("conv2")),
+        helper.make_node("Sigmoid", [p("c2")], [p("map")], name=p("sigmoid")),
+    ]
+    graph = helper.make_graph(
+        nodes, "detector",
+        [helper.make_tensor_value_info(p("x"), TensorProto.FLOAT, ["N", 3, "H", "W"])],
+        [helper.make_tensor_value_info(p("map"), TensorProto.FLOAT, ["N", 1, "H", "W"])],
+    )
+    return helper.make_model(graph, opset_imports=OPSET, ir_version=8), 4 * 27 + 4 + 4 + 1
+
+
+def conv_two_inputs():
+    node = helper.make_node("Conv", ["X", "W"], ["Y"], name="conv", pads=[1, 1, 1, 1])
+    graph = helper.make_graph(
+        [node], "test_basic_conv_with_padding",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 1, 5, 5]),
+         helper.make_tensor_value_info("W", TensorProto.FLOAT, [1, 1, 3, 3])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [1, 1, 5, 5])],
+    )
+    return helper.make_model(graph, opset_imports=OPSET, ir_version=8), 0
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    made = {
+        "classifier": classifier(),
+        "classifier_moved": classifier(moved=True),
+        "detector": detector(),
+        "detector_moved": detector(moved=True),
+        "detector_renamed": detector(prefix="renamed/"),
+        "conv_two_inputs": conv_two_inputs(),
+    }
+    files, params = {}, {}
+    for name, (model, count) in made.items():
+        onnx.checker.check_model(model, full_check=True)
+        path = os.path.join(out, name + ".onnx")
+        onnx.save(model, path)
+        files[name], params[name] = path, count
+    print(json.dumps({"files": files, "params": params}))
+
+
+if __name__ == "__main__":
+    main()
