@@ -456,12 +456,44 @@ fn layers_find_the_layer_that_was_broken() {
     let (passed, r) = layers(c);
     assert!(!passed && r["first_failure"] == "conv2", "{r}");
 
+    // Without --reference the file's metadata names alexnet/lrn with the manifest's weights: the
+    // variant rebuilt is the reference, and the final output is held to the golden data, so
+    // `--layers` never passes what plain `verify` fails.
+    let implicit = |file: &str| json_of(zoo(&["verify", file, "--layers", "--runtime", "ort", "--json"]));
+    let (passed, r) = implicit(g);
+    assert!(passed && r["scope"].as_str().unwrap().contains("rebuilt from zoo's code"), "{r}");
+    assert!(r["rows"].as_array().unwrap().iter().any(|row| row["against"] == "reference/ort/cpu"), "{r}");
+    let (passed, r) = implicit(c);
+    assert!(!passed && r["first_failure"] == "conv2", "{r}");
+    let golden = r["checks"].as_array().unwrap().iter().find(|c| c[0].as_str().unwrap().contains("golden")).unwrap();
+    assert_eq!(golden[1], false, "{r}");
+    assert!(!zoo(&["verify", c, "--runtime", "ort"]).status.success());
+
     // The paper's α = 1e-4 written into ONNX untranslated (ONNX divides by n = 5).
     let lrn = dir.path().join("lrn.onnx");
     let l = lrn.to_str().unwrap();
     python_check("break_model.py", &[g, l, "--lrn-alpha", "norm1", "0.0001"]);
     let (passed, r) = layers(l);
     assert!(!passed && r["first_failure"] == "norm1", "{r}");
+}
+
+fn json_of(out: std::process::Output) -> (bool, serde_json::Value) {
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}\n{}", String::from_utf8_lossy(&out.stdout), stderr(&out)));
+    (out.status.success(), report)
+}
+
+/// A file nobody records: `--layers` compares runtimes with each other and says that is all it did.
+#[test]
+fn layers_without_a_reference_say_what_they_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = python_check("open_world.py", &[dir.path().to_str().unwrap()]);
+    let file = made["files"]["classifier"].as_str().unwrap();
+    let (passed, r) = json_of(zoo(&["verify", file, "--layers", "--runtime", "ort,tract", "--json"]));
+    assert!(passed, "{r}");
+    assert!(r["scope"].as_str().unwrap().contains("between runtimes only"), "{r}");
+    let text = crate::support::stdout(&zoo(&["verify", file, "--layers", "--runtime", "ort,tract"]));
+    assert!(text.contains("compared between runtimes only: no reference (give --reference FILE)"), "{text}");
 }
 
 /// A file with a fixed batch is fed its own batch: 1 (golden data sliced) and 3 (the golden

@@ -17,6 +17,12 @@ pub(super) fn print(report: &LayerReport, json: bool) -> anyhow::Result<bool> {
 
 fn render(r: &LayerReport) -> String {
     let mut out = format!("{}: layers {}\n", r.target, if r.pass { "PASS" } else { "FAIL" });
+    if let Some(scope) = &r.scope {
+        out += &format!("  compared {scope}\n");
+    }
+    for (what, ok, note) in &r.checks {
+        out += &format!("  {} {what}: {note}\n", if *ok { "ok  " } else { "FAIL" });
+    }
     for (what, why) in &r.skipped {
         out += &format!("  skip {what}: {why}\n");
     }

@@ -1,6 +1,8 @@
 """Writes a copy of an ONNX file broken on purpose, for `zoo verify --layers` tests.
 
     break_model.py IN OUT --add-to TENSOR DELTA   # every element of an initializer + DELTA
+    break_model.py IN OUT --shift-every-7th TENSOR FRACTION
+                                                  # every 7th element + FRACTION·max|tensor|
     break_model.py IN OUT --lrn-alpha NODE ALPHA  # an LRN node's alpha replaced
     break_model.py IN OUT --op-type NODE OP       # a node's op_type replaced (checker not run)
     break_model.py IN OUT --rename-output NAME NEW  # a graph output renamed to a value nothing
@@ -29,6 +31,15 @@ def main() -> int:
         for i, t in enumerate(model.graph.initializer):
             if t.name == name:
                 a = numpy_helper.to_array(t).astype(np.float32) + np.float32(value)
+                model.graph.initializer[i].CopyFrom(numpy_helper.from_array(a, name))
+                break
+        else:
+            raise SystemExit(f"no initializer {name}")
+    elif mode == "--shift-every-7th":
+        for i, t in enumerate(model.graph.initializer):
+            if t.name == name:
+                a = numpy_helper.to_array(t).astype(np.float32).copy()
+                a.flat[::7] += np.float32(value) * np.abs(a).max()
                 model.graph.initializer[i].CopyFrom(numpy_helper.from_array(a, name))
                 break
         else:

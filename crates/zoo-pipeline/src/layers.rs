@@ -64,6 +64,12 @@ pub struct LayerReport {
     pub first_failure: Option<String>,
     /// int8 files: the SQNR rows against the reference must reach.
     pub sqnr_floor: Option<f64>,
+    /// What the rows were compared against (reference file, rebuilt variant, runtimes only).
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// Checks beside the rows (checksums, the final output against the golden data): (what, ok, note).
+    #[serde(default)]
+    pub checks: Vec<(String, bool, String)>,
     pub pass: bool,
 }
 
@@ -312,6 +318,8 @@ pub fn report(
         unmarked,
         first_failure,
         sqnr_floor,
+        scope: None,
+        checks: Vec::new(),
         pass,
     })
 }

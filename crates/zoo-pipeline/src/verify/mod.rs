@@ -89,7 +89,10 @@ pub fn verify(target: &Target, options: &VerifyOptions, zoo: &ZooDir) -> crate::
 }
 
 /// `verify --layers`: every intermediate value of the target, layer by layer, `slice` values
-/// marked per run.
+/// marked per run — against `--reference`, else, for a file whose metadata claims a zoo
+/// variant's weights, against that variant rebuilt and checked against its manifest (with its
+/// final output against the golden data too), else between runtimes only, as the report says.
+/// A model target's checksums count as they do for plain `verify`.
 pub fn verify_layers(
     target: &Target,
     options: &VerifyOptions,
@@ -102,16 +105,64 @@ pub fn verify_layers(
     let rtol = options.rtol.or(lossy).or(subject.manifest.as_ref().map(|m| m.golden.tolerance.rtol));
     crate::memory::check(&subject.label, &subject.cost, batch, options.max_memory)?;
     let input = subject.input(batch)?;
-    let layers =
-        crate::layers::LayerOptions { runtimes: &options.runtimes, reference: options.reference.as_deref(), slice };
-    crate::layers::report(
+    let mut checks = subject.checks.clone();
+    // Kept alive until the report is made: the rebuilt reference's temporary folder.
+    let mut rebuilt = None;
+    let (reference, scope) = match (&options.reference, target, &subject.manifest) {
+        (Some(p), _, _) => (Some(p.clone()), format!("against the reference {}", p.display())),
+        (None, Target::File(_), Some(m)) => {
+            let r = crate::subject::model(&options.build, zoo, &m.model, Some(&m.variant))?;
+            checks.extend(r.checks.iter().map(|(n, ok, note)| (format!("reference {n}"), *ok, note.clone())));
+            let path = r.path.clone();
+            let scope = format!(
+                "against {} rebuilt from zoo's code and checked against {} (the file's metadata names it)",
+                r.label,
+                zoo.manifest_path(&m.model, &m.variant)
+            );
+            rebuilt = Some(r);
+            (Some(path), scope)
+        }
+        (None, Target::Model { .. }, _) => {
+            (None, "between runtimes; the file is zoo's own build, its checksums checked against the manifest".into())
+        }
+        (None, Target::File(_), None) => (
+            None,
+            "between runtimes only: no reference (give --reference FILE); a file wrong the same way on every \
+             runtime would pass"
+                .into(),
+        ),
+    };
+    let layers = crate::layers::LayerOptions { runtimes: &options.runtimes, reference: reference.as_deref(), slice };
+    let mut report = crate::layers::report(
         &layers,
         &subject.label,
         &subject.path,
         &input,
         rtol.unwrap_or(DEFAULT_TOLERANCE.rtol),
         subject.lossy.and_then(|l| l.layer_sqnr_db),
-    )
+    )?;
+    drop(rebuilt);
+    // A file claiming a variant's weights: its final output against the golden data, as plain
+    // `verify` does it, so `--layers` never passes what `verify` fails.
+    if matches!(target, Target::File(_)) && subject.manifest.is_some() {
+        let golden =
+            verify_subject(&VerifyOptions { batch: vec![batch], reference: None, ..options.clone() }, zoo, subject)?;
+        checks.extend(golden.comparisons.iter().filter(|c| c.against.starts_with("golden")).map(|c| {
+            (
+                format!("output on {} against the golden data", c.runtime),
+                c.metrics.pass,
+                format!(
+                    "max abs {:.2e} (tolerance {:.1e} + {:.1e}·|r|)",
+                    c.metrics.max_abs, c.tolerance.atol, c.tolerance.rtol
+                ),
+            )
+        }));
+        checks.extend(golden.checks.into_iter().filter(|c| !c.1));
+    }
+    report.pass &= checks.iter().all(|c| c.1);
+    report.checks = checks;
+    report.scope = Some(scope);
+    Ok(report)
 }
 
 /// Runtimes started on a file.
