@@ -18,6 +18,7 @@ mod images;
 mod inspect;
 mod int8;
 mod lint;
+mod open_world;
 mod support;
 mod torch_fixtures;
 mod verify;

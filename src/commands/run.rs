@@ -50,7 +50,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     // zoo's own checks (graph size, external data confined to the folder) before any runtime
     // sees the file, as verify does.
     let proto = super::read_onnx(&args.model)?;
-    let inputs = args.inputs.iter().map(|p| pb::read_tensor(p)).collect::<Result<Vec<_>, _>>()?;
+    let mut inputs = args.inputs.iter().map(|p| pb::read_tensor(p)).collect::<Result<Vec<_>, _>>()?;
+    zoo_pipeline::onnx::name_by_position(&proto, &mut inputs)?;
     let mut runner = runner(args, &proto, &inputs)?;
     let out = runner.run(&inputs)?;
     let dir = args.output_dir.as_deref().context("give -o DIR for the outputs")?;

@@ -9,7 +9,11 @@
 - detector.onnx: Constant-node weights, x [N,3,H,W] symbolic past the batch -> [N,1,H,W]
 - detector_moved.onnx: the same with one weight moved by 1e-2
 - detector_renamed.onnx: detector.onnx with every value and node renamed (the same computation)
-- conv_two_inputs.onnx: onnx's node-test layout, X [1,1,5,5] and W [1,1,3,3] both graph inputs
+- detector_minus1.onnx: detector.onnx with H and W written as dim_value -1 (tf2onnx's habit)
+- classifier_b1.onnx: classifier.onnx with the batch fixed to 1
+- conv_two_inputs.onnx: onnx's node-test layout, X [1,1,5,5] and W [1,1,3,3] both graph inputs;
+  beside it X.pb and W.pb (TensorProtos without names, as some tools write them) and Y.pb,
+  ONNX Runtime's output for them
 
 Prints {"files": {name: path}, "params": {name: trainable parameter count}} as JSON.
 """
@@ -55,6 +59,19 @@ def classifier(moved=False):
     return helper.make_model(graph, opset_imports=OPSET, ir_version=8), 8 * 27 + 8 + 16 + 2
 
 
+def with_dims(model, dims):
+    """The model with its first input's dimensions replaced (ints; -1 kept as dim_value -1)."""
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    shape = model.graph.input[0].type.tensor_type.shape
+    for d, v in zip(shape.dim, dims):
+        d.Clear()
+        if isinstance(v, int):
+            d.dim_value = v
+        else:
+            d.dim_param = v
+    return model
+
+
 def detector(moved=False, prefix=""):
     w1, b1, w2, b2 = weights(5, 4, 3, 3, 3), weights(6, 4), weights(7, 1, 4, 1, 1), weights(8, 1)
     if moved:
@@ -98,12 +115,27 @@ def main():
         "detector_renamed": detector(prefix="renamed/"),
         "conv_two_inputs": conv_two_inputs(),
     }
+    made["detector_minus1"] = (with_dims(made["detector"][0], ["N", 3, -1, -1]), made["detector"][1])
+    made["classifier_b1"] = (with_dims(made["classifier"][0], [1, 3, 32, 32]), made["classifier"][1])
     files, params = {}, {}
     for name, (model, count) in made.items():
-        onnx.checker.check_model(model, full_check=True)
+        if name != "detector_minus1":  # the checker refuses dim_value -1, as it should
+            onnx.checker.check_model(model, full_check=True)
         path = os.path.join(out, name + ".onnx")
         onnx.save(model, path)
         files[name], params[name] = path, count
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(9)
+    x, w = rng.standard_normal((1, 1, 5, 5)).astype(np.float32), rng.standard_normal((1, 1, 3, 3)).astype(np.float32)
+    (y,) = ort.InferenceSession(files["conv_two_inputs"], providers=["CPUExecutionProvider"]).run(None, {"X": x, "W": w})
+    for name, array in [("X", x), ("W", w), ("Y", y)]:
+        t = numpy_helper.from_array(array)
+        t.ClearField("name")
+        path = os.path.join(out, name + ".pb")
+        with open(path, "wb") as f:
+            f.write(t.SerializeToString())
+        files[name + ".pb"] = path
     print(json.dumps({"files": files, "params": params}))
 
 

@@ -217,6 +217,8 @@ pub fn int8_kernels(path: &Path) -> String {
         ..Default::default()
     };
     if let Err(e) = crate::runtimes::ort(path, &opts, crate::runtimes::limit(crate::runtimes::DEFAULT_TIMEOUT_S)) {
+        // The report names no temporary: the optimized copy's folder is zoo's, not the user's.
+        let e = e.to_string().replace(&saved.display().to_string(), "its optimized copy");
         return format!("could not check ONNX Runtime's kernels: {e}");
     }
     let Ok(bytes) = std::fs::read(&saved) else { return "ONNX Runtime saved no optimized graph".into() };
@@ -253,5 +255,8 @@ pub fn int8_kernels(path: &Path) -> String {
             float.iter().take(3).copied().collect::<Vec<_>>().join(", ")
         )
     };
+    if total == 0 {
+        return format!("ONNX Runtime runs no node as an int8 kernel; {left}");
+    }
     format!("ONNX Runtime runs {total} nodes as int8 kernels ({}); {left}", list.join(", "))
 }

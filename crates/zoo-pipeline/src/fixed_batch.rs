@@ -24,8 +24,12 @@ pub fn batches(requested: &[usize], fixed: Option<usize>, default: usize) -> cra
     }
 }
 
-/// What was done with the golden data, for the report.
-pub fn note(fixed: usize, golden: usize) -> String {
+/// What was done with the golden data (`golden`: its batch, `None` where no golden data
+/// applies), for the report.
+pub fn note(fixed: usize, golden: Option<usize>) -> String {
+    let Some(golden) = golden else {
+        return format!("the file fixes batch {fixed}: fed {fixed} item(s)");
+    };
     if fixed <= golden {
         format!(
             "the file fixes batch {fixed}: fed {fixed} item(s), golden data sliced to the first {fixed} of {golden}"

@@ -111,3 +111,34 @@ pub fn metadata(proto: &ModelProto) -> Vec<(String, String)> {
         .map(|e| (e.key.clone().unwrap_or_default(), e.value.clone().unwrap_or_default()))
         .collect()
 }
+
+/// The inputs a caller feeds, in graph order: graph inputs that no initializer fills (IR ≥ 4
+/// files may list initializers among the inputs; onnx.proto `GraphProto.input`).
+pub fn fed_inputs(proto: &ModelProto) -> Vec<String> {
+    let Some(g) = &proto.graph else { return vec![] };
+    g.input
+        .iter()
+        .filter_map(|i| i.name.clone())
+        .filter(|n| !g.initializer.iter().any(|t| t.name.as_deref() == Some(n.as_str())))
+        .collect()
+}
+
+/// Names the tensors that came without a name (a `TensorProto` file's `name` is optional) after
+/// the graph input at their position, as `--input` files are taken in graph input order.
+pub fn name_by_position(proto: &ModelProto, tensors: &mut [zoo_runtime::Tensor]) -> crate::Result<()> {
+    let names = fed_inputs(proto);
+    if tensors.len() > names.len() {
+        crate::bail!(
+            "{} input tensors given, but the model takes {} ({}): pass one --input per graph input",
+            tensors.len(),
+            names.len(),
+            names.join(", ")
+        );
+    }
+    for (t, n) in tensors.iter_mut().zip(names) {
+        if t.name.is_empty() {
+            t.name = n;
+        }
+    }
+    Ok(())
+}

@@ -10,7 +10,8 @@ use crate::ShipError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dim {
     Fixed(i64),
-    /// `dim_param`, or a dimension with neither value nor name.
+    /// `dim_param`, a negative `dim_value` (-1, as some exporters mark dynamic dimensions), or a
+    /// dimension with neither value nor name.
     Symbolic,
 }
 
@@ -57,7 +58,8 @@ fn tensor(file: &str, what: &'static str, v: &ValueInfoProto) -> Result<Tensor, 
         .dim
         .iter()
         .map(|d| match d.value {
-            Some(dimension::Value::DimValue(n)) => Dim::Fixed(n),
+            // Some exporters write -1 for a dynamic dimension (tf2onnx, old Keras): it is one.
+            Some(dimension::Value::DimValue(n)) if n >= 0 => Dim::Fixed(n),
             _ => Dim::Symbolic,
         })
         .collect();

@@ -193,7 +193,11 @@ fn tensors(
             match d {
                 Dim::Symbolic => text.push("-1".to_string()),
                 Dim::Fixed(n) if *n >= 1 => text.push(n.to_string()),
-                Dim::Fixed(n) => return Err(bad(format!("has dimension {n}; Triton takes dimensions ≥ 1 or -1"))),
+                Dim::Fixed(n) => {
+                    return Err(bad(format!(
+                        "has dimension {n}; Triton takes dimensions ≥ 1, or -1 for a dynamic one (export it with a symbolic dimension)"
+                    )));
+                }
             }
         }
         if text.is_empty() && !batched {

@@ -194,7 +194,11 @@ fn verify_subject(options: &VerifyOptions, zoo: &ZooDir, mut s: Subject) -> crat
         None => crate::fixed_batch::batches(&options.batch, s.fixed_batch, golden::BATCH)?,
     };
     if let Some(b) = s.fixed_batch {
-        f.checks.push(("fixed batch".into(), true, crate::fixed_batch::note(b, golden::BATCH)));
+        f.checks.push((
+            "fixed batch".into(),
+            true,
+            crate::fixed_batch::note(b, golden.as_ref().map(|_| golden::BATCH)),
+        ));
     }
     // Before any input is made or runtime loaded: what the largest batch costs at least.
     if let Some(&largest) = batches.iter().max() {
