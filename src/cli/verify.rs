@@ -63,6 +63,10 @@ pub struct VerifyArgs {
     /// --reference, the top-1/top-5 columns are the agreement with it on those inputs.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["all", "layers"])]
     pub inputs: Option<PathBuf>,
+    /// Shape for an input whose dimensions past the batch the file leaves symbolic:
+    /// NAME=DIMS, e.g. `x=1,3,224,224` (repeatable; the first input's batch is --batch's).
+    #[arg(long = "shape", value_name = "NAME=DIMS", conflicts_with = "all")]
+    pub shapes: Vec<zoo_pipeline::shapes::Binding>,
 }
 
 impl VerifyArgs {
@@ -78,6 +82,7 @@ impl VerifyArgs {
             rtol: self.rtol,
             reference: self.reference.clone(),
             inputs: self.inputs.clone(),
+            shapes: self.shapes.clone(),
         }
     }
 }

@@ -142,12 +142,12 @@ pub struct LayerOptions<'a> {
 fn runners(
     runtimes: &Runtimes,
     path: &Path,
-    input: &Tensor,
+    input: &[Tensor],
     prefix: &str,
     saturate: bool,
     skipped: &mut Vec<(String, String)>,
 ) -> Vec<Box<dyn Runner + Send>> {
-    let shapes = [(input.name.clone(), input.shape.clone())];
+    let shapes: Vec<(String, Vec<usize>)> = input.iter().map(|t| (t.name.clone(), t.shape.clone())).collect();
     let mut out = Vec::new();
     for &r in &runtimes.names {
         let kernel = match r {
@@ -171,14 +171,14 @@ fn runners(
 /// Runs every runner on `input`; the extra (marked) outputs come back by name.
 fn run_all(
     runners: &mut [Box<dyn Runner + Send>],
-    input: &Tensor,
+    input: &[Tensor],
     prefix: &str,
     skipped: &mut Vec<(String, String)>,
 ) -> Vec<(String, Vec<Tensor>)> {
     let mut out = Vec::new();
     for r in runners.iter_mut() {
         let label = format!("{prefix}{}", r.label());
-        match r.run(std::slice::from_ref(input)) {
+        match r.run(input) {
             Ok(o) => out.push((label, o.outputs)),
             Err(e) => skipped.push((label, e.to_string())),
         }
@@ -197,7 +197,7 @@ pub fn report(
     args: &LayerOptions,
     label: &str,
     path: &Path,
-    input: &Tensor,
+    input: &[Tensor],
     rtol: f64,
     sqnr_floor: Option<f64>,
 ) -> crate::Result<LayerReport> {

@@ -12,7 +12,12 @@ use zoo_runtime::Tensor;
 
 use crate::error::Context;
 use crate::verify::tolerance::{FP16_UNIT, INT8_LAYER_SQNR_DB, INT8_SYMMETRIC_UNIT, INT8_UNIT, Lossy};
+use crate::shapes::Binding;
 use crate::{bail, onnx};
+
+/// ONNX `TensorProto.DataType`: the element types zoo's runners feed and read.
+const FLOAT: i32 = 1;
+const FLOAT16: i32 = 10;
 
 /// A model variant or a file, as a command names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,8 +46,14 @@ pub struct Subject {
     pub label: String,
     pub path: PathBuf,
     pub manifest: Option<Manifest>,
-    /// Input name and shape per item (C, H, W); the batch is the caller's.
+    /// The first input's name and shape per item (C, H, W); the batch is the caller's.
     pub input: (String, Vec<usize>),
+    /// The file's other inputs (node tests feed weights as inputs), each fed the same seeded
+    /// values at every batch, shaped as declared or by `--shape` (a symbolic first dimension
+    /// takes the batch).
+    pub others: Vec<zoo_ship::signature::Tensor>,
+    /// `--shape` bindings.
+    pub shapes: Vec<Binding>,
     /// The input's batch when the file fixes it (`export --batch 1`, most published files).
     pub fixed_batch: Option<usize>,
     pub checks: Vec<(String, bool, String)>,
@@ -63,39 +74,53 @@ pub struct Subject {
 }
 
 impl Subject {
-    /// The subject `target` names; a model is built with `build`.
-    pub fn of(target: &Target, build: &zoo_models::Options, zoo: &ZooDir) -> crate::Result<Subject> {
+    /// The subject `target` names; a model is built with `build`; `shapes` bind a file's
+    /// symbolic dimensions.
+    pub fn of(target: &Target, build: &zoo_models::Options, zoo: &ZooDir, shapes: &[Binding]) -> crate::Result<Subject> {
         match target {
-            Target::File(path) => file(zoo, path),
+            Target::File(path) => file(zoo, path, shapes),
             Target::Model { model: m, variant } => model(build, zoo, m, variant.as_deref()),
         }
     }
 
-    /// An input of `batch` items: the golden input when a manifest applies (its first items
-    /// equal the golden input whatever the batch), else uniform on [−1, 1) from a seeded stream.
-    pub fn input(&self, batch: usize) -> crate::Result<Tensor> {
+    /// The inputs of a run of `batch` items: the first is the golden input when a manifest
+    /// applies (its first items equal the golden input whatever the batch), else uniform on
+    /// [−1, 1) from a seeded stream; the others ([`Subject::others`]) from streams of their own.
+    pub fn input(&self, batch: usize) -> crate::Result<Vec<Tensor>> {
+        let mut shape = vec![batch];
+        shape.extend(&self.input.1);
+        let mut out = vec![self.first_input(batch, shape)?];
+        for (k, t) in self.others.iter().enumerate() {
+            let shape = crate::shapes::resolve(t, &self.shapes, batch).map_err(|e| crate::err!("{e}"))?;
+            out.push(self.seeded(&t.name, shape, &format!("verify.input.{}", k + 1))?);
+        }
+        Ok(out)
+    }
+
+    fn first_input(&self, batch: usize, shape: Vec<usize>) -> crate::Result<Tensor> {
         match self.manifest.as_ref().and_then(|m| zoo_models::find(&m.model, Some(&m.variant)).ok()) {
             Some((_, v)) => Ok(golden::input(v, &self.input.0, batch)),
-            None => {
-                let mut shape = vec![batch];
-                shape.extend(&self.input.1);
-                // Fallible: past --max-memory's check (raised by hand) the file's declared shape is
-                // still the user's word, and a failed allocation would abort zoo.
-                let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
-                let mut data = Vec::new();
-                if n.is_none_or(|n| data.try_reserve_exact(n).is_err()) {
-                    bail!(
-                        "cannot allocate the input {shape:?} of {} ({} bytes of f32): the file declares it; run a \
-                         smaller --batch, or leave --max-memory at its default to have such files refused up front",
-                        self.label,
-                        n.map_or_else(|| "more than 2^64".to_string(), |n| (4 * n as u128).to_string())
-                    );
-                }
-                data.resize(n.unwrap_or(0), 0f32);
-                zoo_graph::prng::Stream::new(0, "verify.input").fill_uniform(0, -1.0, 1.0, &mut data);
-                Ok(Tensor::new(self.input.0.clone(), shape, data))
-            }
+            None => self.seeded(&self.input.0, shape, "verify.input"),
         }
+    }
+
+    /// Uniform on [−1, 1) from the seeded stream `stream`.
+    fn seeded(&self, name: &str, shape: Vec<usize>, stream: &str) -> crate::Result<Tensor> {
+        // Fallible: past --max-memory's check (raised by hand) the file's declared shape is
+        // still the user's word, and a failed allocation would abort zoo.
+        let n = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        let mut data = Vec::new();
+        if n.is_none_or(|n| data.try_reserve_exact(n).is_err()) {
+            bail!(
+                "cannot allocate the input {shape:?} of {} ({} bytes of f32): the file declares it; run a \
+                 smaller --batch, or leave --max-memory at its default to have such files refused up front",
+                self.label,
+                n.map_or_else(|| "more than 2^64".to_string(), |n| (4 * n as u128).to_string())
+            );
+        }
+        data.resize(n.unwrap_or(0), 0f32);
+        zoo_graph::prng::Stream::new(0, stream).fill_uniform(0, -1.0, 1.0, &mut data);
+        Ok(Tensor::new(name, shape, data))
     }
 }
 
@@ -132,6 +157,8 @@ pub fn model(build: &zoo_models::Options, zoo: &ZooDir, model: &str, variant: Op
         path,
         manifest: default_head.then_some(manifest),
         input: ("input".into(), vec![c, h, w]),
+        others: Vec::new(),
+        shapes: Vec::new(),
         fixed_batch: None,
         checks,
         lossy: None,
@@ -154,14 +181,39 @@ fn checksum_note(actual: &str, expected: &str, manifest: &str) -> String {
 
 /// A file zoo may or may not have written: golden data applies when its metadata names a
 /// variant whose manifest records the same weights and output.
-pub fn file(zoo: &ZooDir, path: &Path) -> crate::Result<Subject> {
+pub fn file(zoo: &ZooDir, path: &Path, shapes: &[Binding]) -> crate::Result<Subject> {
     let proto = onnx::read_onnx(path)?;
     let a = analyze(&proto);
-    let (name, info) = a.inputs.first().cloned().context("the model has no input")?;
-    let info = info.with_context(|| format!("input `{name}` has no tensor type"))?;
-    let dims: Option<Vec<usize>> = info.shape.iter().skip(1).map(|d| d.known()).collect();
-    let dims =
-        dims.with_context(|| format!("input `{name}` {} has symbolic dimensions past the batch", info.shape_string()))?;
+    let label = path.display().to_string();
+    let sig = zoo_ship::signature::signature(&proto, &label).map_err(|e| crate::err!("{e}"))?;
+    crate::shapes::check_names(shapes, &sig.inputs).map_err(|e| crate::err!("{e}"))?;
+    let not_float = |t: &zoo_ship::signature::Tensor| !matches!(t.elem_type, FLOAT | FLOAT16);
+    if let Some(t) = sig.inputs.iter().find(|t| not_float(t)) {
+        bail!(
+            "input `{}` of {label} is {}: zoo's runners feed float tensors only, so verify cannot feed it; \
+             `zoo run --input` runs the file on each runtime",
+            t.name,
+            zoo_ship::triton::onnx_type_name(t.elem_type)
+        );
+    }
+    if let Some(t) = sig.outputs.iter().find(|t| not_float(t)) {
+        bail!(
+            "output `{}` of {label} is {}: zoo's runners read float tensors only, so verify cannot compare it",
+            t.name,
+            zoo_ship::triton::onnx_type_name(t.elem_type)
+        );
+    }
+    let (first, others) = sig.inputs.split_first().context("the model has no input")?;
+    let name = first.name.clone();
+    // Resolved at batch 1 only to learn the dimensions past the batch.
+    let dims = crate::shapes::resolve(first, shapes, 1).map_err(|e| crate::err!("{e}"))?[1..].to_vec();
+    let fixed = match first.dims.first() {
+        Some(zoo_ship::signature::Dim::Fixed(n)) => usize::try_from(*n).ok(),
+        _ => None,
+    };
+    for t in others {
+        crate::shapes::resolve(t, shapes, 1).map_err(|e| crate::err!("{e}"))?;
+    }
     let meta = |k: &str| a.metadata.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
     // A compiled file computes what its reference computes: the reference's golden data applies.
     let reference_weights = meta("zoo.reference.weights.sha256").or_else(|| meta("weights.sha256"));
@@ -180,11 +232,13 @@ pub fn file(zoo: &ZooDir, path: &Path) -> crate::Result<Subject> {
     let lossy = lossy(&proto, precision.as_deref(), int8_symmetric);
     let checks = lossy.map(|l| lossy_check(precision.as_deref(), l)).into_iter().flatten().collect();
     Ok(Subject {
-        label: path.display().to_string(),
+        label,
         path: path.to_path_buf(),
         manifest,
         input: (name, dims),
-        fixed_batch: info.shape.first().and_then(|d| d.known()),
+        others: others.to_vec(),
+        shapes: shapes.to_vec(),
+        fixed_batch: fixed,
         checks,
         lossy,
         metadata: a.metadata.clone(),

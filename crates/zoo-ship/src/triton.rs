@@ -93,7 +93,8 @@ pub fn data_type(onnx: i32) -> Option<&'static str> {
     })
 }
 
-fn onnx_type_name(onnx: i32) -> String {
+/// An ONNX element type by its `TensorProto.DataType` name (`INT64`), or its number.
+pub fn onnx_type_name(onnx: i32) -> String {
     zoo_proto::tensor_proto::DataType::try_from(onnx)
         .map_or_else(|_| format!("type {onnx}"), |t| t.as_str_name().into())
 }

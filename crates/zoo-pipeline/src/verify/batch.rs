@@ -48,13 +48,13 @@ impl<'a> Pool<'a> {
         &mut self,
         s: &Subject,
         batch: usize,
-        input: &Tensor,
+        input: &[Tensor],
         tol: Tolerance,
         golden: Option<&(Tensor, Tensor)>,
         f: &mut Findings,
     ) -> crate::Result<()> {
         let reference_out = match self.reference.as_mut() {
-            Some((label, r)) => Some((label.clone(), r.run(std::slice::from_ref(input))?.outputs)),
+            Some((label, r)) => Some((label.clone(), r.run(input)?.outputs)),
             None => None,
         };
         let moved = self.sensitivity_of(batch, input, reference_out.as_ref(), f);
@@ -64,7 +64,7 @@ impl<'a> Pool<'a> {
         let mut back = Vec::with_capacity(persistent);
         for (k, mut runner) in std::mem::take(&mut self.runners).into_iter().chain(batch_runners).enumerate() {
             let label = runner.label();
-            let out = runner.run(std::slice::from_ref(input));
+            let out = runner.run(input);
             let dead = out.as_ref().is_err_and(fatal);
             if k < persistent && !dead {
                 back.push(runner);
@@ -105,7 +105,7 @@ impl<'a> Pool<'a> {
     fn sensitivity_of(
         &mut self,
         batch: usize,
-        input: &Tensor,
+        input: &[Tensor],
         reference_out: Option<&(String, Vec<Tensor>)>,
         f: &mut Findings,
     ) -> Vec<f64> {
@@ -141,10 +141,10 @@ impl<'a> Pool<'a> {
         &mut self,
         s: &Subject,
         batch: usize,
-        input: &Tensor,
+        input: &[Tensor],
         f: &mut Findings,
     ) -> Vec<Box<dyn Runner + Send>> {
-        let shapes = [(input.name.clone(), input.shape.clone())];
+        let shapes: Vec<(String, Vec<usize>)> = input.iter().map(|t| (t.name.clone(), t.shape.clone())).collect();
         let mut out = Vec::new();
         let mut gone = Vec::new();
         for &r in &self.per_batch {

@@ -38,6 +38,8 @@ pub struct VerifyOptions {
     pub reference: Option<PathBuf>,
     /// A folder of `input_*.pb` tensors and images to feed instead of the golden input.
     pub inputs: Option<PathBuf>,
+    /// Shapes for a file's inputs whose dimensions past the batch are symbolic (`--shape`).
+    pub shapes: Vec<crate::shapes::Binding>,
 }
 
 #[derive(Debug, Serialize)]
@@ -85,7 +87,7 @@ pub fn verify_all(options: &VerifyOptions, zoo: &ZooDir) -> crate::Result<Vec<Re
 
 /// Verifies the model or file `target` names.
 pub fn verify(target: &Target, options: &VerifyOptions, zoo: &ZooDir) -> crate::Result<Report> {
-    verify_subject(options, zoo, Subject::of(target, &options.build, zoo)?)
+    verify_subject(options, zoo, Subject::of(target, &options.build, zoo, &options.shapes)?)
 }
 
 /// `verify --layers`: every intermediate value of the target, layer by layer, `slice` values
@@ -99,7 +101,7 @@ pub fn verify_layers(
     slice: usize,
     zoo: &ZooDir,
 ) -> crate::Result<crate::layers::LayerReport> {
-    let subject = Subject::of(target, &options.build, zoo)?;
+    let subject = Subject::of(target, &options.build, zoo, &options.shapes)?;
     let batch = options.batch.first().copied().unwrap_or(1);
     let lossy = subject.lossy.map(tolerance::Lossy::rtol);
     let rtol = options.rtol.or(lossy).or(subject.manifest.as_ref().map(|m| m.golden.tolerance.rtol));
@@ -190,7 +192,7 @@ fn verify_subject(options: &VerifyOptions, zoo: &ZooDir, mut s: Subject) -> crat
         rtol: options.rtol.or(s.manifest.as_ref().map(|m| m.golden.tolerance.rtol)).unwrap_or(DEFAULT_TOLERANCE.rtol),
     };
     let batches = match &user_input {
-        Some(x) => vec![x.batch()],
+        Some(x) => vec![x.first().map_or(1, Tensor::batch)],
         None => crate::fixed_batch::batches(&options.batch, s.fixed_batch, golden::BATCH)?,
     };
     if let Some(b) = s.fixed_batch {
@@ -226,8 +228,16 @@ fn verify_subject(options: &VerifyOptions, zoo: &ZooDir, mut s: Subject) -> crat
 }
 
 /// `--inputs`: the user's tensors and images, as one batch, instead of the golden input.
-fn user_input(options: &VerifyOptions, s: &Subject, f: &mut Findings) -> crate::Result<Option<Tensor>> {
+fn user_input(options: &VerifyOptions, s: &Subject, f: &mut Findings) -> crate::Result<Option<Vec<Tensor>>> {
     let Some(dir) = &options.inputs else { return Ok(None) };
+    if let Some(t) = s.others.first() {
+        bail!(
+            "--inputs feeds one input, and {} has {} (`{}` too): verify feeds such files seeded inputs; leave out --inputs",
+            s.label,
+            s.others.len() + 1,
+            t.name
+        );
+    }
     let items = crate::calibrate::read_dir(dir, &s.input.0, &s.input.1, &s.metadata)?;
     if let Some(b) = s.fixed_batch.filter(|&b| b != items.len()) {
         bail!("{} takes a fixed batch of {b}; {} holds {} inputs", s.label, dir.display(), items.len());
@@ -236,7 +246,7 @@ fn user_input(options: &VerifyOptions, s: &Subject, f: &mut Findings) -> crate::
     shape[0] = items.len();
     let data = items.iter().flat_map(|t| t.data.iter().copied()).collect();
     f.checks.push(("inputs".into(), true, format!("{} inputs from {}", items.len(), dir.display())));
-    Ok(Some(Tensor::new(s.input.0.clone(), shape, data)))
+    Ok(Some(vec![Tensor::new(s.input.0.clone(), shape, data)]))
 }
 
 /// The golden (input, output) pair that applies, or why none does.

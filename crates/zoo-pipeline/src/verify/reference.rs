@@ -59,19 +59,19 @@ impl Sensitivity {
     /// Each output's largest change, and the first output's max|r|.
     pub fn measure(
         &mut self,
-        input: &Tensor,
+        input: &[Tensor],
         reference: Option<&(String, Vec<Tensor>)>,
     ) -> crate::Result<(Vec<f64>, f64)> {
         let ran;
         let plain: &[Tensor] = match (&mut self.plain, reference) {
             (Some(r), _) => {
-                ran = r.run(std::slice::from_ref(input))?.outputs;
+                ran = r.run(input)?.outputs;
                 &ran
             }
             (None, Some((_, outs))) => outs,
             (None, None) => bail!("the reference did not run"),
         };
-        let moved = self.perturbed.run(std::slice::from_ref(input))?.outputs;
+        let moved = self.perturbed.run(input)?.outputs;
         let exact = Tolerance { atol: 0.0, rtol: 0.0 };
         let changes =
             moved.iter().zip(plain).map(|(a, b)| Ok(compare(a, b, exact)?.max_abs)).collect::<crate::Result<_>>()?;
