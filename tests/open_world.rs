@@ -50,3 +50,65 @@ fn verify_lines_agree_with_each_other() {
     assert!(text.contains("fixes batch 1: fed 1 item(s)") && !text.contains("golden data sliced"), "{text}");
     assert!(text.contains("skip golden"), "{text}");
 }
+
+/// Every graph input fed (a node test's weights given as inputs), symbolic dimensions bound by
+/// `--shape`, and what verify cannot feed or read refused in one line naming it.
+#[test]
+fn verify_feeds_every_input_and_binds_shapes() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = files(dir.path());
+    let o = zoo(&["verify", &f("conv_two_inputs"), "--json"]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(o.status.success(), "{r}{}", stderr(&o));
+    let compared: Vec<&str> =
+        r[0]["comparisons"].as_array().unwrap().iter().map(|c| c["runtime"].as_str().unwrap()).collect();
+    assert!(compared.contains(&"tract") && compared.iter().any(|c| c.starts_with("openvino")), "{r}");
+
+    let o = zoo(&["verify", &f("detector"), "--runtime", "ort,tract"]);
+    assert!(!o.status.success() && stderr(&o).contains("give them with --shape x="), "{}", stderr(&o));
+    let o = zoo(&["verify", &f("detector"), "--runtime", "ort,tract", "--shape", "x=1,3,40,24", "--json"]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(o.status.success(), "{r}{}", stderr(&o));
+    assert_eq!(r[0]["comparisons"][0]["batch"], 2, "{r}");
+    let o = zoo(&["verify", &f("detector"), "--shape", "x=1,1,40,24"]);
+    assert!(!o.status.success() && stderr(&o).contains("contradicts input `x`"), "{}", stderr(&o));
+    let o = zoo(&["verify", &f("detector"), "--shape", "image=1,3,40,24"]);
+    assert!(!o.status.success() && stderr(&o).contains("(its inputs: x)"), "{}", stderr(&o));
+
+    let o = zoo(&["verify", &f("classifier_argmax")]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("output `label`") && stderr(&o).contains("INT64"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Weights in Constant nodes and recurrent layers count as parameters; a constant has no batch
+/// dimension; MACs zoo cannot know make the total a lower bound, never a total.
+#[test]
+fn inspect_counts_what_is_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = python_check("open_world.py", &[dir.path().to_str().unwrap()]);
+    let inspect = |name: &str| crate::support::json(zoo(&["inspect", made["files"][name].as_str().unwrap(), "--json"]));
+    for name in ["classifier", "detector", "lstm"] {
+        let j = inspect(name);
+        assert_eq!(j["totals"]["params"], made["params"][name], "{name}: {}", j["totals"]);
+    }
+    let j = inspect("classifier");
+    let w1 = j["layers"].as_array().unwrap().iter().find(|r| r["name"] == "w1_const").unwrap();
+    assert_eq!(w1["activation_bytes"], 0, "{w1}");
+    // conv 8·27 per pixel of 32×32, fc 8·2: every MAC known.
+    assert_eq!(j["totals"]["macs"], 8 * 27 * 32 * 32 + 16, "{}", j["totals"]);
+
+    // 25 steps × (|W| + |R|) per sequence.
+    let j = inspect("lstm");
+    assert_eq!(j["totals"]["macs"], 25 * (2 * 192 * 32 + 2 * 192 * 48), "{}", j["totals"]);
+    let j = inspect("lstm_dynamic");
+    assert!(j["totals"]["macs"].is_null() && j["totals"]["macs_unknown_nodes"] == 1, "{}", j["totals"]);
+    let text = ok(zoo(&["inspect", made["files"]["lstm_dynamic"].as_str().unwrap()]));
+    assert!(text.contains("≥ 0 (1 ?)"), "{text}");
+    let svg = dir.path().join("lstm.svg");
+    ok(zoo(&["draw", made["files"]["lstm_dynamic"].as_str().unwrap(), "-o", svg.to_str().unwrap()]));
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawn.contains("≥ 0 MACs (1 node of unknown MACs)"), "{drawn}");
+}

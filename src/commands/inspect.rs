@@ -157,12 +157,16 @@ fn to_json(title: &str, a: &Analysis) -> Value {
         "metadata": a.metadata.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
         "layers": a.layers.iter().map(|r| json!({
             "name": r.name, "op": r.op, "detail": r.detail, "output": shape_json(&r.output),
-            "params": r.params, "buffers": r.buffers, "macs": r.macs,
+            "params": r.params, "buffers": r.buffers,
+            "macs": if r.macs_unknown { serde_json::Value::Null } else { json!(r.macs) },
             "activation_bytes": r.activation_bytes, "note": r.note,
             "receptive_field": field_json(&r.field),
         })).collect::<Vec<_>>(),
         "totals": {
-            "params": a.totals.params, "buffers": a.totals.buffers, "macs": a.totals.macs,
+            "params": a.totals.params, "buffers": a.totals.buffers,
+            // A partial sum is not a total: null, with the known part and the unknown count beside it.
+            "macs": if a.totals.macs_unknown > 0 { serde_json::Value::Null } else { json!(a.totals.macs) },
+            "macs_known": a.totals.macs, "macs_unknown_nodes": a.totals.macs_unknown,
             "activation_bytes": a.totals.activation_bytes, "unanalysed_nodes": a.totals.unanalysed,
             "peak_live_activation_bytes": a.totals.peak_live_bytes,
         },
@@ -204,7 +208,11 @@ fn render(title: &str, a: &Analysis, roof: Option<&Roof>) -> String {
                 detail,
                 shape,
                 if r.params > 0 { grouped(r.params) } else { String::new() },
-                if r.macs > 0 { si(r.macs) } else { String::new() },
+                match (r.macs_unknown, r.macs) {
+                    (true, _) => "?".into(),
+                    (false, 0) => String::new(),
+                    (false, m) => si(m),
+                },
                 bytes(r.activation_bytes),
                 field_cell(&r.field),
             ];
@@ -224,7 +232,10 @@ fn render(title: &str, a: &Analysis, roof: Option<&Roof>) -> String {
         if t.unanalysed > 0 { format!("{} not analysed", t.unanalysed) } else { String::new() },
         String::new(),
         grouped(t.params),
-        si(t.macs),
+        match t.macs_unknown {
+            0 => si(t.macs),
+            n => format!("≥ {} ({n} ?)", si(t.macs)),
+        },
         bytes(t.activation_bytes),
         String::new(),
     ]);

@@ -11,6 +11,9 @@
 - detector_renamed.onnx: detector.onnx with every value and node renamed (the same computation)
 - detector_minus1.onnx: detector.onnx with H and W written as dim_value -1 (tf2onnx's habit)
 - classifier_b1.onnx: classifier.onnx with the batch fixed to 1
+- classifier_argmax.onnx: classifier.onnx ending in ArgMax (an int64 output)
+- lstm.onnx: a bidirectional LSTM (hidden 48) over x [25,N,32], weights as initializers;
+  lstm_dynamic.onnx: the same with the sequence length symbolic
 - conv_two_inputs.onnx: onnx's node-test layout, X [1,1,5,5] and W [1,1,3,3] both graph inputs;
   beside it X.pb and W.pb (TensorProtos without names, as some tools write them) and Y.pb,
   ONNX Runtime's output for them
@@ -93,6 +96,19 @@ def detector(moved=False, prefix=""):
     return helper.make_model(graph, opset_imports=OPSET, ir_version=8), 4 * 27 + 4 + 4 + 1
 
 
+def lstm(seq):
+    hidden, inputs = 48, 32
+    w, r, b = weights(10, 2, 4 * hidden, inputs), weights(11, 2, 4 * hidden, hidden), weights(12, 2, 8 * hidden)
+    node = helper.make_node("LSTM", ["x", "W", "R", "B"], ["y"], name="lstm", hidden_size=hidden, direction="bidirectional")
+    graph = helper.make_graph(
+        [node], "lstm",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [seq, "N", inputs])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [seq, 2, "N", hidden])],
+        initializer=[numpy_helper.from_array(w, "W"), numpy_helper.from_array(r, "R"), numpy_helper.from_array(b, "B")],
+    )
+    return helper.make_model(graph, opset_imports=OPSET, ir_version=8), w.size + r.size + b.size
+
+
 def conv_two_inputs():
     node = helper.make_node("Conv", ["X", "W"], ["Y"], name="conv", pads=[1, 1, 1, 1])
     graph = helper.make_graph(
@@ -102,6 +118,14 @@ def conv_two_inputs():
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [1, 1, 5, 5])],
     )
     return helper.make_model(graph, opset_imports=OPSET, ir_version=8), 0
+
+
+def with_argmax(model):
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    model.graph.node.append(helper.make_node("ArgMax", ["probs"], ["label"], name="argmax", axis=1, keepdims=0))
+    del model.graph.output[:]
+    model.graph.output.append(helper.make_tensor_value_info("label", TensorProto.INT64, ["N"]))
+    return model
 
 
 def main():
@@ -114,8 +138,11 @@ def main():
         "detector_moved": detector(moved=True),
         "detector_renamed": detector(prefix="renamed/"),
         "conv_two_inputs": conv_two_inputs(),
+        "lstm": lstm(25),
+        "lstm_dynamic": lstm("T"),
     }
     made["detector_minus1"] = (with_dims(made["detector"][0], ["N", 3, -1, -1]), made["detector"][1])
+    made["classifier_argmax"] = (with_argmax(made["classifier"][0]), made["classifier"][1])
     made["classifier_b1"] = (with_dims(made["classifier"][0], [1, 3, 32, 32]), made["classifier"][1])
     files, params = {}, {}
     for name, (model, count) in made.items():

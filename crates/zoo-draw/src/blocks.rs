@@ -92,6 +92,8 @@ pub struct Layers {
     pub blocks: Vec<Block>,
     /// Nodes left out: constants and shape arithmetic.
     pub hidden: usize,
+    /// Nodes whose MACs zoo cannot count: the blocks' MACs are then a lower bound.
+    pub macs_unknown: usize,
 }
 
 impl Layers {
@@ -188,7 +190,7 @@ pub fn layers(model: &ModelProto) -> Result<Layers, DrawError> {
         blocks.push(io_block(name, "output", info, vec![from]));
     }
     let hidden = drawn.iter().filter(|d| !**d).count();
-    Ok(Layers { blocks, hidden })
+    Ok(Layers { blocks, hidden, macs_unknown: analysis.totals.macs_unknown })
 }
 
 /// The values `node` reads that flow through the network: not initializers, not outputs of

@@ -78,6 +78,11 @@ pub fn network(model: &ModelProto, title: &str) -> Result<Drawing, DrawError> {
     } else {
         format!("{} MACs", thousands(macs))
     };
+    // A sum with unknown terms is a lower bound, and says so.
+    let work = match l.macs_unknown {
+        0 => work,
+        n => format!("≥ {work} ({n} node{} of unknown MACs)", if n == 1 { "" } else { "s" }),
+    };
     let mut subtitle = format!("{} layers · {} parameters · {work} per image", l.layer_count(), thousands(params));
     if l.hidden > 0 {
         subtitle += &format!(" · {} shape/constant nodes not drawn", l.hidden);

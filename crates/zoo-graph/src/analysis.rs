@@ -28,6 +28,9 @@ pub struct LayerRow {
     /// Non-trainable buffers (BatchNorm statistics) first used by this node.
     pub buffers: u64,
     pub macs: u64,
+    /// Whether the node computes products zoo cannot count (an op it does not analyse that
+    /// may multiply-accumulate, or a shape it cannot infer): `macs` is then 0 and unknown.
+    pub macs_unknown: bool,
     /// Bytes of the node's outputs for one batch item.
     pub activation_bytes: u64,
     /// Bytes of the node's data inputs (not initializers) for one batch item, where known.
@@ -48,6 +51,8 @@ pub struct Totals {
     pub activation_bytes: u64,
     /// Nodes that could not be fully analysed.
     pub unanalysed: usize,
+    /// Nodes whose MACs are unknown: `macs` is then a partial sum, a lower bound.
+    pub macs_unknown: usize,
     /// Peak bytes of activations alive at once per batch item (inputs, outputs and every value
     /// still waiting for a consumer), nodes run in file order.
     pub peak_live_bytes: u64,
@@ -103,6 +108,10 @@ pub fn analyze(model: &ModelProto) -> Analysis {
         }
     }
 
+    // Weights held in Constant nodes (paddle2onnx, tf2onnx) count as initializers do.
+    for (name, n) in held_constants(graph) {
+        initializers.insert(name, n);
+    }
     let mut counted: HashSet<&str> = HashSet::new();
     let mut layers = Vec::with_capacity(graph.node.len());
     let mut fields: HashMap<String, Field> = HashMap::new();
@@ -136,6 +145,7 @@ pub fn analyze(model: &ModelProto) -> Analysis {
         macs: t.macs.saturating_add(r.macs),
         activation_bytes: t.activation_bytes.saturating_add(r.activation_bytes),
         unanalysed: t.unanalysed + usize::from(r.note.is_some()),
+        macs_unknown: t.macs_unknown + usize::from(r.macs_unknown),
         peak_live_bytes: t.peak_live_bytes,
     });
     let outputs = graph
@@ -191,6 +201,7 @@ fn analyze_node<'a>(
         params: 0,
         buffers: 0,
         macs: 0,
+        macs_unknown: false,
         activation_bytes: 0,
         input_bytes: 0,
         weight_bytes: 0,
@@ -205,7 +216,13 @@ fn analyze_node<'a>(
         if let Some(&n) = initializers.get(input.as_str())
             && counted.insert(input.as_str())
         {
-            match def.map_or(Role::Data, |d| (d.role)(i)) {
+            // An op zoo does not analyse: its float tensors are its weights (an LSTM's W, R, B).
+            let role = match def {
+                Some(d) => (d.role)(i),
+                None if known.get(input.as_str()).is_some_and(|t| t.dtype.is_float()) => Role::Weight,
+                None => Role::Data,
+            };
+            match role {
                 Role::Weight => row.params = row.params.saturating_add(n),
                 Role::Buffer => row.buffers = row.buffers.saturating_add(n),
                 Role::Data => {}
@@ -253,7 +270,10 @@ fn analyze_node<'a>(
     for (o, info) in node.output.iter().zip(&outputs) {
         if let Some(info) = info {
             known.insert(o.clone(), info.clone());
-            row.activation_bytes = row.activation_bytes.saturating_add(bytes_per_item(info));
+            // A constant is a tensor, not one per batch item: its first dimension is no batch.
+            if !matches!(op.as_str(), "Constant" | "ConstantOfShape") {
+                row.activation_bytes = row.activation_bytes.saturating_add(bytes_per_item(info));
+            }
         }
     }
     row.output = outputs.first().cloned().flatten();
@@ -265,11 +285,55 @@ fn analyze_node<'a>(
             row.macs = d.macs(node, infos, &outs);
         }
     }
+    row.macs_unknown = match def {
+        Some(d) => d.products() && row.macs == 0 && (infos.is_none() || outputs.iter().any(Option::is_none)),
+        None => match crate::recurrent::macs(node, known) {
+            Some(m) => {
+                row.macs = m;
+                false
+            }
+            None => !domain.is_empty() || MAY_MULTIPLY.contains(&op.as_str()),
+        },
+    };
     // A row whose output shape came from the file is complete even if zoo cannot infer it.
     if row.note.is_some() && row.output.is_some() && def.is_none() {
         row.note = Some(format!("op {op} is not analysed by zoo (shape from the file)"));
     }
     row
+}
+
+/// Ops zoo does not analyse yet that may multiply-accumulate: their MACs are unknown, not 0.
+/// The other ops it does not analyse (shape arithmetic, element-wise maths) count 0 MACs, as
+/// every element-wise op does by the conventions `zoo inspect` prints.
+const MAY_MULTIPLY: [&str; 13] = [
+    "ConvTranspose",
+    "Einsum",
+    "LSTM",
+    "GRU",
+    "RNN",
+    "If",
+    "Loop",
+    "Scan",
+    "ConvInteger",
+    "MatMulInteger",
+    "QLinearConv",
+    "QLinearMatMul",
+    "DeformConv",
+];
+
+/// Float tensors held in Constant nodes (`value`), by output name, with their element counts.
+fn held_constants(graph: &zoo_proto::GraphProto) -> Vec<(&str, u64)> {
+    graph
+        .node
+        .iter()
+        .filter(|n| n.op_type() == "Constant" && n.domain.as_deref().unwrap_or("").is_empty())
+        .filter_map(|n| {
+            let t = n.attribute.iter().find(|a| a.name.as_deref() == Some("value")).and_then(|a| a.t.as_ref())?;
+            let float = t.data_type.and_then(DType::from_onnx).is_some_and(DType::is_float);
+            let count = t.dims.iter().map(|&d| d.max(0) as u64).fold(1, u64::saturating_mul);
+            Some((n.output.first()?.as_str(), count)).filter(|_| float)
+        })
+        .collect()
 }
 
 fn constant_output(node: &NodeProto, consts: &mut HashMap<String, Vec<i64>>) -> Result<Vec<TensorInfo>, String> {

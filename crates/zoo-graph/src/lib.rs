@@ -25,6 +25,7 @@ pub mod prng;
 pub mod proto_util;
 pub mod quant;
 pub mod receptive_field;
+mod recurrent;
 pub mod roofline;
 pub mod signal;
 mod tensor;

@@ -76,6 +76,7 @@ mod tests {
             params: 0,
             buffers: 0,
             macs,
+            macs_unknown: false,
             activation_bytes: io_bytes / 2,
             input_bytes: io_bytes / 2,
             weight_bytes,

@@ -11,8 +11,8 @@ use zoo_proto::ModelProto;
 use zoo_runtime::Tensor;
 
 use crate::error::Context;
-use crate::verify::tolerance::{FP16_UNIT, INT8_LAYER_SQNR_DB, INT8_SYMMETRIC_UNIT, INT8_UNIT, Lossy};
 use crate::shapes::Binding;
+use crate::verify::tolerance::{FP16_UNIT, INT8_LAYER_SQNR_DB, INT8_SYMMETRIC_UNIT, INT8_UNIT, Lossy};
 use crate::{bail, onnx};
 
 /// ONNX `TensorProto.DataType`: the element types zoo's runners feed and read.
@@ -76,7 +76,12 @@ pub struct Subject {
 impl Subject {
     /// The subject `target` names; a model is built with `build`; `shapes` bind a file's
     /// symbolic dimensions.
-    pub fn of(target: &Target, build: &zoo_models::Options, zoo: &ZooDir, shapes: &[Binding]) -> crate::Result<Subject> {
+    pub fn of(
+        target: &Target,
+        build: &zoo_models::Options,
+        zoo: &ZooDir,
+        shapes: &[Binding],
+    ) -> crate::Result<Subject> {
         match target {
             Target::File(path) => file(zoo, path, shapes),
             Target::Model { model: m, variant } => model(build, zoo, m, variant.as_deref()),
