@@ -112,3 +112,18 @@ fn inspect_counts_what_is_there() {
     let drawn = std::fs::read_to_string(&svg).unwrap();
     assert!(drawn.contains("≥ 0 MACs (1 node of unknown MACs)"), "{drawn}");
 }
+
+/// A graph of 12,000 nodes gets the load budget (10 s + 0.1 ms per node), says so, and still
+/// verifies where the runtimes load it within it. (The 100,000-node chain: `scripts/big-graph`.)
+#[test]
+fn large_graphs_get_a_load_budget_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = files(dir.path());
+    let o = zoo(&["verify", &f("relu_chain"), "--runtime", "ort,tract"]);
+    let text = stdout(&o);
+    assert!(o.status.success(), "{text}{}", stderr(&o));
+    assert!(text.contains("load budget: a graph of 12000 nodes: each runtime gets 11 s"), "{text}");
+    // A timeout the user gives is theirs.
+    let text = stdout(&zoo(&["verify", &f("relu_chain"), "--runtime", "ort,tract", "--timeout", "300"]));
+    assert!(!text.contains("load budget"), "{text}");
+}

@@ -54,13 +54,15 @@ impl OrtArgs {
     }
 
     /// The runtime selection of a command: `names`, ONNX Runtime as here, OpenVINO as `ov`
-    /// says at `precision` (its threads are `--threads`), each load and run within `timeout`.
-    pub fn runtimes(&self, names: &[RuntimeName], ov: &OvArgs, precision: Precision, timeout: f64) -> Runtimes {
+    /// says at `precision` (its threads are `--threads`), each load and run within `timeout`
+    /// (`None`: the default, which large graphs may shorten to their load budget).
+    pub fn runtimes(&self, names: &[RuntimeName], ov: &OvArgs, precision: Precision, timeout: Option<f64>) -> Runtimes {
         Runtimes {
             names: names.to_vec(),
             ort: self.ort_options(),
             ov: zoo_runtime::openvino::OvOptions { library: ov.ov_lib.clone(), precision, threads: self.threads },
-            timeout_s: timeout,
+            timeout_s: timeout.unwrap_or(zoo_pipeline::runtimes::DEFAULT_TIMEOUT_S),
+            timeout_default: timeout.is_none(),
         }
     }
 }

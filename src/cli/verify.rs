@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 use zoo_pipeline::RuntimeName;
-use zoo_pipeline::runtimes::DEFAULT_TIMEOUT_S;
 
 use super::{BuildArgs, OrtArgs, OvArgs, ZooArg, parse_size, positive, seconds};
 
@@ -30,9 +29,10 @@ pub struct VerifyArgs {
     #[command(flatten)]
     pub ov: OvArgs,
     /// Seconds each runtime may take to load the file and to run one batch; past it the runtime
-    /// is reported as timed out (and not used again) and the others go on.
-    #[arg(long, default_value_t = DEFAULT_TIMEOUT_S, value_parser = seconds)]
-    pub timeout: f64,
+    /// is reported as timed out (and not used again) and the others go on [default: 600; a
+    /// graph of 10,000 nodes or more: 10 s + 0.1 ms per node + 0.2 s per MB of weights].
+    #[arg(long, value_parser = seconds)]
+    pub timeout: Option<f64>,
     /// Refuse a run whose floor (weights + batch × (input + peak live activations)) exceeds
     /// this: `8G`, `512M`, bytes (default: the memory available now).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]

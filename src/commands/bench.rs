@@ -60,7 +60,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         memory::check(&label, &memory::Cost::of(&proto, &a), largest, args.max_memory)?;
     }
 
-    let runtimes = args.ort.runtimes(&args.runtime, &args.ov, args.ov_precision, args.timeout);
+    let runtimes = args.ort.runtimes(&args.runtime, &args.ov, args.ov_precision, Some(args.timeout));
     let qdq = super::is_qdq(&proto);
     // ONNX Runtime takes any batch: started once, not profiled (the timings are the point).
     let mut ort = if args.runtime.contains(&RuntimeName::Ort) {

@@ -24,7 +24,7 @@ fn runner(args: &RunArgs, proto: &zoo_proto::ModelProto, inputs: &[Tensor]) -> a
     let batch = inputs.iter().map(Tensor::batch).max().unwrap_or(1);
     let label = args.model.display().to_string();
     memory::check(&label, &memory::Cost::of(proto, &analysis), batch, args.max_memory)?;
-    let runtimes = args.ort.runtimes(&[args.runtime], &args.ov, Precision::F32, args.timeout);
+    let runtimes = args.ort.runtimes(&[args.runtime], &args.ov, Precision::F32, Some(args.timeout));
     let shapes: Vec<(String, Vec<usize>)> = inputs.iter().map(|t| (t.name.clone(), t.shape.clone())).collect();
     let started = runtimes.start(args.runtime, &args.model, &shapes, super::is_qdq(proto), true)?;
     for s in started.skipped {

@@ -14,6 +14,8 @@
 - classifier_argmax.onnx: classifier.onnx ending in ArgMax (an int64 output)
 - lstm.onnx: a bidirectional LSTM (hidden 48) over x [25,N,32], weights as initializers;
   lstm_dynamic.onnx: the same with the sequence length symbolic
+- relu_chain.onnx: 12,000 Relus in a chain, x [N,8] (past the node count where verify's load
+  budget starts)
 - conv_two_inputs.onnx: onnx's node-test layout, X [1,1,5,5] and W [1,1,3,3] both graph inputs;
   beside it X.pb and W.pb (TensorProtos without names, as some tools write them) and Y.pb,
   ONNX Runtime's output for them
@@ -109,6 +111,17 @@ def lstm(seq):
     return helper.make_model(graph, opset_imports=OPSET, ir_version=8), w.size + r.size + b.size
 
 
+def relu_chain(n):
+    names = ["x"] + [f"v{i}" for i in range(n - 1)] + ["y"]
+    nodes = [helper.make_node("Relu", [names[i]], [names[i + 1]], name=f"relu{i}") for i in range(n)]
+    graph = helper.make_graph(
+        nodes, "relu_chain",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 8])],
+    )
+    return helper.make_model(graph, opset_imports=OPSET, ir_version=8), 0
+
+
 def conv_two_inputs():
     node = helper.make_node("Conv", ["X", "W"], ["Y"], name="conv", pads=[1, 1, 1, 1])
     graph = helper.make_graph(
@@ -139,6 +152,7 @@ def main():
         "detector_renamed": detector(prefix="renamed/"),
         "conv_two_inputs": conv_two_inputs(),
         "lstm": lstm(25),
+        "relu_chain": relu_chain(12_000),
         "lstm_dynamic": lstm("T"),
     }
     made["detector_minus1"] = (with_dims(made["detector"][0], ["N", 3, -1, -1]), made["detector"][1])

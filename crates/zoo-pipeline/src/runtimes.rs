@@ -33,6 +33,26 @@ pub struct Runtimes {
     pub ov: OvOptions,
     /// Seconds each runtime may take to load a file, and per run.
     pub timeout_s: f64,
+    /// Whether `timeout_s` is the default rather than the user's: then a graph of many nodes
+    /// gets its [`load_budget`] instead.
+    pub timeout_default: bool,
+}
+
+/// Graphs from this many nodes on get a load budget proportional to their size.
+pub const BUDGET_FROM_NODES: usize = 10_000;
+
+/// Why large graphs get a budget, measured (`zoo verify CHAIN --runtime R` on chains of Relus,
+/// 2-core AMD EPYC with AVX2): load time grows with the node count faster than linearly in
+/// tract and OpenVINO, linearly in ONNX Runtime.
+pub const BUDGET_REASON: &str = "load time grows faster than linearly with the node count in tract (4.7 s at \
+     16,000 Relus in a chain, about 300 s at 100,000) and in OpenVINO (3.7 s at 1,000, past 120 s at 4,000), linearly \
+     in ONNX Runtime (1.2 s at 16,000, 3.8 s at 100,000)";
+
+/// The seconds a runtime may take to load and run a graph of `nodes` nodes and `weight_bytes`
+/// of weights: 10 s + 0.1 ms per node + 0.2 s per MB, from [`BUDGET_FROM_NODES`] nodes on
+/// (`None` below): a linear runtime fits it with room to spare, a superlinear one is stopped.
+pub fn load_budget(nodes: usize, weight_bytes: u64) -> Option<f64> {
+    (nodes >= BUDGET_FROM_NODES).then(|| 10.0 + 1e-4 * nodes as f64 + 0.2 * weight_bytes as f64 / 1e6)
 }
 
 impl Default for Runtimes {
@@ -42,6 +62,7 @@ impl Default for Runtimes {
             ort: OrtOptions::default(),
             ov: OvOptions::default(),
             timeout_s: DEFAULT_TIMEOUT_S,
+            timeout_default: true,
         }
     }
 }
@@ -55,6 +76,26 @@ pub struct Started {
 impl Runtimes {
     pub fn limit(&self) -> Option<Duration> {
         limit(self.timeout_s)
+    }
+
+    /// These runtimes for a graph of `nodes` nodes and `weight_bytes` of weights: with the
+    /// default timeout, a large graph's [`load_budget`] where it is shorter, and the report's line
+    /// saying so.
+    pub fn bounded_for(&self, nodes: usize, weight_bytes: u64) -> (Runtimes, Option<String>) {
+        let mut r = self.clone();
+        match load_budget(nodes, weight_bytes) {
+            Some(b) if self.timeout_default && b < self.timeout_s => {
+                r.timeout_s = b;
+                let note = format!(
+                    "a graph of {nodes} nodes: each runtime gets {b:.0} s to load it and per run (10 s + 0.1 ms per \
+                     node + 0.2 s per MB of weights) instead of {:.0} s, since {BUDGET_REASON}; give --timeout S to \
+                     wait longer",
+                    self.timeout_s
+                );
+                (r, Some(note))
+            }
+            _ => (r, None),
+        }
     }
 
     /// ONNX Runtime's options for a file: Q/DQ files build TensorRT's int8 engines from their
@@ -139,4 +180,21 @@ pub fn openvino(
 /// be used again.
 pub fn fatal(e: &RuntimeError) -> bool {
     matches!(e, RuntimeError::Crashed(_) | RuntimeError::TimedOut(_))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_grows_with_the_graph_and_only_replaces_the_default() {
+        assert_eq!(load_budget(9_999, 0), None);
+        assert_eq!(load_budget(100_000, 0), Some(20.0));
+        assert_eq!(load_budget(10_000, 50_000_000), Some(21.0));
+        let default = Runtimes::default();
+        assert_eq!(default.bounded_for(100_000, 0).0.timeout_s, 20.0);
+        assert_eq!(default.bounded_for(500, 0).0.timeout_s, DEFAULT_TIMEOUT_S);
+        let given = Runtimes { timeout_s: 900.0, timeout_default: false, ..Runtimes::default() };
+        assert_eq!(given.bounded_for(100_000, 0).0.timeout_s, 900.0);
+    }
 }

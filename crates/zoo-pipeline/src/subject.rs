@@ -70,6 +70,8 @@ pub struct Subject {
     pub fp16: bool,
     /// What one run costs at least (`--max-memory`).
     pub cost: crate::memory::Cost,
+    /// Nodes in the graph (large graphs get a load budget: [`crate::runtimes::load_budget`]).
+    pub nodes: usize,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -171,6 +173,7 @@ pub fn model(build: &zoo_models::Options, zoo: &ZooDir, model: &str, variant: Op
         int8_past_64: onnx::is_qdq(&built.proto) && onnx::int8_weights_past_64(&built.proto),
         fp16: onnx::is_fp16(&built.proto),
         cost: crate::memory::Cost::of(&built.proto, &analyze(&built.proto)),
+        nodes: built.proto.graph.as_ref().map_or(0, |g| g.node.len()),
         metadata: onnx::metadata(&built.proto),
         _dir: Some(dir),
     })
@@ -251,6 +254,7 @@ pub fn file(zoo: &ZooDir, path: &Path, shapes: &[Binding]) -> crate::Result<Subj
         int8_past_64: onnx::is_qdq(&proto) && onnx::int8_weights_past_64(&proto),
         fp16: onnx::is_fp16(&proto),
         cost: crate::memory::Cost::of(&proto, &a),
+        nodes: proto.graph.as_ref().map_or(0, |g| g.node.len()),
         _dir: None,
     })
 }

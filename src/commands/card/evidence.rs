@@ -45,11 +45,7 @@ fn verify_options(args: &CardArgs, runtimes: &[RuntimeName], batch: Vec<usize>) 
         trt_cache: None,
     };
     let f32 = zoo_runtime::openvino::Precision::F32;
-    VerifyOptions {
-        batch,
-        runtimes: ort.runtimes(runtimes, &args.ov, f32, zoo_pipeline::runtimes::DEFAULT_TIMEOUT_S),
-        ..VerifyOptions::default()
-    }
+    VerifyOptions { batch, runtimes: ort.runtimes(runtimes, &args.ov, f32, None), ..VerifyOptions::default() }
 }
 
 /// The runtimes named by the `--runtime` words of a record.

@@ -102,12 +102,15 @@ pub fn verify_layers(
     zoo: &ZooDir,
 ) -> crate::Result<crate::layers::LayerReport> {
     let subject = Subject::of(target, &options.build, zoo, &options.shapes)?;
+    let (runtimes, budget) = options.runtimes.bounded_for(subject.nodes, subject.cost.weights);
+    let options = &VerifyOptions { runtimes, ..options.clone() };
     let batch = options.batch.first().copied().unwrap_or(1);
     let lossy = subject.lossy.map(tolerance::Lossy::rtol);
     let rtol = options.rtol.or(lossy).or(subject.manifest.as_ref().map(|m| m.golden.tolerance.rtol));
     crate::memory::check(&subject.label, &subject.cost, batch, options.max_memory)?;
     let input = subject.input(batch)?;
     let mut checks = subject.checks.clone();
+    checks.extend(budget.map(|note| ("load budget".to_string(), true, note)));
     // Kept alive until the report is made: the rebuilt reference's temporary folder.
     let mut rebuilt = None;
     let (reference, scope) = match (&options.reference, target, &subject.manifest) {
@@ -185,6 +188,11 @@ struct Findings {
 
 fn verify_subject(options: &VerifyOptions, zoo: &ZooDir, mut s: Subject) -> crate::Result<Report> {
     let mut f = Findings { checks: std::mem::take(&mut s.checks), ..Findings::default() };
+    let (runtimes, budget) = options.runtimes.bounded_for(s.nodes, s.cost.weights);
+    let options = &VerifyOptions { runtimes, ..options.clone() };
+    if let Some(note) = budget {
+        f.notes.push(("load budget".into(), true, note));
+    }
     let user_input = user_input(options, &s, &mut f)?;
     let golden = golden_data(zoo, &s, user_input.is_some(), &mut f);
     let tol = Tolerance {
