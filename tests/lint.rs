@@ -89,3 +89,48 @@ fn export_target_lints_before_writing() {
     assert!(err.contains("lint warning: tensorrt/dynamic-shapes"), "{err}");
     assert!(out.is_file());
 }
+
+/// Lint's predicted refusals against what ONNX Runtime, OpenVINO and tract actually do, file by
+/// file (`tests/python/lint_corpus.py`: old-opset ops, custom and contrib domains, IR 14, opset
+/// 27, even LRN): no file lint passes for a runtime may be refused by it, and every refusal lint
+/// predicts happens. The matrix is printed.
+#[test]
+fn lint_agrees_with_the_runtimes() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = python_check("lint_corpus.py", &[dir.path().to_str().unwrap()]);
+    let input = made["input"].as_str().unwrap();
+    let out = dir.path().join("out");
+    let mut matrix = String::new();
+    let mut disagreements = Vec::new();
+    for file in made["files"].as_array().unwrap() {
+        let file = file.as_str().unwrap();
+        let o = zoo(&["lint", file, "--target", "onnxruntime,openvino,tract", "--json"]);
+        let report: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{file}: bad JSON ({e}): {}", crate::support::stderr(&o)));
+        let name = std::path::Path::new(file).file_stem().unwrap().to_string_lossy().to_string();
+        matrix += &format!("{name:<32}");
+        for (target, runtime) in [("onnxruntime", "ort"), ("openvino", "openvino"), ("tract", "tract")] {
+            let predicted = report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["target"] == target && f["severity"] == "error");
+            let ran = zoo(&["run", file, "--runtime", runtime, "--input", input, "-o", out.to_str().unwrap()]);
+            let refused = !ran.status.success();
+            matrix += &format!(
+                " {runtime}: lint {} / ran {}",
+                if predicted { "ERR" } else { "ok " },
+                if refused { "REFUSED" } else { "ok     " }
+            );
+            if predicted != refused {
+                disagreements.push(format!(
+                    "{name} on {runtime}: lint {predicted}, refused {refused}: {}",
+                    crate::support::stderr(&ran)
+                ));
+            }
+        }
+        matrix += "\n";
+    }
+    println!("{matrix}");
+    assert!(disagreements.is_empty(), "{matrix}\n{}", disagreements.join("\n"));
+}

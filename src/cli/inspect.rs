@@ -78,6 +78,10 @@ pub struct LintArgs {
     /// or `all`.
     #[arg(long, value_delimiter = ',', default_value = "all")]
     pub target: Vec<LintTarget>,
+    /// Concrete dimensions for an input the file leaves symbolic, for the suggested commands:
+    /// NAME=DIMS, e.g. `x=1,3,224,224` (repeatable).
+    #[arg(long = "shape", value_name = "NAME=DIMS")]
+    pub shapes: Vec<zoo_pipeline::shapes::Binding>,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,

@@ -78,7 +78,7 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
         if args.target.is_empty() {
             return Ok(());
         }
-        super::lint::check(proto, &path.display().to_string(), &args.target, false, true)
+        super::lint::check(proto, &path.display().to_string(), &args.target, &[], false, true)
     };
     if compiled {
         // The reference's weights: pinned by the manifest, or hashed from the source (one

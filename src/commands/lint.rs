@@ -13,7 +13,8 @@ use crate::cli::{LintArgs, LintTarget};
 pub fn run(args: &LintArgs) -> anyhow::Result<()> {
     let proto = super::read_onnx(&args.file)?;
     let label = args.file.display().to_string();
-    check(&proto, &label, &args.target, args.json, false)
+    let bound: Vec<(String, Vec<usize>)> = args.shapes.iter().map(|b| (b.name.clone(), b.dims.clone())).collect();
+    check(&proto, &label, &args.target, &bound, args.json, false)
 }
 
 /// Lints `proto` (named `label`) for `targets`, prints the findings (JSON or text; to stderr
@@ -23,16 +24,20 @@ pub(crate) fn check(
     proto: &zoo_proto::ModelProto,
     label: &str,
     targets: &[LintTarget],
+    bound: &[(String, Vec<usize>)],
     json_out: bool,
     quiet_stdout: bool,
 ) -> anyhow::Result<()> {
-    let sig = zoo_ship::signature::signature(proto, label)?;
+    let sig = zoo_ship::signature::signature(proto, label);
     let targets: Vec<&str> = if targets.contains(&LintTarget::All) {
         TARGETS.to_vec()
     } else {
         targets.iter().map(|t| t.as_str()).collect()
     };
-    let findings = lint(proto, &sig, &shapes(proto), label, &targets);
+    let shapes = shapes(proto);
+    let cx =
+        zoo_ship::lint::Context { sig: sig.as_ref().map_err(ToString::to_string), shapes: &shapes, bound, file: label };
+    let findings = lint(proto, &cx, &targets);
     let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
     let warnings = findings.len() - errors;
     if quiet_stdout {

@@ -86,18 +86,7 @@ pub fn resolve(input: &Tensor, bindings: &[Binding], batch: usize) -> Result<Vec
         })
 }
 
-/// `[N,3,?,?]`: a declared shape as the messages print it.
-pub fn declared(input: &Tensor) -> String {
-    let dims: Vec<String> = input
-        .dims
-        .iter()
-        .map(|d| match d {
-            Dim::Fixed(n) => n.to_string(),
-            Dim::Symbolic => "?".into(),
-        })
-        .collect();
-    format!("[{}]", dims.join(","))
-}
+pub use zoo_ship::signature::declared;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -29,6 +29,19 @@ pub struct Signature {
     pub outputs: Vec<Tensor>,
 }
 
+/// `[?,3,?,?]`: a declared shape as messages print it.
+pub fn declared(t: &Tensor) -> String {
+    let dims: Vec<String> = t
+        .dims
+        .iter()
+        .map(|d| match d {
+            Dim::Fixed(n) => n.to_string(),
+            Dim::Symbolic => "?".into(),
+        })
+        .collect();
+    format!("[{}]", dims.join(","))
+}
+
 pub fn signature(model: &ModelProto, file: &str) -> Result<Signature, ShipError> {
     let graph = model
         .graph

@@ -40,22 +40,63 @@ pub struct Finding {
 /// Known dimensions of values (graph inputs and node outputs), `None` for a symbolic one.
 pub type Shapes = HashMap<String, Vec<Option<i64>>>;
 
-/// Every finding of `targets` for `model` (`sig`: its served inputs and outputs, `file`: its
-/// name for messages).
-pub fn lint(model: &ModelProto, sig: &Signature, shapes: &Shapes, file: &str, targets: &[&str]) -> Vec<Finding> {
+/// What the caller knows of the file beside its graph.
+pub struct Context<'a> {
+    /// Its served inputs and outputs, or why they cannot be read (an output without a shape).
+    pub sig: Result<&'a Signature, String>,
+    /// Known dimensions of its values.
+    pub shapes: &'a Shapes,
+    /// `--shape NAME=DIMS` given: concrete dimensions for inputs the file leaves symbolic.
+    pub bound: &'a [(String, Vec<usize>)],
+    /// Its name, for messages and suggested commands.
+    pub file: &'a str,
+}
+
+/// Every finding of `targets` for `model`.
+pub fn lint(model: &ModelProto, cx: &Context, targets: &[&str]) -> Vec<Finding> {
     let mut out = Vec::new();
     for t in targets {
         match *t {
-            "tensorrt" => tensorrt(model, sig, shapes, file, &mut out),
+            "tensorrt" => tensorrt(model, cx, &mut out),
             "onnxruntime" => onnxruntime::rules(model, &mut out),
             "openvino" => openvino::rules(model, &mut out),
             "tract" => tract(model, &mut out),
-            "triton" => triton(sig, file, &mut out),
+            "triton" => triton(cx, &mut out),
             _ => {}
         }
+        foreign_domains(model, t, &mut out);
     }
     out
 }
+
+/// Domains the runtimes implement beside the default one: ONNX Runtime its contrib ops
+/// (com.microsoft), the others some of them; nobody implements a domain of one's own.
+const KNOWN_DOMAINS: [&str; 4] = ["", "ai.onnx", "ai.onnx.ml", "com.microsoft"];
+
+/// An op of a domain no runtime implements (a custom op) is refused by every runtime (measured:
+/// ONNX Runtime 1.31, OpenVINO 2026.4 and tract 0.23 all refuse `org.example::Frobnicate`).
+fn foreign_domains(model: &ModelProto, target: &str, out: &mut Vec<Finding>) {
+    let target: &'static str = match target {
+        "onnxruntime" => "onnxruntime",
+        "openvino" => "openvino",
+        "tract" => "tract",
+        "tensorrt" => "tensorrt",
+        _ => return,
+    };
+    for n in nodes(model) {
+        let domain = n.domain.as_deref().unwrap_or("");
+        if !KNOWN_DOMAINS.contains(&domain) {
+            let m = format!(
+                "{domain}::{} is a custom op: {target} has no kernel for it unless its library is registered with \
+                 that runtime; replace it in the file with standard ops",
+                n.op_type()
+            );
+            out.push(finding(target, "custom-op", Severity::Error, Some(&label(n)), m, CUSTOM));
+        }
+    }
+}
+
+const CUSTOM: &str = "measured: session creation / model loading of a file with an `org.example` op";
 
 fn finding(
     target: &'static str,
@@ -100,12 +141,31 @@ fn default_opset(model: &ModelProto) -> Option<i64> {
         .and_then(|o| o.version)
 }
 
-fn tensorrt(model: &ModelProto, sig: &Signature, shapes: &Shapes, file: &str, out: &mut Vec<Finding>) {
+/// Whether zoo wrote the file (its metadata names a zoo model): advice may then name `zoo export`.
+fn zoo_wrote(model: &ModelProto) -> bool {
+    model.metadata_props.iter().any(|e| e.key.as_deref() == Some("model"))
+        && model.producer_name.as_deref().is_some_and(|p| p.starts_with("zoo"))
+}
+
+/// How to get `model` at another opset: `zoo export --opset N` for zoo's files, a re-export
+/// from the framework for anyone else's (zoo does not convert opsets).
+pub(crate) fn reexport(model: &ModelProto, opsets: &str) -> String {
+    if zoo_wrote(model) {
+        format!("export it again with `zoo export MODEL --opset N` for N in {opsets}")
+    } else {
+        format!(
+            "export the network again from its framework at an opset in {opsets} (torch.onnx.export's opset_version); \
+             zoo compile keeps a file's opset"
+        )
+    }
+}
+
+fn tensorrt(model: &ModelProto, cx: &Context, out: &mut Vec<Finding>) {
     use Severity::*;
+    let shapes = cx.shapes;
     if let Some(v) = default_opset(model).filter(|v| !(9..=20).contains(v)) {
-        let m = format!(
-            "opset {v} is outside the opsets 9–20 TensorRT 10's parser supports: export with --opset 20 or lower"
-        );
+        let m =
+            format!("opset {v} is outside the opsets 9–20 TensorRT 10's parser supports: {}", reexport(model, "9–20"));
         out.push(finding("tensorrt", "opset", Error, None, m, TRT_PARSER));
     }
     for n in nodes(model) {
@@ -164,42 +224,84 @@ fn tensorrt(model: &ModelProto, sig: &Signature, shapes: &Shapes, file: &str, ou
             _ => {}
         }
     }
-    let dynamic: Vec<_> = sig.inputs.iter().filter(|t| t.dims.contains(&crate::signature::Dim::Symbolic)).collect();
-    if !dynamic.is_empty() {
-        let shape = |b: i64| {
-            dynamic
-                .iter()
-                .map(|t| {
-                    let dims: Vec<String> = t
-                        .dims
-                        .iter()
-                        .enumerate()
-                        .map(|(i, d)| match d {
-                            crate::signature::Dim::Fixed(n) => n.to_string(),
-                            crate::signature::Dim::Symbolic if i == 0 => b.to_string(),
-                            crate::signature::Dim::Symbolic => "?".into(),
-                        })
-                        .collect();
-                    format!("{}:{}", t.name, dims.join("x"))
-                })
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        let m = format!(
-            "dynamic batch: TensorRT needs an optimization profile, e.g. `trtexec --onnx={file} --minShapes={} --optShapes={} --maxShapes={}`",
-            shape(1),
-            shape(8),
-            shape(32)
-        );
-        out.push(finding(
-            "tensorrt",
-            "dynamic-shapes",
-            Warning,
-            None,
-            m,
-            "TensorRT developer guide, Working with dynamic shapes (optimization profiles)",
-        ));
+    if let Ok(sig) = &cx.sig {
+        dynamic_shapes(sig, cx, out);
     }
+}
+
+/// TensorRT's optimization profile for inputs with symbolic dimensions: a runnable trtexec line
+/// where every dimension past the batch is known (from the file or `--shape`), else what to give.
+fn dynamic_shapes(sig: &Signature, cx: &Context, out: &mut Vec<Finding>) {
+    use crate::signature::Dim;
+    let dynamic: Vec<_> = sig.inputs.iter().filter(|t| t.dims.contains(&Dim::Symbolic)).collect();
+    if dynamic.is_empty() {
+        return;
+    }
+    // What is dynamic, as it is: the batch, other dimensions, or both.
+    let what: Vec<String> = dynamic
+        .iter()
+        .map(|t| {
+            let axes: Vec<String> = t
+                .dims
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| **d == Dim::Symbolic)
+                .map(|(i, _)| if i == 0 { "0 (batch)".to_string() } else { i.to_string() })
+                .collect();
+            format!("`{}` {} (dynamic axes {})", t.name, crate::signature::declared(t), axes.join(", "))
+        })
+        .collect();
+    let mut unknown = Vec::new();
+    let shape = |b: usize, unknown: &mut Vec<String>| {
+        dynamic
+            .iter()
+            .map(|t| {
+                let bound = cx.bound.iter().find(|(n, _)| *n == t.name).map(|(_, d)| d);
+                let dims: Vec<String> = t
+                    .dims
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| match (d, bound.and_then(|b| b.get(i))) {
+                        (Dim::Fixed(n), _) => n.to_string(),
+                        (Dim::Symbolic, _) if i == 0 => b.to_string(),
+                        (Dim::Symbolic, Some(n)) => n.to_string(),
+                        (Dim::Symbolic, None) => {
+                            if !unknown.contains(&t.name) {
+                                unknown.push(t.name.clone());
+                            }
+                            "?".into()
+                        }
+                    })
+                    .collect();
+                format!("{}:{}", t.name, dims.join("x"))
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let (min, opt, max) = (shape(1, &mut unknown), shape(8, &mut unknown), shape(32, &mut unknown));
+    let m = if unknown.is_empty() {
+        format!(
+            "{}: TensorRT needs an optimization profile, e.g. `trtexec --onnx={} --minShapes={min} --optShapes={opt} --maxShapes={max}`",
+            what.join("; "),
+            cx.file
+        )
+    } else {
+        format!(
+            "{}: TensorRT needs an optimization profile with concrete sizes; give them with `zoo lint {} --shape {}=…` \
+             for a trtexec line to run",
+            what.join("; "),
+            cx.file,
+            unknown.join("=… --shape ")
+        )
+    };
+    out.push(finding(
+        "tensorrt",
+        "dynamic-shapes",
+        Severity::Warning,
+        None,
+        m,
+        "TensorRT developer guide, Working with dynamic shapes (optimization profiles)",
+    ));
 }
 
 /// Why the last window of a ceil-mode pooling node starts inside the end padding, if it does.
@@ -226,7 +328,14 @@ fn ceil_window_in_padding(n: &NodeProto, shapes: &Shapes) -> Option<String> {
 
 const TRACT: &str = "tract 0.23 (tract-data DatumType has no bfloat16)";
 
+const TRACT_MEASURED: &str = "tract-onnx 0.23.9, measured with `zoo run --runtime tract` (Unimplemented(Upsample))";
+
 fn tract(model: &ModelProto, out: &mut Vec<Finding>) {
+    for n in nodes(model).filter(|n| n.op_type() == "Upsample" && n.domain.as_deref().unwrap_or("").is_empty()) {
+        let m =
+            "Upsample: tract has no Upsample (deprecated since opset 10); the file needs Resize instead".to_string();
+        out.push(finding("tract", "upsample", Severity::Error, Some(&label(n)), m, TRACT_MEASURED));
+    }
     let bf16 = DataType::Bfloat16 as i32;
     let g = model.graph.as_ref();
     for t in g.iter().flat_map(|g| &g.initializer).filter(|t| t.data_type == Some(bf16)) {
@@ -246,7 +355,16 @@ fn tract(model: &ModelProto, out: &mut Vec<Finding>) {
     }
 }
 
-fn triton(sig: &Signature, file: &str, out: &mut Vec<Finding>) {
+fn triton(cx: &Context, out: &mut Vec<Finding>) {
+    let source = "Triton model_configuration.md and model_config.proto (names, data types, dims)";
+    let sig = match &cx.sig {
+        Ok(sig) => *sig,
+        Err(e) => {
+            out.push(finding("triton", "model-config", Severity::Error, None, e.clone(), source));
+            return;
+        }
+    };
+    let file = cx.file;
     let opts = crate::triton::Options {
         max_batch_size: None,
         instances: 1,

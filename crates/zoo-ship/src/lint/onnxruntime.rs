@@ -19,15 +19,36 @@ pub const MAX_IR: i64 = 13;
 const SOURCE: &str =
     "ONNX Runtime 1.31.1 (measured: session creation on its CPU provider; model_load_utils.h, model.cc)";
 
+/// Ops whose first ONNX Runtime 1.31 CPU kernel is for opset 7: a file stamped below 7 with
+/// one of them is refused at session creation (measured; Relu, Conv, MaxPool, LRN, Concat,
+/// Sum, Softmax and the other ops of tests/python/lint_corpus.py load at opset 6, and so does
+/// Dropout-6, which the graph optimizer removes before kernels are chosen).
+pub const SINCE_7: [&str; 8] = ["Add", "Sub", "Mul", "Div", "AveragePool", "BatchNormalization", "PRelu", "Upsample"];
+
 pub(super) fn rules(model: &ModelProto, out: &mut Vec<Finding>) {
+    if let Some(v) = super::default_opset(model).filter(|&v| v < 7) {
+        for n in nodes(model).filter(|n| n.domain.as_deref().unwrap_or("").is_empty() && SINCE_7.contains(&n.op_type()))
+        {
+            let m = format!(
+                "{} at opset {v}: ONNX Runtime has no kernel for it below opset 7; {}",
+                n.op_type(),
+                super::reexport(model, "7–26")
+            );
+            out.push(finding("onnxruntime", "old-opset", Severity::Error, Some(&label(n)), m, SOURCE));
+        }
+    }
     if let Some(v) = super::default_opset(model).filter(|&v| v > MAX_OPSET) {
         let m = format!(
-            "opset {v} is above {MAX_OPSET}, the newest ONNX Runtime 1.31 loads: export with --opset {MAX_OPSET} or lower"
+            "opset {v} is above {MAX_OPSET}, the newest ONNX Runtime 1.31 loads: {}",
+            super::reexport(model, "7–26")
         );
         out.push(finding("onnxruntime", "opset", Severity::Error, None, m, SOURCE));
     }
     if let Some(ir) = model.ir_version.filter(|&ir| ir > MAX_IR) {
-        let m = format!("IR version {ir} is above {MAX_IR}, the newest ONNX Runtime 1.31 loads");
+        let m = format!(
+            "IR version {ir} is above {MAX_IR}, the newest ONNX Runtime 1.31 loads: write the file with IR version \
+             {MAX_IR} or lower (onnx 1.23's helper.make_model stamps 14 unless given ir_version)"
+        );
         out.push(finding("onnxruntime", "ir-version", Severity::Error, None, m, SOURCE));
     }
     for n in nodes(model).filter(|n| n.op_type() == "LRN") {

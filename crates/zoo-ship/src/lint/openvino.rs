@@ -12,7 +12,30 @@ use zoo_proto::tensor_proto::DataType;
 
 const SOURCE: &str = "OpenVINO 2026.4 docs: Precision Control, CPU device (INFERENCE_PRECISION_HINT)";
 
+const MEASURED: &str = "OpenVINO 2026.4, measured: read_model + compile_model on its CPU plugin";
+
 pub(super) fn rules(model: &ModelProto, out: &mut Vec<Finding>) {
+    // Dropout before opset 7 trains unless `is_test` is 1, and OpenVINO runs inference only.
+    if super::default_opset(model).is_some_and(|v| v < 7) {
+        for n in super::nodes(model)
+            .filter(|n| n.op_type() == "Dropout" && zoo_graph::attr::get_int(n, "is_test") != Some(1))
+        {
+            let m = "Dropout before opset 7 without is_test=1 is in training mode: OpenVINO refuses it (\"Training mode is not supported\"); set is_test=1 or remove the node".to_string();
+            out.push(finding("openvino", "dropout-training", Severity::Error, Some(&super::label(n)), m, MEASURED));
+        }
+    }
+    // Upsample-1 (before opset 7) was experimental: OpenVINO's ONNX frontend has no translator for it.
+    if let Some(v) = super::default_opset(model).filter(|&v| v < 7) {
+        for n in
+            super::nodes(model).filter(|n| n.op_type() == "Upsample" && n.domain.as_deref().unwrap_or("").is_empty())
+        {
+            let m = format!(
+                "Upsample at opset {v} (experimental before 7): OpenVINO does not read it; {}",
+                super::reexport(model, "7 or later")
+            );
+            out.push(finding("openvino", "old-opset", Severity::Error, Some(&super::label(n)), m, MEASURED));
+        }
+    }
     let heavy = super::products_with_weights(model, DataType::Float).count();
     if heavy > 0 {
         let m = format!(
