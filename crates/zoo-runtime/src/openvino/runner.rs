@@ -107,12 +107,8 @@ impl OvRunner {
         let core = lib.core().map_err(ov)?;
         let m = core.read_model(model).map_err(ov)?;
         let ports = m.inputs().map_err(ov)?;
-        // OpenVINO names a parameter after any one of its tensor names: where an identity (a
-        // Dropout at inference) follows an input, that can be the identity's output. Graph input
-        // order is parameter order, so a name OpenVINO does not show is matched by position.
-        let by_position = ports.len() == input_shapes.len();
         for (name, _) in input_shapes {
-            if !by_position && !ports.iter().any(|p| p.name == *name) {
+            if !ports.iter().any(|p| p.name == *name) {
                 return Err(RuntimeError::Mismatch(format!(
                     "{} has no input `{name}` for OpenVINO (its inputs: {})",
                     model.display(),
@@ -122,13 +118,9 @@ impl OvRunner {
         }
         let mut inputs = Vec::with_capacity(ports.len());
         let mut f16_inputs = Vec::with_capacity(ports.len());
-        for (i, port) in ports.iter().enumerate() {
-            let (name, shape) = input_shapes
-                .iter()
-                .find(|(n, _)| *n == port.name)
-                .or_else(|| input_shapes.get(i).filter(|_| by_position))
-                .cloned()
-                .ok_or_else(|| {
+        for port in &ports {
+            let shape =
+                input_shapes.iter().find(|(n, _)| *n == port.name).map(|(_, s)| s.clone()).ok_or_else(|| {
                     RuntimeError::Mismatch(format!("no shape given for input `{}` of {}", port.name, model.display()))
                 })?;
             if port.element_type != F32 && port.element_type != F16 {
@@ -140,7 +132,7 @@ impl OvRunner {
             f16_inputs.push(port.element_type == F16);
             check_shape(&port.name, port.shape.as_deref(), &shape)?;
             m.reshape_input(&port.name, &shape).map_err(ov)?;
-            inputs.push((name, shape));
+            inputs.push((port.name.clone(), shape));
         }
         let outputs = m.outputs().map_err(ov)?.into_iter().map(|p| p.name).collect();
         let mut props = vec![
