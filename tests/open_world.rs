@@ -127,3 +127,37 @@ fn large_graphs_get_a_load_budget_and_say_so() {
     let text = stdout(&zoo(&["verify", &f("relu_chain"), "--runtime", "ort,tract", "--timeout", "300"]));
     assert!(!text.contains("load budget"), "{text}");
 }
+
+/// A network inside an If (its condition computed from the input's shape) is drawn as one block
+/// named with its bodies' sizes, and its weights count; its MACs are unknown, not 0.
+#[test]
+fn control_flow_bodies_are_named_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = files(dir.path());
+    let j = crate::support::json(zoo(&["inspect", &f("branchy"), "--json"]));
+    let branch = j["layers"].as_array().unwrap().iter().find(|r| r["name"] == "branch").unwrap();
+    assert!(branch["detail"].as_str().unwrap().contains("then_branch 3 nodes (1 Conv/Gemm/MatMul)"), "{branch}");
+    assert_eq!(j["totals"]["params"], 4 * 27, "{}", j["totals"]);
+    assert!(j["totals"]["macs"].is_null(), "{}", j["totals"]);
+    let svg = dir.path().join("branchy.svg");
+    ok(zoo(&["draw", &f("branchy"), "-o", svg.to_str().unwrap()]));
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawn.contains("If: else_branch 1 nodes") && drawn.contains("108 parameters"), "{drawn}");
+}
+
+/// `--shape` makes inspect and draw count a run at that shape: the detector's MACs at 64×64.
+#[test]
+fn inspect_and_draw_use_bound_shapes() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = files(dir.path());
+    let j = crate::support::json(zoo(&["inspect", &f("detector"), "--shape", "x=1,3,64,64", "--json"]));
+    // conv1 4·27 and conv2 1·4 MACs per pixel of 64×64.
+    assert_eq!(j["totals"]["macs"], (4 * 27 + 4) * 64 * 64, "{}", j["totals"]);
+    let j = crate::support::json(zoo(&["inspect", &f("detector"), "--json"]));
+    assert!(j["totals"]["macs"].is_null(), "{}", j["totals"]);
+    let svg = dir.path().join("d.svg");
+    ok(zoo(&["draw", &f("detector"), "--shape", "x=1,3,64,64", "-o", svg.to_str().unwrap()]));
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("458,752 MACs per image"));
+    let o = zoo(&["inspect", &f("detector"), "--shape", "x=1,1,64,64"]);
+    assert!(!o.status.success() && stderr(&o).contains("contradicts input `x`"), "{}", stderr(&o));
+}

@@ -28,6 +28,10 @@ pub struct InspectArgs {
     /// With --roofline: memory bandwidth in GB/s (default: measured now, a 256 MiB copy).
     #[arg(long, requires = "roofline")]
     pub bandwidth_gbs: Option<f64>,
+    /// Concrete dimensions for an input the file leaves symbolic, counted as a run at that
+    /// shape: NAME=DIMS, e.g. `x=1,3,224,224` (repeatable).
+    #[arg(long = "shape", value_name = "NAME=DIMS")]
+    pub shapes: Vec<zoo_pipeline::shapes::Binding>,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
@@ -44,6 +48,9 @@ pub struct DrawArgs {
     /// evidence.json) instead.
     #[arg(long, value_name = "LAYERS.json")]
     pub errors: Option<PathBuf>,
+    /// Concrete dimensions for an input the file leaves symbolic: NAME=DIMS (repeatable).
+    #[arg(long = "shape", value_name = "NAME=DIMS", conflicts_with = "errors")]
+    pub shapes: Vec<zoo_pipeline::shapes::Binding>,
     /// The SVG file to write (default: standard output).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

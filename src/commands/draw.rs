@@ -14,7 +14,7 @@ use zoo_pipeline::layers::LayerReport;
 pub fn run(args: &DrawArgs) -> anyhow::Result<()> {
     let svg = match (&args.errors, &args.target) {
         (Some(path), _) => errors_svg(path)?,
-        (None, Some(target)) => network_svg(target, &args.build)?,
+        (None, Some(target)) => network_svg(target, &args.build, &args.shapes)?,
         (None, None) => bail!("give a model, an ONNX file, or --errors LAYERS.json"),
     };
     match &args.output {
@@ -27,7 +27,11 @@ pub fn run(args: &DrawArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn network_svg(target: &str, build: &crate::cli::BuildArgs) -> anyhow::Result<String> {
+fn network_svg(
+    target: &str,
+    build: &crate::cli::BuildArgs,
+    shapes: &[zoo_pipeline::shapes::Binding],
+) -> anyhow::Result<String> {
     let (title, proto) = if super::is_file_target(target) {
         let path = Path::new(target);
         let name = path.file_name().map_or_else(|| target.to_string(), |n| n.to_string_lossy().into_owned());
@@ -37,6 +41,8 @@ fn network_svg(target: &str, build: &crate::cli::BuildArgs) -> anyhow::Result<St
         let model = zoo_models::build(family.name, Some(variant.name), &build.options(zoo_graph::Batch::Dynamic))?;
         (format!("{} / {}", family.name, variant.name), model.proto)
     };
+    let mut proto = proto;
+    zoo_pipeline::shapes::bind(&mut proto, shapes).map_err(anyhow::Error::msg)?;
     Ok(zoo_draw::network(&proto, &title).with_context(|| format!("cannot draw {target}"))?.svg)
 }
 

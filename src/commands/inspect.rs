@@ -22,6 +22,8 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
         let model = zoo_models::build(family.name, Some(variant.name), &options)?;
         (format!("{} --variant {} (opset {})", family.name, variant.name, options.opset), model.proto)
     };
+    let mut proto = proto;
+    zoo_pipeline::shapes::bind(&mut proto, &args.shapes).map_err(anyhow::Error::msg)?;
     let a = analyze(&proto);
     let roof = if args.roofline {
         let (bandwidth, how) = match args.bandwidth_gbs {

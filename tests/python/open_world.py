@@ -16,6 +16,8 @@
   lstm_dynamic.onnx: the same with the sequence length symbolic
 - relu_chain.onnx: 12,000 Relus in a chain, x [N,8] (past the node count where verify's load
   budget starts)
+- branchy.onnx: the network inside an If whose condition is computed from the input's shape
+  (then: conv + relu, else: relu)
 - conv_two_inputs.onnx: onnx's node-test layout, X [1,1,5,5] and W [1,1,3,3] both graph inputs;
   beside it X.pb and W.pb (TensorProtos without names, as some tools write them) and Y.pb,
   ONNX Runtime's output for them
@@ -122,6 +124,34 @@ def relu_chain(n):
     return helper.make_model(graph, opset_imports=OPSET, ir_version=8), 0
 
 
+def branchy():
+    w = weights(13, 4, 3, 3, 3)
+    then_graph = helper.make_graph(
+        [const("tw", w), helper.make_node("Conv", ["x", "tw"], ["tc"], name="then_conv", pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["tc"], ["t_out"], name="then_relu")],
+        "then", [], [helper.make_tensor_value_info("t_out", TensorProto.FLOAT, None)],
+    )
+    else_graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["e_out"], name="else_relu")],
+        "else", [], [helper.make_tensor_value_info("e_out", TensorProto.FLOAT, None)],
+    )
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shape"], name="shape"),
+        const("zero", np.array([0], dtype=np.int64)), const("one", np.array([1], dtype=np.int64)),
+        helper.make_node("Slice", ["shape", "zero", "one"], ["batch"], name="batch"),
+        const("limit", np.array([4], dtype=np.int64)),
+        helper.make_node("Less", ["batch", "limit"], ["small"], name="less"),
+        helper.make_node("Squeeze", ["small"], ["cond"], name="cond"),
+        helper.make_node("If", ["cond"], ["y"], name="branch", then_branch=then_graph, else_branch=else_graph),
+    ]
+    graph = helper.make_graph(
+        nodes, "branchy",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+    )
+    return helper.make_model(graph, opset_imports=OPSET, ir_version=8), None
+
+
 def conv_two_inputs():
     node = helper.make_node("Conv", ["X", "W"], ["Y"], name="conv", pads=[1, 1, 1, 1])
     graph = helper.make_graph(
@@ -153,6 +183,7 @@ def main():
         "conv_two_inputs": conv_two_inputs(),
         "lstm": lstm(25),
         "relu_chain": relu_chain(12_000),
+        "branchy": branchy(),
         "lstm_dynamic": lstm("T"),
     }
     made["detector_minus1"] = (with_dims(made["detector"][0], ["N", 3, -1, -1]), made["detector"][1])
@@ -160,7 +191,7 @@ def main():
     made["classifier_b1"] = (with_dims(made["classifier"][0], [1, 3, 32, 32]), made["classifier"][1])
     files, params = {}, {}
     for name, (model, count) in made.items():
-        if name != "detector_minus1":  # the checker refuses dim_value -1, as it should
+        if name not in ("detector_minus1", "branchy"):  # -1 dims; the If's branches differ in shape
             onnx.checker.check_model(model, full_check=True)
         path = os.path.join(out, name + ".onnx")
         onnx.save(model, path)

@@ -119,7 +119,9 @@ pub fn layers(model: &ModelProto) -> Result<Layers, DrawError> {
         // Shape and Size read a tensor's metadata, not its values: where zoo cannot infer their
         // int64 output (other exporters' files), the op says what they are.
         let metadata = ops::draw(node.op_type()).metadata;
-        drawn[i] = !metadata && reads_data && !int_out;
+        // A control-flow node holds a network of its own: drawn, named with its bodies' sizes.
+        let control = zoo_graph::analysis::bodies(node).is_some();
+        drawn[i] = control || (!metadata && reads_data && !int_out);
         if !drawn[i] {
             hidden_values.extend(node.output.iter().map(String::as_str));
         }
@@ -260,6 +262,9 @@ fn title(node: &NodeProto, row: &LayerRow, followers: &[&NodeProto]) -> String {
     let channels = row.output.as_ref().and_then(|t| t.dim(1));
     let last = row.output.as_ref().and_then(|t| t.shape.last().and_then(Dim::known));
     let c = |n: Option<usize>| n.map_or(String::new(), |n| format!(", {n}"));
+    if let Some(b) = zoo_graph::analysis::bodies(node) {
+        return format!("{}: {b}", node.op_type());
+    }
     let mut s = match ops::draw(node.op_type()).title {
         Title::Conv(word) => {
             let mut s = format!("{} {word}{}{}", window(&ints(node, "kernel_shape")), c(channels), stride(node));

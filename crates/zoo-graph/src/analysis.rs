@@ -242,6 +242,11 @@ fn analyze_node<'a>(
         }
     }
 
+    if let Some(b) = bodies(node) {
+        row.detail = b;
+        // The weights a body holds are the network's parameters too.
+        row.params = row.params.saturating_add(body_weights(node));
+    }
     let present: Vec<&String> = node.input.iter().filter(|n| !n.is_empty()).collect();
     let infos: Option<Vec<TensorInfo>> = present.iter().map(|n| known.get(n.as_str()).cloned()).collect();
     let inferred = if op == "Constant" {
@@ -286,7 +291,13 @@ fn analyze_node<'a>(
         }
     }
     row.macs_unknown = match def {
-        Some(d) => d.products() && row.macs == 0 && (infos.is_none() || outputs.iter().any(Option::is_none)),
+        // A product over symbolic sizes (past the batch) is a number zoo does not know.
+        Some(d) => {
+            let symbolic = |t: &TensorInfo| t.shape.iter().skip(1).any(|d| d.known().is_none());
+            d.products()
+                && (infos.as_ref().is_none_or(|i| i.iter().any(symbolic))
+                    || outputs.iter().any(|o| o.as_ref().is_none_or(symbolic)))
+        }
         None => match crate::recurrent::macs(node, known) {
             Some(m) => {
                 row.macs = m;
@@ -320,6 +331,52 @@ const MAY_MULTIPLY: [&str; 13] = [
     "QLinearMatMul",
     "DeformConv",
 ];
+
+/// A control-flow node's bodies (If's branches, Loop's and Scan's body) by attribute name,
+/// with their node counts and the products among them: `then_branch 12 nodes (3 Conv), …`.
+/// zoo carries the bodies verbatim and does not analyse inside them.
+pub fn bodies(node: &NodeProto) -> Option<String> {
+    let graphs: Vec<(String, &zoo_proto::GraphProto)> = node
+        .attribute
+        .iter()
+        .flat_map(|a| {
+            let name = a.name.clone().unwrap_or_default();
+            a.g.iter()
+                .map(move |g| (name.clone(), g))
+                .chain(a.graphs.iter().map(move |g| (a.name.clone().unwrap_or_default(), g)))
+        })
+        .collect();
+    if graphs.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = graphs
+        .iter()
+        .map(|(name, g)| {
+            let products = g.node.iter().filter(|n| ops::lookup(n.op_type()).is_some_and(|d| d.products())).count();
+            let inner = if products > 0 { format!(" ({products} Conv/Gemm/MatMul)") } else { String::new() };
+            format!("{name} {} nodes{inner}", g.node.len())
+        })
+        .collect();
+    Some(parts.join(", "))
+}
+
+/// Elements of the float tensors a control-flow node's bodies hold (initializers and Constant
+/// nodes, nested bodies included).
+fn body_weights(node: &NodeProto) -> u64 {
+    let count = |t: &zoo_proto::TensorProto| {
+        let float = t.data_type.and_then(DType::from_onnx).is_some_and(DType::is_float);
+        if float { t.dims.iter().map(|&d| d.max(0) as u64).fold(1, u64::saturating_mul) } else { 0 }
+    };
+    node.attribute
+        .iter()
+        .flat_map(|a| a.g.iter().chain(&a.graphs))
+        .map(|g| {
+            let held = g.initializer.iter().map(count).fold(0, u64::saturating_add);
+            let constants = held_constants(g).iter().map(|(_, n)| *n).fold(0, u64::saturating_add);
+            g.node.iter().map(body_weights).fold(held.saturating_add(constants), u64::saturating_add)
+        })
+        .fold(0, u64::saturating_add)
+}
 
 /// Float tensors held in Constant nodes (`value`), by output name, with their element counts.
 fn held_constants(graph: &zoo_proto::GraphProto) -> Vec<(&str, u64)> {

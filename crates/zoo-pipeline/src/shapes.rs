@@ -88,6 +88,34 @@ pub fn resolve(input: &Tensor, bindings: &[Binding], batch: usize) -> Result<Vec
 
 pub use zoo_ship::signature::declared;
 
+/// `proto` with its inputs' declared dimensions replaced by `bindings` (checked as [`resolve`]
+/// checks them), so that zoo's analysis counts what a run at those shapes computes.
+pub fn bind(proto: &mut zoo_proto::ModelProto, bindings: &[Binding]) -> Result<(), String> {
+    use zoo_proto::tensor_shape_proto::{Dimension, dimension};
+    if bindings.is_empty() {
+        return Ok(());
+    }
+    let sig = zoo_ship::signature::signature(proto, "the file").map_err(|e| e.to_string())?;
+    check_names(bindings, &sig.inputs)?;
+    for t in &sig.inputs {
+        let Some(b) = bindings.iter().find(|b| b.name == t.name) else { continue };
+        let dims = resolve(t, bindings, 1)?;
+        let Some(vi) =
+            proto.graph.as_mut().and_then(|g| g.input.iter_mut().find(|v| v.name.as_deref() == Some(&b.name)))
+        else {
+            continue;
+        };
+        if let Some(zoo_proto::type_proto::Value::TensorType(tt)) = vi.r#type.as_mut().and_then(|t| t.value.as_mut()) {
+            let shape = tt.shape.get_or_insert_with(Default::default);
+            shape.dim = dims
+                .iter()
+                .map(|&n| Dimension { value: Some(dimension::Value::DimValue(n as i64)), ..Default::default() })
+                .collect();
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
