@@ -161,3 +161,42 @@ fn inspect_and_draw_use_bound_shapes() {
     let o = zoo(&["inspect", &f("detector"), "--shape", "x=1,1,64,64"]);
     assert!(!o.status.success() && stderr(&o).contains("contradicts input `x`"), "{}", stderr(&o));
 }
+
+/// The new paths under hostile input — shapes given on the command line, integer outputs,
+/// Constant-node weights that lie about their size, control flow — end in one line on stderr
+/// and a non-zero exit, or succeed; never a panic or a signal.
+#[test]
+fn hostile_inputs_on_the_new_paths_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = files(dir.path());
+    let (detector, hostile, branchy, argmax) =
+        (f("detector"), f("hostile_constant"), f("branchy"), f("classifier_argmax"));
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["verify", &detector, "--shape", "x="],
+        vec!["verify", &detector, "--shape", "=1,3,8,8"],
+        vec!["verify", &detector, "--shape", "x=0,3,8,8"],
+        vec!["verify", &detector, "--shape", "x=99999999999999999999999,3,8,8"],
+        vec!["verify", &detector, "--shape", "x=1,3,100000,100000"],
+        vec!["inspect", &detector, "--shape", "x=1,3,4000000000,4000000000"],
+        vec!["diff", &detector, &detector, "--shape", "x=1,3"],
+        vec!["verify", &argmax],
+        vec!["inspect", &hostile],
+        vec!["draw", &hostile],
+        vec!["diff", &hostile, &detector],
+        vec!["verify", &hostile, "--shape", "x=1,3,8,8"],
+        vec!["lint", &hostile],
+        vec!["verify", &branchy, "--runtime", "ort"],
+        vec!["diff", &branchy, &branchy],
+        vec!["lint", &branchy],
+    ];
+    for args in cases {
+        let o = zoo(&args);
+        let err = stderr(&o);
+        assert!(o.status.code().is_some_and(|c| c == 0 || c == 1 || c == 2), "{args:?}: {:?}\n{err}", o.status);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        if !o.status.success() {
+            let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+            assert_eq!(lines.len(), 1, "{args:?}: {err}");
+        }
+    }
+}

@@ -18,6 +18,8 @@
   budget starts)
 - branchy.onnx: the network inside an If whose condition is computed from the input's shape
   (then: conv + relu, else: relu)
+- hostile_constant.onnx: a Constant node whose tensor claims [1000000000,3,3,3] and holds 4
+  bytes, feeding a Conv (the checker refuses it; zoo must too, in one line, or count it safely)
 - conv_two_inputs.onnx: onnx's node-test layout, X [1,1,5,5] and W [1,1,3,3] both graph inputs;
   beside it X.pb and W.pb (TensorProtos without names, as some tools write them) and Y.pb,
   ONNX Runtime's output for them
@@ -152,6 +154,20 @@ def branchy():
     return helper.make_model(graph, opset_imports=OPSET, ir_version=8), None
 
 
+def hostile_constant():
+    t = onnx.TensorProto(name="w_value", data_type=TensorProto.FLOAT, dims=[1_000_000_000, 3, 3, 3], raw_data=b"\0\0\0\0")
+    nodes = [
+        helper.make_node("Constant", [], ["w"], name="w_const", value=t),
+        helper.make_node("Conv", ["x", "w"], ["y"], name="conv"),
+    ]
+    graph = helper.make_graph(
+        nodes, "hostile",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+    )
+    return helper.make_model(graph, opset_imports=OPSET, ir_version=8), None
+
+
 def conv_two_inputs():
     node = helper.make_node("Conv", ["X", "W"], ["Y"], name="conv", pads=[1, 1, 1, 1])
     graph = helper.make_graph(
@@ -184,6 +200,7 @@ def main():
         "lstm": lstm(25),
         "relu_chain": relu_chain(12_000),
         "branchy": branchy(),
+        "hostile_constant": hostile_constant(),
         "lstm_dynamic": lstm("T"),
     }
     made["detector_minus1"] = (with_dims(made["detector"][0], ["N", 3, -1, -1]), made["detector"][1])
@@ -191,7 +208,7 @@ def main():
     made["classifier_b1"] = (with_dims(made["classifier"][0], [1, 3, 32, 32]), made["classifier"][1])
     files, params = {}, {}
     for name, (model, count) in made.items():
-        if name not in ("detector_minus1", "branchy"):  # -1 dims; the If's branches differ in shape
+        if name not in ("detector_minus1", "branchy", "hostile_constant"):  # -1 dims; the If's branches differ in shape
             onnx.checker.check_model(model, full_check=True)
         path = os.path.join(out, name + ".onnx")
         onnx.save(model, path)

@@ -74,12 +74,21 @@ pub(super) fn values(t: &TensorProto, dir: &Path) -> Option<Vec<f32>> {
         return None;
     }
     let n: usize = t.dims.iter().map(|&d| usize::try_from(d).ok()).product::<Option<usize>>()?;
+    // The data must be as long as the dimensions say before anything is allocated for them: a
+    // hostile tensor claims [1e9, 3, 3, 3] and holds 4 bytes.
+    let bytes = n.checked_mul(dtype.size())?;
     let data = if external::is_external(t) {
-        let at = external::resolve(t, dir, (n * dtype.size()) as u64).ok()?;
+        let at = external::resolve(t, dir, bytes as u64).ok()?;
         TensorData::External { dtype, path: Arc::new(at.path), offset: at.offset }
     } else if let Some(raw) = &t.raw_data {
+        if raw.len() != bytes {
+            return None;
+        }
         TensorData::Shared { dtype, bytes: raw.clone() }
     } else {
+        if t.float_data.len() != n {
+            return None;
+        }
         TensorData::f32s(&t.float_data)
     };
     data.to_f32_vec(&NoWeights, n).ok()
