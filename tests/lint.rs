@@ -90,32 +90,32 @@ fn export_target_lints_before_writing() {
     assert!(out.is_file());
 }
 
-/// Lint's predicted refusals against what ONNX Runtime, OpenVINO and tract actually do, file by
-/// file (`tests/python/lint_corpus.py`: old-opset ops, custom and contrib domains, IR 14, opset
-/// 27, even LRN): no file lint passes for a runtime may be refused by it, and every refusal lint
-/// predicts happens. The matrix is printed.
-#[test]
-fn lint_agrees_with_the_runtimes() {
-    let dir = tempfile::tempdir().unwrap();
-    let made = python_check("lint_corpus.py", &[dir.path().to_str().unwrap()]);
-    let input = made["input"].as_str().unwrap();
-    let out = dir.path().join("out");
+/// Lint's predicted refusals for each `(file, inputs)` against what ONNX Runtime, OpenVINO and
+/// tract actually do with `zoo run`: the printed matrix, and every disagreement.
+fn agreement(files: &[(String, Vec<String>)], out: &std::path::Path) -> (String, Vec<String>) {
     let mut matrix = String::new();
     let mut disagreements = Vec::new();
-    for file in made["files"].as_array().unwrap() {
-        let file = file.as_str().unwrap();
+    for (file, inputs) in files {
         let o = zoo(&["lint", file, "--target", "onnxruntime,openvino,tract", "--json"]);
         let report: serde_json::Value = serde_json::from_slice(&o.stdout)
             .unwrap_or_else(|e| panic!("{file}: bad JSON ({e}): {}", crate::support::stderr(&o)));
-        let name = std::path::Path::new(file).file_stem().unwrap().to_string_lossy().to_string();
-        matrix += &format!("{name:<32}");
+        let path = std::path::Path::new(file);
+        let mut name = path.file_stem().unwrap().to_string_lossy().to_string();
+        if name == "model" {
+            name = path.parent().unwrap().file_name().unwrap().to_string_lossy().to_string();
+        }
+        matrix += &format!("{name:<40}");
         for (target, runtime) in [("onnxruntime", "ort"), ("openvino", "openvino"), ("tract", "tract")] {
             let predicted = report["findings"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .any(|f| f["target"] == target && f["severity"] == "error");
-            let ran = zoo(&["run", file, "--runtime", runtime, "--input", input, "-o", out.to_str().unwrap()]);
+            let mut args = vec!["run", file.as_str(), "--runtime", runtime, "-o", out.to_str().unwrap()];
+            for i in inputs {
+                args.extend(["--input", i.as_str()]);
+            }
+            let ran = zoo(&args);
             let refused = !ran.status.success();
             matrix += &format!(
                 " {runtime}: lint {} / ran {}",
@@ -124,13 +124,59 @@ fn lint_agrees_with_the_runtimes() {
             );
             if predicted != refused {
                 disagreements.push(format!(
-                    "{name} on {runtime}: lint {predicted}, refused {refused}: {}",
+                    "{name} on {runtime}: lint predicted refusal {predicted}, refused {refused}: {}",
                     crate::support::stderr(&ran)
                 ));
             }
         }
         matrix += "\n";
     }
+    (matrix, disagreements)
+}
+
+/// Lint's predicted refusals against what ONNX Runtime, OpenVINO and tract actually do, file by
+/// file (`tests/python/lint_corpus.py`: old-opset ops, custom and contrib domains, IR 14, opset
+/// 27, even LRN): no file lint passes for a runtime may be refused by it, and every refusal lint
+/// predicts happens. The matrix is printed.
+#[test]
+fn lint_agrees_with_the_runtimes() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = python_check("lint_corpus.py", &[dir.path().to_str().unwrap()]);
+    let input = made["input"].as_str().unwrap().to_string();
+    let files: Vec<(String, Vec<String>)> = made["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f.as_str().unwrap().to_string(), vec![input.clone()]))
+        .collect();
+    let (matrix, disagreements) = agreement(&files, &dir.path().join("out"));
+    println!("{matrix}");
+    assert!(disagreements.is_empty(), "{matrix}\n{}", disagreements.join("\n"));
+}
+
+/// The same agreement on files nobody here wrote: a sample of onnx 1.17.0's backend node tests
+/// (their own inputs) and four of the ONNX Model Zoo's light graphs (`scripts/corpora`).
+#[test]
+fn lint_agrees_with_the_runtimes_on_the_corpora() {
+    let corpora = crate::support::root().join(".corpora/onnx-1.17.0");
+    assert!(
+        corpora.join("light").is_dir(),
+        "{} is missing: run scripts/corpora (scripts/test does)",
+        corpora.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let made = python_check("corpus_sample.py", &[corpora.to_str().unwrap(), dir.path().to_str().unwrap()]);
+    let files: Vec<(String, Vec<String>)> = made["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let inputs = f["inputs"].as_array().unwrap().iter().map(|i| i.as_str().unwrap().to_string()).collect();
+            (f["path"].as_str().unwrap().to_string(), inputs)
+        })
+        .collect();
+    assert!(files.len() >= 24, "{made}");
+    let (matrix, disagreements) = agreement(&files, &dir.path().join("out"));
     println!("{matrix}");
     assert!(disagreements.is_empty(), "{matrix}\n{}", disagreements.join("\n"));
 }

@@ -295,6 +295,8 @@ impl<'l> Core<'l> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Port {
     pub name: String,
+    /// The ONNX graph input this port is, where OpenVINO names it otherwise (the runner sets it).
+    pub onnx_name: Option<String>,
     pub element_type: i32,
     /// `None` for a dynamic rank.
     pub shape: Option<Vec<Option<i64>>>,
@@ -359,7 +361,7 @@ impl Model<'_> {
         };
         // SAFETY: `ps` was filled by the library and is released once.
         unsafe { (api.ov_partial_shape_free)(&mut ps) };
-        Ok(Port { name, element_type, shape })
+        Ok(Port { name, onnx_name: None, element_type, shape })
     }
 
     pub(crate) fn inputs(&self) -> Result<Vec<Port>, String> {

@@ -91,6 +91,17 @@ pub struct OvRunner {
     library: LibraryInfo,
 }
 
+/// The graph inputs of the ONNX file at `path` that no initializer fills, in order; `None` where
+/// it does not decode.
+fn graph_inputs(path: &Path) -> Option<Vec<String>> {
+    use prost::Message;
+    let bytes = std::fs::read(path).ok()?;
+    let m = zoo_proto::ModelProto::decode(bytes.as_slice()).ok()?;
+    let g = m.graph?;
+    let inits: std::collections::HashSet<&str> = g.initializer.iter().filter_map(|t| t.name.as_deref()).collect();
+    Some(g.input.iter().filter_map(|i| i.name.clone()).filter(|n| !inits.contains(n.as_str())).collect())
+}
+
 fn ov(e: String) -> RuntimeError {
     RuntimeError::OpenVino(e)
 }
@@ -106,9 +117,20 @@ impl OvRunner {
         let (lib, library): (&'static OvLibrary, LibraryInfo) = library::load(opts.library.as_deref())?;
         let core = lib.core().map_err(ov)?;
         let m = core.read_model(model).map_err(ov)?;
-        let ports = m.inputs().map_err(ov)?;
+        let mut ports = m.inputs().map_err(ov)?;
+        // OpenVINO names a parameter after any one of its tensor names: where an identity (a
+        // Dropout at inference) follows a graph input, that can be the identity's output. The
+        // file's own input names, in order (parameter order), say which port is which then.
+        if input_shapes.iter().any(|(n, _)| !ports.iter().any(|p| p.name == *n))
+            && let Some(names) = graph_inputs(model)
+                .filter(|names| names.len() == ports.len() && input_shapes.iter().all(|(n, _)| names.contains(n)))
+        {
+            for (p, n) in ports.iter_mut().zip(names) {
+                p.onnx_name = Some(n);
+            }
+        }
         for (name, _) in input_shapes {
-            if !ports.iter().any(|p| p.name == *name) {
+            if !ports.iter().any(|p| p.onnx_name.as_ref().unwrap_or(&p.name) == name) {
                 return Err(RuntimeError::Mismatch(format!(
                     "{} has no input `{name}` for OpenVINO (its inputs: {})",
                     model.display(),
@@ -119,10 +141,10 @@ impl OvRunner {
         let mut inputs = Vec::with_capacity(ports.len());
         let mut f16_inputs = Vec::with_capacity(ports.len());
         for port in &ports {
-            let shape =
-                input_shapes.iter().find(|(n, _)| *n == port.name).map(|(_, s)| s.clone()).ok_or_else(|| {
-                    RuntimeError::Mismatch(format!("no shape given for input `{}` of {}", port.name, model.display()))
-                })?;
+            let given = port.onnx_name.as_ref().unwrap_or(&port.name);
+            let shape = input_shapes.iter().find(|(n, _)| n == given).map(|(_, s)| s.clone()).ok_or_else(|| {
+                RuntimeError::Mismatch(format!("no shape given for input `{}` of {}", port.name, model.display()))
+            })?;
             if port.element_type != F32 && port.element_type != F16 {
                 return Err(RuntimeError::Mismatch(format!(
                     "input `{}` is neither f32 nor f16 for OpenVINO (element type code {}); zoo feeds float only",
@@ -132,7 +154,7 @@ impl OvRunner {
             f16_inputs.push(port.element_type == F16);
             check_shape(&port.name, port.shape.as_deref(), &shape)?;
             m.reshape_input(&port.name, &shape).map_err(ov)?;
-            inputs.push((port.name.clone(), shape));
+            inputs.push((given.clone(), shape));
         }
         let outputs = m.outputs().map_err(ov)?.into_iter().map(|p| p.name).collect();
         let mut props = vec![
