@@ -378,28 +378,26 @@ fn body_weights(node: &NodeProto) -> u64 {
         .fold(0, u64::saturating_add)
 }
 
-/// Float tensors held in Constant nodes (`value`), by output name, with their element counts.
-fn held_constants(graph: &zoo_proto::GraphProto) -> Vec<(&str, u64)> {
+/// The tensors a graph's (default-domain) Constant nodes hold in `value`, by output name: the
+/// weights paddle2onnx and tf2onnx keep there.
+pub fn constant_tensors(graph: &zoo_proto::GraphProto) -> impl Iterator<Item = (&str, &zoo_proto::TensorProto)> {
     graph
         .node
         .iter()
         .filter(|n| n.op_type() == "Constant" && n.domain.as_deref().unwrap_or("").is_empty())
-        .filter_map(|n| {
-            let t = n.attribute.iter().find(|a| a.name.as_deref() == Some("value")).and_then(|a| a.t.as_ref())?;
-            let float = t.data_type.and_then(DType::from_onnx).is_some_and(DType::is_float);
-            let count = t.dims.iter().map(|&d| d.max(0) as u64).fold(1, u64::saturating_mul);
-            Some((n.output.first()?.as_str(), count)).filter(|_| float)
-        })
+        .filter_map(|n| Some((n.output.first()?.as_str(), crate::attr::get_tensor(n, "value")?)))
+}
+
+/// The float ones among [`constant_tensors`], with their element counts.
+fn held_constants(graph: &zoo_proto::GraphProto) -> Vec<(&str, u64)> {
+    constant_tensors(graph)
+        .filter(|(_, t)| t.data_type.and_then(DType::from_onnx).is_some_and(DType::is_float))
+        .map(|(name, t)| (name, t.dims.iter().map(|&d| d.max(0) as u64).fold(1, u64::saturating_mul)))
         .collect()
 }
 
 fn constant_output(node: &NodeProto, consts: &mut HashMap<String, Vec<i64>>) -> Result<Vec<TensorInfo>, String> {
-    let t = node
-        .attribute
-        .iter()
-        .find(|a| a.name.as_deref() == Some("value"))
-        .and_then(|a| a.t.as_ref())
-        .ok_or("Constant without a tensor `value`")?;
+    let t = crate::attr::get_tensor(node, "value").ok_or("Constant without a tensor `value`")?;
     let dtype = t.data_type.and_then(DType::from_onnx).ok_or("Constant of an element type zoo does not read")?;
     if let (Some(v), Some(out)) = (tensor_i64(t), node.output.first()) {
         consts.insert(out.clone(), v);

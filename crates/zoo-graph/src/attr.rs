@@ -47,6 +47,10 @@ pub fn get_float(node: &NodeProto, name: &str) -> Option<f32> {
     find(node, name).and_then(|a| a.f)
 }
 
+pub fn get_tensor<'a>(node: &'a NodeProto, name: &str) -> Option<&'a zoo_proto::TensorProto> {
+    find(node, name).and_then(|a| a.t.as_ref())
+}
+
 pub fn get_string(node: &NodeProto, name: &str) -> Option<String> {
     find(node, name).and_then(|a| a.s.as_ref()).map(|s| String::from_utf8_lossy(s).into_owned())
 }

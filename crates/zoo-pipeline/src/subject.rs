@@ -15,10 +15,6 @@ use crate::shapes::Binding;
 use crate::verify::tolerance::{FP16_UNIT, INT8_LAYER_SQNR_DB, INT8_SYMMETRIC_UNIT, INT8_UNIT, Lossy};
 use crate::{bail, onnx};
 
-/// ONNX `TensorProto.DataType`: the element types zoo's runners feed and read.
-const FLOAT: i32 = 1;
-const FLOAT16: i32 = 10;
-
 /// A model variant or a file, as a command names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -195,7 +191,7 @@ pub fn file(zoo: &ZooDir, path: &Path, shapes: &[Binding]) -> crate::Result<Subj
     let label = path.display().to_string();
     let sig = zoo_ship::signature::signature(&proto, &label).map_err(|e| crate::err!("{e}"))?;
     crate::shapes::check_names(shapes, &sig.inputs).map_err(|e| crate::err!("{e}"))?;
-    let not_float = |t: &zoo_ship::signature::Tensor| !matches!(t.elem_type, FLOAT | FLOAT16);
+    let not_float = |t: &zoo_ship::signature::Tensor| !crate::diff::is_float(t.elem_type);
     if let Some(t) = sig.inputs.iter().find(|t| not_float(t)) {
         bail!(
             "input `{}` of {label} is {}: zoo's runners feed float tensors only, so verify cannot feed it; \

@@ -97,15 +97,11 @@ pub(super) fn values(t: &TensorProto, dir: &Path) -> Option<Vec<f32>> {
 /// The tensors a graph holds: its initializers and its Constant nodes' `value`s, by the name
 /// nodes read them under.
 pub(super) fn constants(g: &GraphProto) -> HashMap<&str, &TensorProto> {
-    let mut out: HashMap<&str, &TensorProto> =
-        g.initializer.iter().filter_map(|t| Some((t.name.as_deref()?, t))).collect();
-    for n in g.node.iter().filter(|n| n.op_type() == "Constant" && n.domain.as_deref().unwrap_or("").is_empty()) {
-        let value = n.attribute.iter().find(|a| a.name.as_deref() == Some("value")).and_then(|a| a.t.as_ref());
-        if let (Some(t), Some(o)) = (value, n.output.first()) {
-            out.insert(o.as_str(), t);
-        }
-    }
-    out
+    g.initializer
+        .iter()
+        .filter_map(|t| Some((t.name.as_deref()?, t)))
+        .chain(zoo_graph::analysis::constant_tensors(g))
+        .collect()
 }
 
 pub(super) fn layers(m: &ModelProto, path: &Path) -> crate::Result<Vec<Layer>> {

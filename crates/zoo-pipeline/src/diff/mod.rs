@@ -25,6 +25,7 @@ use zoo_runtime::onnxruntime::OrtOptions;
 
 pub use layers::{Layer, Pair, Weight};
 pub use outputs::OutputDiff;
+pub(crate) use outputs::is_float;
 
 use crate::onnx::read_onnx;
 use crate::shapes::Binding;

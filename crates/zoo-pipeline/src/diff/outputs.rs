@@ -13,10 +13,6 @@ use crate::runtimes;
 use crate::shapes::{self, declared};
 use zoo_proto::ModelProto;
 
-/// ONNX `TensorProto.DataType`: the element types zoo's runners feed and read (float, float16).
-const FLOAT: i32 = 1;
-const FLOAT16: i32 = 10;
-
 #[derive(Debug, Serialize)]
 pub struct OutputDiff {
     pub output: String,
@@ -66,8 +62,9 @@ pub(super) fn compare_outputs(options: &DiffOptions, a: &ModelProto, b: &ModelPr
     }
 }
 
-fn is_float(elem_type: i32) -> bool {
-    elem_type == FLOAT || elem_type == FLOAT16
+/// The element types zoo's runners feed and read: float and float16.
+pub(crate) fn is_float(elem_type: i32) -> bool {
+    zoo_graph::DType::from_onnx(elem_type).is_some_and(zoo_graph::DType::is_float)
 }
 
 /// A's inputs, seeded, in the shapes both files accept; the same values go to B's inputs of the
