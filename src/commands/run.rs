@@ -83,6 +83,14 @@ fn run_images(args: &RunArgs) -> anyhow::Result<()> {
     for (k, (path, x)) in args.images.iter().zip(&items).enumerate() {
         let out = runner.run(std::slice::from_ref(x)).with_context(|| format!("running {}", path.display()))?;
         let y = out.outputs.first().context("the model has no output")?;
+        if y.ints.is_some() {
+            bail!(
+                "the first output `{}` is {}, not class scores: --image ranks float scores; run the file with \
+                 `zoo run FILE --input input_0.pb -o DIR` to read its outputs",
+                y.name,
+                y.type_name()
+            );
+        }
         let classes = y.per_item();
         let mut order: Vec<usize> = (0..classes).collect();
         order.sort_by(|&a, &b| y.data[b].total_cmp(&y.data[a]).then(a.cmp(&b)));

@@ -66,6 +66,47 @@ pub struct Metrics {
 
 /// Compares `actual` against `reference` under `tol`. Tensors of different shapes are an
 /// error, not a failed comparison: there is nothing element-wise to report.
+/// Integer and boolean outputs (labels, indices, masks) pass only when equal: no tolerance
+/// applies. The error metrics are the differences' (exact in f64 below 2^53); `top1` and `top5`
+/// are the fraction of equal elements.
+fn compare_ints(a: &[i64], r: &[i64]) -> Metrics {
+    let (mut max_abs, mut sum_abs, mut max_rel, mut equal) = (0f64, 0f64, 0f64, 0usize);
+    let (mut dot, mut norm_a, mut norm_r) = (0f64, 0f64, 0f64);
+    for (&x, &y) in a.iter().zip(r) {
+        let d = (i128::from(x) - i128::from(y)).unsigned_abs() as f64;
+        let (x, y) = (x as f64, y as f64);
+        max_abs = max_abs.max(d);
+        sum_abs += d;
+        if y != 0.0 {
+            max_rel = max_rel.max(d / y.abs());
+        }
+        equal += usize::from(d == 0.0);
+        dot += x * y;
+        norm_a += x * x;
+        norm_r += y * y;
+    }
+    let n = a.len();
+    let cosine = match (norm_a == 0.0, norm_r == 0.0) {
+        (true, true) => 1.0,
+        (true, false) | (false, true) => 0.0,
+        (false, false) => (dot / (norm_a.sqrt() * norm_r.sqrt())).clamp(-1.0, 1.0),
+    };
+    let agree = if n == 0 { 1.0 } else { equal as f64 / n as f64 };
+    let zero_differs = a.iter().zip(r).any(|(&x, &y)| y == 0 && x != 0);
+    Metrics {
+        max_abs,
+        mean_abs: if n == 0 { 0.0 } else { sum_abs / n as f64 },
+        max_rel,
+        cosine,
+        top1: agree,
+        top5: agree,
+        min_atol: max_abs,
+        min_rtol: if zero_differs { f64::INFINITY } else { max_rel },
+        pass: equal == n,
+        nan: false,
+    }
+}
+
 /// Signal-to-quantization-noise ratio of `actual` against `reference`, in dB:
 /// 10·log₁₀(Σr² / Σ(a − r)²); infinite when they are equal. The per-layer measure of lossy
 /// passes (fp16, int8) and of `verify --layers`.
@@ -84,6 +125,19 @@ pub fn compare(actual: &Tensor, reference: &Tensor, tol: Tolerance) -> Result<Me
             "cannot compare `{}` of shape {:?} with reference `{}` of shape {:?}",
             actual.name, actual.shape, reference.name, reference.shape
         )));
+    }
+    match (&actual.ints, &reference.ints) {
+        (Some(a), Some(r)) => return Ok(compare_ints(&a.values, &r.values)),
+        (None, None) => {}
+        _ => {
+            return Err(RuntimeError::Mismatch(format!(
+                "cannot compare `{}` ({}) with reference `{}` ({})",
+                actual.name,
+                actual.type_name(),
+                reference.name,
+                reference.type_name()
+            )));
+        }
     }
     for t in [actual, reference] {
         if t.shape.iter().product::<usize>() != t.data.len() {
@@ -237,6 +291,23 @@ mod tests {
 
     fn t(shape: Vec<usize>, data: Vec<f32>) -> Tensor {
         Tensor::new("t", shape, data)
+    }
+
+    /// Integers pass only when equal, whatever the tolerance; past 2^24 (where f32 would
+    /// round them together) too; an integer output against a float one is an error.
+    #[test]
+    fn integers_compare_exactly() {
+        let int = |v: Vec<i64>| Tensor::int("label", vec![v.len()], crate::IntType::I64, v);
+        let loose = Tolerance { atol: 10.0, rtol: 1.0 };
+        let same = compare(&int(vec![3, 1 << 40]), &int(vec![3, 1 << 40]), STRICT).unwrap();
+        assert!(same.pass && same.max_abs == 0.0 && same.top1 == 1.0);
+        let off = compare(&int(vec![3, (1 << 40) + 1]), &int(vec![3, 1 << 40]), loose).unwrap();
+        assert!(!off.pass, "{off:?}");
+        assert_eq!((off.max_abs, off.top1), (1.0, 0.5));
+        let extremes = compare(&int(vec![i64::MIN]), &int(vec![i64::MAX]), loose).unwrap();
+        assert!(!extremes.pass && extremes.max_abs > 1.8e19, "{extremes:?}");
+        let msg = compare(&int(vec![1, 2]), &t(vec![2], vec![1.0, 2.0]), loose).unwrap_err().to_string();
+        assert!(msg.contains("(INT64)") && msg.contains("(FLOAT)"), "{msg}");
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub mod tract;
 
 pub use error::RuntimeError;
 pub use library_search::set_project_venv;
-pub use tensor::Tensor;
+pub use tensor::{IntType, Ints, Tensor};
 
 /// The CPU's vector features that decide convolution and int8 speed (`avx2 avx512f avx512vnni
 /// …`), for benchmark headers: figures from machines with different features do not compare.

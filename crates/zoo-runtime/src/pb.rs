@@ -17,14 +17,17 @@ use zoo_proto::TensorProto;
 use zoo_proto::tensor_proto::{DataLocation, DataType};
 
 use crate::error::RuntimeError;
-use crate::tensor::Tensor;
+use crate::tensor::{IntType, Tensor};
 
-/// Serializes `t` as a `TensorProto` with `raw_data`.
+/// Serializes `t` as a `TensorProto` with `raw_data` (as `numpy_helper.from_array` writes it).
 pub fn encode_tensor(t: &Tensor) -> Vec<u8> {
-    let raw: Vec<u8> = t.data.iter().flat_map(|x| x.to_le_bytes()).collect();
+    let (raw, data_type): (Vec<u8>, i32) = match &t.ints {
+        Some(i) => (i.ty.to_le_bytes(&i.values), i.ty.onnx()),
+        None => (t.data.iter().flat_map(|x| x.to_le_bytes()).collect(), DataType::Float as i32),
+    };
     TensorProto {
         dims: t.shape.iter().map(|&d| d as i64).collect(),
-        data_type: Some(DataType::Float as i32),
+        data_type: Some(data_type),
         // onnx's `from_array` leaves the field unset for an empty name; matching it keeps the
         // bytes identical.
         name: (!t.name.is_empty()).then(|| t.name.clone()),
@@ -34,7 +37,7 @@ pub fn encode_tensor(t: &Tensor) -> Vec<u8> {
     .encode_to_vec()
 }
 
-/// Parses a serialized float `TensorProto`; the error says what is wrong with it.
+/// Parses a serialized float, integer or boolean `TensorProto`; the error says what is wrong with it.
 pub fn decode_tensor(bytes: &[u8]) -> Result<Tensor, String> {
     if bytes.is_empty() {
         return Err("empty file, not a TensorProto".into());
@@ -51,11 +54,14 @@ pub fn decode_tensor(bytes: &[u8]) -> Result<Tensor, String> {
     let p = TensorProto::decode(bytes).map_err(|e| format!("not a TensorProto ({e})"))?;
     let name = p.name.clone().unwrap_or_default();
     let dtype = p.data_type.unwrap_or(DataType::Undefined as i32);
-    if dtype != DataType::Float as i32 {
+    let int_type = IntType::from_onnx(dtype);
+    if dtype != DataType::Float as i32 && int_type.is_none() {
         let type_name = DataType::try_from(dtype)
             .map(|d| d.as_str_name().to_string())
             .unwrap_or_else(|_| format!("unknown data type {dtype}"));
-        return Err(format!("tensor `{name}` is {type_name}; only FLOAT tensors are supported"));
+        return Err(format!(
+            "tensor `{name}` is {type_name}; zoo reads FLOAT, BOOL and integer tensors up to INT64 (not UINT64)"
+        ));
     }
     if p.data_location == Some(DataLocation::External as i32) || !p.external_data.is_empty() {
         return Err(format!("tensor `{name}` keeps its data in an external file; only inline data is supported"));
@@ -73,6 +79,9 @@ pub fn decode_tensor(bytes: &[u8]) -> Result<Tensor, String> {
         .try_fold(1usize, |n, &d| n.checked_mul(d))
         .ok_or_else(|| format!("tensor `{name}` has dims {shape:?}, too many elements"))?;
     let raw = p.raw_data.as_deref().unwrap_or_default();
+    if let Some(ty) = int_type {
+        return decode_ints(&p, name, shape, numel, ty);
+    }
     let data = match (raw.is_empty(), p.float_data.is_empty()) {
         (false, false) => {
             return Err(format!("tensor `{name}` has both raw_data and float_data; exactly one may hold the values"));
@@ -97,7 +106,43 @@ pub fn decode_tensor(bytes: &[u8]) -> Result<Tensor, String> {
             p.float_data
         }
     };
-    Ok(Tensor { name, shape, data })
+    Ok(Tensor::new(name, shape, data))
+}
+
+/// The values of an integer or boolean `TensorProto`: `raw_data` (little-endian, the type's
+/// width), else the typed field onnx.proto assigns the type (`int32_data` for types up to 32
+/// bits but UINT32, `int64_data` for INT64, `uint64_data` for UINT32).
+fn decode_ints(p: &TensorProto, name: String, shape: Vec<usize>, numel: usize, ty: IntType) -> Result<Tensor, String> {
+    let raw = p.raw_data.as_deref().unwrap_or_default();
+    let typed: Vec<i64> = match ty {
+        IntType::I64 => p.int64_data.clone(),
+        IntType::U32 => p.uint64_data.iter().map(|&v| v as i64).collect(),
+        _ => p.int32_data.iter().map(|&v| i64::from(v)).collect(),
+    };
+    let values = match (raw.is_empty(), typed.is_empty()) {
+        (false, false) => {
+            return Err(format!("tensor `{name}` has both raw_data and typed data; exactly one may hold the values"));
+        }
+        (false, true) => {
+            if Some(raw.len()) != numel.checked_mul(ty.bytes()) {
+                return Err(format!(
+                    "tensor `{name}` has dims {shape:?} ({numel} {} values, {} bytes) but {} bytes of raw_data",
+                    ty.name(),
+                    numel.saturating_mul(ty.bytes()),
+                    raw.len()
+                ));
+            }
+            ty.from_le_bytes(raw).unwrap_or_default()
+        }
+        (true, _) => typed,
+    };
+    if values.len() != numel {
+        return Err(format!("tensor `{name}` has dims {shape:?} ({numel} values) but {} values", values.len()));
+    }
+    if let Some(v) = values.iter().find(|v| !ty.range().contains(v)) {
+        return Err(format!("tensor `{name}` is {} but holds {v}", ty.name()));
+    }
+    Ok(Tensor::int(name, shape, ty, values))
 }
 
 /// Reads a `.pb` tensor file.
@@ -113,8 +158,8 @@ pub fn write_tensor(path: &Path, t: &Tensor) -> Result<(), RuntimeError> {
     let write_err = |reason: String| RuntimeError::Write { path: path.to_path_buf(), reason };
     // `Tensor::new` only checks this in debug builds; a file with inconsistent dims would be
     // refused by every reader, so refuse to write it.
-    if t.shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) != Some(t.data.len()) {
-        return Err(write_err(format!("tensor `{}` has shape {:?} but {} values", t.name, t.shape, t.data.len())));
+    if t.shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) != Some(t.numel()) {
+        return Err(write_err(format!("tensor `{}` has shape {:?} but {} values", t.name, t.shape, t.numel())));
     }
     // The project's one atomic-write helper: temp file beside the target, fsync, rename, fsync
     // of the folder.
@@ -158,10 +203,40 @@ mod tests {
         assert_eq!(t, Tensor::new("y", vec![2, 2], vec![1.5, -2.0, 0.25, 3.0]));
     }
 
+    /// `onnx.numpy_helper.from_array(np.array([[1, 0], [0, 1]], dtype=bool), 'm')` and
+    /// `from_array(np.array([-3, 70000], dtype=np.int32), 'k')` with onnx 1.23.2;
+    /// `encode_tensor` writes the same bytes.
+    const ONNX_BOOL_2X2: [u8; 15] = [8, 2, 8, 2, 16, 9, 66, 1, 109, 74, 4, 1, 0, 0, 1];
+    const ONNX_INT32_RAW: [u8; 17] = [8, 2, 16, 6, 66, 1, 107, 74, 8, 253, 255, 255, 255, 112, 17, 1, 0];
+
+    #[test]
+    fn integer_and_bool_tensors_are_read_exactly() {
+        assert_eq!(decode_tensor(&ONNX_INT64).unwrap(), Tensor::int("z", vec![2], IntType::I64, vec![1, 2]));
+        let m = decode_tensor(&ONNX_BOOL_2X2).unwrap();
+        assert_eq!(m, Tensor::int("m", vec![2, 2], IntType::Bool, vec![1, 0, 0, 1]));
+        let k = decode_tensor(&ONNX_INT32_RAW).unwrap();
+        assert_eq!(k, Tensor::int("k", vec![2], IntType::I32, vec![-3, 70000]));
+        assert_eq!(encode_tensor(&m), ONNX_BOOL_2X2);
+        assert_eq!(encode_tensor(&k), ONNX_INT32_RAW);
+        // Every type round-trips its extremes.
+        for ty in IntType::ALL {
+            let t = Tensor::int("t", vec![2], ty, vec![*ty.range().start(), *ty.range().end()]);
+            assert_eq!(decode_tensor(&encode_tensor(&t)).unwrap(), t, "{ty:?}");
+        }
+    }
+
     #[test]
     fn other_types_are_named() {
-        let err = decode_tensor(&ONNX_INT64).unwrap_err();
-        assert_eq!(err, "tensor `z` is INT64; only FLOAT tensors are supported");
+        // `from_array(np.array([1.0], dtype=np.float64), 'd')`.
+        let f64_tensor = TensorProto {
+            dims: vec![1],
+            data_type: Some(11),
+            name: Some("d".into()),
+            raw_data: Some(vec![0u8; 8].into()),
+            ..Default::default()
+        };
+        let err = decode_tensor(&f64_tensor.encode_to_vec()).unwrap_err();
+        assert!(err.starts_with("tensor `d` is DOUBLE; zoo reads FLOAT, BOOL and integer"), "{err}");
     }
 
     #[test]
@@ -226,7 +301,7 @@ mod tests {
         let missing = dir.path().join("missing.pb");
         assert!(matches!(read_tensor(&missing), Err(RuntimeError::Read { .. })));
 
-        let bad = Tensor { name: "b".into(), shape: vec![2, 2], data: vec![0.0; 3] };
+        let bad = Tensor { name: "b".into(), shape: vec![2, 2], data: vec![0.0; 3], ints: None };
         assert!(matches!(write_tensor(&dir.path().join("b.pb"), &bad), Err(RuntimeError::Write { .. })));
         assert!(matches!(write_tensor(&dir.path().join("no/such/dir/c.pb"), &t), Err(RuntimeError::Write { .. })));
     }
@@ -243,7 +318,7 @@ mod tests {
             let data: Vec<f32> = (0..n as u64)
                 .map(|i| f32::from_bits((seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15)) as u32))
                 .collect();
-            let t = Tensor { name, shape, data };
+            let t = Tensor::new(name, shape, data);
             let back = decode_tensor(&encode_tensor(&t)).unwrap();
             prop_assert_eq!(&back.name, &t.name);
             prop_assert_eq!(&back.shape, &t.shape);

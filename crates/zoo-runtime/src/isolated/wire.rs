@@ -1,5 +1,6 @@
 //! The frames between zoo and a runtime worker: a tag byte, a little-endian u64 length, and the
-//! payload — a JSON header, then the tensors' raw little-endian f32 data. JSON keeps the control
+//! payload — a JSON header, then the tensors' raw little-endian data (f32, or i64 for integer
+//! and boolean tensors, whose onnx.proto type code travels with the shape). JSON keeps the control
 //! part readable and versionless inside one binary (both ends are the same executable); the
 //! tensors go raw because VGG's activations are hundreds of MB and JSON floats would be slow.
 //!
@@ -12,7 +13,10 @@ use std::io::{self, Read, Write};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::Tensor;
+use crate::{IntType, Tensor};
+
+/// The type code of a float tensor in a frame; an integer one travels as its onnx.proto code.
+const FLOAT: u64 = 1;
 
 /// A decoded frame: its tag, the JSON header, and the tensors after it.
 pub(super) struct Frame {
@@ -41,8 +45,12 @@ pub(super) fn send<T: Serialize>(w: &mut impl Write, tag: u8, header: &T, tensor
         for &d in &t.shape {
             put_u64(&mut meta, d as u64);
         }
+        put_u64(&mut meta, t.ints.as_ref().map_or(FLOAT, |i| i.ty.onnx() as u64));
     }
-    let data: u64 = tensors.iter().map(|t| 4 * t.data.len() as u64).sum();
+    let data: u64 = tensors
+        .iter()
+        .map(|t| 4 * t.data.len() as u64 + 8 * t.ints.as_ref().map_or(0, |i| i.values.len() as u64))
+        .sum();
     w.write_all(&[tag])?;
     w.write_all(&(meta.len() as u64 + data).to_le_bytes())?;
     w.write_all(&meta)?;
@@ -50,6 +58,13 @@ pub(super) fn send<T: Serialize>(w: &mut impl Write, tag: u8, header: &T, tensor
     let mut chunk = Vec::with_capacity(1 << 16);
     for t in tensors {
         for block in t.data.chunks(1 << 14) {
+            chunk.clear();
+            for x in block {
+                chunk.extend_from_slice(&x.to_le_bytes());
+            }
+            w.write_all(&chunk)?;
+        }
+        for block in t.ints.iter().flat_map(|i| i.values.chunks(1 << 13)) {
             chunk.clear();
             for x in block {
                 chunk.extend_from_slice(&x.to_le_bytes());
@@ -80,14 +95,27 @@ pub(super) fn receive(r: &mut impl Read) -> io::Result<Option<Frame>> {
         for _ in 0..rank {
             shape.push(usize::try_from(get_u64(&mut body)?).map_err(|e| invalid(e.to_string()))?);
         }
-        shapes.push((name, shape));
+        let code = get_u64(&mut body)?;
+        let ty = match code {
+            FLOAT => None,
+            c => Some(
+                i32::try_from(c).ok().and_then(IntType::from_onnx).ok_or_else(|| invalid(format!("type code {c}")))?,
+            ),
+        };
+        shapes.push((name, shape, ty));
     }
     let mut tensors = Vec::with_capacity(shapes.len().min(1 << 16));
-    for (name, shape) in shapes {
+    for (name, shape, ty) in shapes {
         let n = shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d as u64)).ok_or_else(|| invalid("tensor size"))?;
-        let bytes = read_exact_vec(&mut body, n.checked_mul(4).ok_or_else(|| invalid("tensor size"))?)?;
-        let data = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-        tensors.push(Tensor { name, shape, data });
+        let width = if ty.is_some() { 8 } else { 4 };
+        let bytes = read_exact_vec(&mut body, n.checked_mul(width).ok_or_else(|| invalid("tensor size"))?)?;
+        tensors.push(match ty {
+            None => {
+                let data = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+                Tensor::new(name, shape, data)
+            }
+            Some(ty) => Tensor::int(name, shape, ty, IntType::I64.from_le_bytes(&bytes).unwrap_or_default()),
+        });
     }
     if body.limit() != 0 {
         return Err(invalid(format!("{} stray bytes at the end of a frame", body.limit())));
@@ -128,6 +156,8 @@ mod tests {
         let t = vec![
             Tensor::new("x", vec![2, 3], vec![1.0, -2.5, f32::MIN_POSITIVE, f32::MAX, 0.0, -0.0]),
             Tensor::new("", vec![], vec![7.0]),
+            Tensor::int("ids", vec![3], IntType::I64, vec![i64::MIN, -1, i64::MAX]),
+            Tensor::int("mask", vec![2], IntType::Bool, vec![1, 0]),
         ];
         let mut buf = Vec::new();
         send(&mut buf, 3, &("hello", 5u32), &t).unwrap();
@@ -158,6 +188,7 @@ mod tests {
         meta.push(b'y');
         put_u64(&mut meta, 1);
         put_u64(&mut meta, 1 << 60);
+        put_u64(&mut meta, FLOAT);
         buf.extend_from_slice(&(u64::MAX).to_le_bytes());
         buf.extend_from_slice(&meta);
         assert!(receive(&mut buf.as_slice()).is_err());

@@ -15,6 +15,7 @@
 //! places nodes itself and falls back to the CPU silently, so the first run is profiled and
 //! [`RunOutput::providers`] / [`Runner::label`] report what the profile showed.
 
+mod ints;
 mod library;
 mod profile;
 mod provider;
@@ -29,7 +30,7 @@ use ort::value::{TensorElementType, TensorRef, ValueType};
 pub use library::{LibraryInfo, ORT_VERSION, find_library, init};
 pub use provider::{Provider, Skipped};
 
-use crate::{RunOutput, Runner, RuntimeError, Tensor};
+use crate::{IntType, RunOutput, Runner, RuntimeError, Tensor};
 use provider::TrtSettings;
 
 /// How to run a model on ONNX Runtime (serde: sent to a worker process, `crate::isolated`).
@@ -104,6 +105,8 @@ pub struct OrtRunner {
     /// read back as f32, converted exactly one way (f32 → f16 rounds to nearest even) and
     /// exactly the other.
     f16: std::collections::HashSet<String>,
+    /// Integer and boolean inputs and outputs, by name: fed and read back exactly.
+    ints: std::collections::HashMap<String, IntType>,
     /// The providers registered, in priority order, `Cpu` last when allowed.
     registered: Vec<Provider>,
     /// ONNX Runtime's names of the providers the profile showed; `None` until profiled.
@@ -217,9 +220,10 @@ impl OrtRunner {
             }
         };
 
-        let (inputs, f16_in) = io_names(session.inputs(), "input")?;
-        let (outputs, f16_out) = io_names(session.outputs(), "output")?;
+        let (inputs, f16_in, ints_in) = io_names(session.inputs(), "input")?;
+        let (outputs, f16_out, ints_out) = io_names(session.outputs(), "output")?;
         let f16 = f16_in.into_iter().chain(f16_out).collect();
+        let ints = ints_in.into_iter().chain(ints_out).collect();
         let mut registered = accelerators;
         if cpu_allowed {
             registered.push(Provider::Cpu);
@@ -229,6 +233,7 @@ impl OrtRunner {
             inputs,
             outputs,
             f16,
+            ints,
             registered,
             used: None,
             profiling: opts.profile,
@@ -273,13 +278,22 @@ impl OrtRunner {
                     self.inputs.join(", ")
                 )));
             }
-            if t.shape.iter().product::<usize>() != t.data.len() {
+            if t.shape.iter().product::<usize>() != t.numel() {
                 return Err(RuntimeError::Ort(format!(
                     "input `{}`: shape {:?} needs {} values, got {}",
                     t.name,
                     t.shape,
                     t.shape.iter().product::<usize>(),
-                    t.data.len()
+                    t.numel()
+                )));
+            }
+            let declared = self.ints.get(&t.name).map_or("FLOAT", |ty| ty.name());
+            let given = t.ints.as_ref().map(|i| i.ty);
+            if given != self.ints.get(&t.name).copied() {
+                return Err(RuntimeError::Ort(format!(
+                    "input `{}` is {declared} in the model, given {}",
+                    t.name,
+                    t.type_name()
                 )));
             }
         }
@@ -289,6 +303,11 @@ impl OrtRunner {
         let mut values: Vec<(Cow<'a, str>, SessionInputValue<'a>)> = Vec::new();
         for t in inputs {
             let err = |e: ort::Error| RuntimeError::Ort(format!("input `{}`: {e}", t.name));
+            if let Some(i) = &t.ints {
+                let v = ints::value(&t.name, &t.shape, i.ty, &i.values)?;
+                values.push((Cow::Borrowed(t.name.as_str()), v.into()));
+                continue;
+            }
             if self.f16.contains(&t.name) {
                 let data: Vec<half::f16> = t.data.iter().map(|&x| half::f16::from_f32(x)).collect();
                 let v = ort::value::Tensor::from_array((t.shape.clone(), data)).map_err(err)?;
@@ -364,25 +383,32 @@ fn label(registered: &[Provider], used: Option<&[String]>) -> String {
     format!("ort/{top}")
 }
 
-/// Names of the session's inputs or outputs, all of which must be float32 or float16 tensors,
-/// and the float16 ones.
-fn io_names(outlets: &[ort::value::Outlet], what: &str) -> Result<(Vec<String>, Vec<String>), RuntimeError> {
+/// The session's inputs or outputs: all names, the float16 ones, and the integer and boolean
+/// ones with their types. Any other type (strings, sequences, f64) is refused by name.
+type IoNames = (Vec<String>, Vec<String>, Vec<(String, IntType)>);
+
+fn io_names(outlets: &[ort::value::Outlet], what: &str) -> Result<IoNames, RuntimeError> {
     let mut names = Vec::new();
     let mut f16 = Vec::new();
+    let mut ints = Vec::new();
     for o in outlets {
         match o.dtype() {
             ValueType::Tensor { ty: TensorElementType::Float32, .. } => {}
             ValueType::Tensor { ty: TensorElementType::Float16, .. } => f16.push(o.name().to_string()),
+            ValueType::Tensor { ty, .. } if ints::int_type(*ty).is_some() => {
+                ints.push((o.name().to_string(), ints::int_type(*ty).unwrap_or(IntType::I64)));
+            }
             other => {
                 return Err(RuntimeError::Ort(format!(
-                    "model {what} `{}` is {other}, not float32 or float16; zoo runs models with float {what}s only",
+                    "model {what} `{}` is {other}; zoo exchanges float32, float16, bool and integer tensors up to \
+                     64 bits (not uint64)",
                     o.name()
                 )));
             }
         }
         names.push(o.name().to_string());
     }
-    Ok((names, f16))
+    Ok((names, f16, ints))
 }
 
 impl Runner for OrtRunner {
@@ -402,6 +428,18 @@ impl Runner for OrtRunner {
                 .get(name.as_str())
                 .ok_or_else(|| RuntimeError::Ort(format!("output `{name}` missing from the results")))?;
             let err = |e: ort::Error| RuntimeError::Ort(format!("output `{name}`: {e}"));
+            let dims = |shape: &[i64]| {
+                shape
+                    .iter()
+                    .map(|&d| usize::try_from(d))
+                    .collect::<Result<Vec<usize>, _>>()
+                    .map_err(|_| RuntimeError::Ort(format!("output `{name}`: shape {shape:?}")))
+            };
+            if let Some(&ty) = self.ints.get(name) {
+                let (shape, values) = ints::read(name, value, ty)?;
+                outputs.push(Tensor::int(name.clone(), dims(&shape)?, ty, values));
+                continue;
+            }
             let (shape, data): (&ort::value::Shape, Cow<[f32]>) = if self.f16.contains(name) {
                 let (shape, data) = value.try_extract_tensor::<half::f16>().map_err(err)?;
                 (shape, Cow::Owned(data.iter().map(|x| x.to_f32()).collect()))
@@ -409,12 +447,7 @@ impl Runner for OrtRunner {
                 let (shape, data) = value.try_extract_tensor::<f32>().map_err(err)?;
                 (shape, Cow::Borrowed(data))
             };
-            let shape = shape
-                .iter()
-                .map(|&d| usize::try_from(d))
-                .collect::<Result<Vec<usize>, _>>()
-                .map_err(|_| RuntimeError::Ort(format!("output `{name}`: shape {shape}")))?;
-            outputs.push(Tensor::new(name.clone(), shape, data.to_vec()));
+            outputs.push(Tensor::new(name.clone(), dims(shape)?, data.to_vec()));
         }
         drop(results);
 

@@ -5,8 +5,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use zoo_graph::{DType, Dim, Net, Opset, Seeded, TensorInfo};
-
 use super::*;
 
 /// The library for these tests, loaded once for the whole test process.
@@ -139,20 +137,24 @@ fn strict_unavailable_provider_is_a_fast_error() {
     }
 }
 
+/// Integer and boolean inputs are fed in their declared types and outputs read back exactly;
+/// a tensor of the wrong type or out of its type's range is refused by name.
 #[test]
-fn non_float_inputs_are_refused() {
+fn integer_and_bool_tensors_are_exchanged_exactly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut net = Net::new("ids", Opset::DEFAULT);
-    let x = net.input("ids", TensorInfo::new(DType::I64, vec![Dim::Known(4)])).unwrap();
-    let y = net.node("same", "Identity", &[x], vec![]).unwrap();
-    net.output(y, "out").unwrap();
-    let path = dir.path().join("ids.onnx");
-    zoo_graph::write::write_file(&net.finish("int64 input", vec![]), &Seeded { seed: 0 }, &path, &Default::default())
-        .unwrap();
-    let err = OrtRunner::new(&path, &options(&[Provider::Cpu])).unwrap_err();
-    let msg = err.to_string();
-    assert!(msg.contains("`ids`") && msg.contains("i64"), "{msg}");
-    assert!(msg.contains("float32"), "{msg}");
+    let path = crate::test_nets::typed_net(dir.path());
+    let (mut runner, _) = OrtRunner::new(&path, &options(&[Provider::Cpu])).unwrap();
+    let out = runner.run(&crate::test_nets::typed_inputs()).unwrap();
+    crate::test_nets::check_typed_outputs("ort", &out.outputs);
+    let mut wrong = crate::test_nets::typed_inputs();
+    wrong[1] = Tensor::new(wrong[1].name.clone(), vec![3], vec![0.0; 3]);
+    let msg = runner.run(&wrong).unwrap_err().to_string();
+    assert!(msg.contains("`x_bool` is BOOL in the model, given FLOAT"), "{msg}");
+    let mut wide = crate::test_nets::typed_inputs();
+    let k = wide.iter().position(|t| t.name == "x_int8").unwrap();
+    wide[k] = Tensor::int("x_int8", vec![3], IntType::I8, vec![0, 1, 300]);
+    let msg = runner.run(&wide).unwrap_err().to_string();
+    assert!(msg.contains("`x_int8` is INT8 and cannot hold 300"), "{msg}");
 }
 
 #[test]
@@ -166,7 +168,7 @@ fn bad_inputs_are_errors() {
     assert!(msg.contains("`image`") && msg.contains("input"), "{msg}");
     let msg = runner.run(&[]).unwrap_err().to_string();
     assert!(msg.contains("`input` was not given"), "{msg}");
-    let short = Tensor { name: "input".into(), shape: vec![1, 3, 8, 8], data: vec![0.0; 5] };
+    let short = Tensor { name: "input".into(), shape: vec![1, 3, 8, 8], data: vec![0.0; 5], ints: None };
     assert!(runner.run(&[short]).is_err());
     let bad_shape = Tensor::new("input", vec![1, 3, 4, 4], vec![0.0; 48]);
     let msg = runner.run(&[bad_shape]).unwrap_err().to_string();

@@ -20,6 +20,7 @@
 // block says why it is sound, and everything outside sees safe handles only.
 #![allow(unsafe_code)]
 
+use crate::IntType;
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::path::Path;
 
@@ -443,10 +444,12 @@ impl Drop for Request<'_> {
     }
 }
 
-/// Host memory fed to an input: f32 or f16 values, each with the library's code of its type.
+/// Host memory fed to an input: f32 or f16 values, or an integer type's little-endian bytes,
+/// each with the library's code of its type.
 pub(crate) enum HostData {
     F32(Vec<f32>),
     F16(Vec<half::f16>),
+    Int(IntType, Vec<u8>),
 }
 
 impl HostData {
@@ -454,6 +457,7 @@ impl HostData {
         match self {
             HostData::F32(v) => v.len(),
             HostData::F16(v) => v.len(),
+            HostData::Int(ty, v) => v.len() / ty.bytes(),
         }
     }
 
@@ -461,23 +465,44 @@ impl HostData {
         match self {
             HostData::F32(v) => v.as_mut_ptr().cast(),
             HostData::F16(v) => v.as_mut_ptr().cast(),
+            HostData::Int(_, v) => v.as_mut_ptr().cast(),
         }
     }
 }
 
-/// The library's codes of the element types zoo exchanges (`runner::F32`, `runner::F16`).
+/// The library's codes of the element types zoo exchanges (`runner::F32`, `runner::F16`,
+/// `runner::INTS`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Codes {
     pub f32: i32,
     pub f16: i32,
+    pub ints: &'static [(IntType, i32)],
 }
 
-/// An output read back: element type code, shape, and the values (as f32) when it is f32 or
-/// f16.
+impl Codes {
+    pub(crate) fn int_type(&self, code: i32) -> Option<IntType> {
+        self.ints.iter().find(|(_, c)| *c == code).map(|(t, _)| *t)
+    }
+
+    pub(crate) fn int_code(&self, ty: IntType) -> Option<i32> {
+        self.ints.iter().find(|(t, _)| *t == ty).map(|(_, c)| *c)
+    }
+}
+
+/// The values of an output read back.
+pub(crate) enum OutputData {
+    /// f32, or f16 widened exactly.
+    Float(Vec<f32>),
+    Int(IntType, Vec<i64>),
+    /// A type zoo does not exchange.
+    Other,
+}
+
+/// An output read back: element type code, shape, and the values.
 pub(crate) struct OutputTensor {
     pub element_type: i32,
     pub shape: Vec<usize>,
-    pub data: Option<Vec<f32>>,
+    pub data: OutputData,
 }
 
 impl Request<'_> {
@@ -557,8 +582,9 @@ impl Request<'_> {
         // SAFETY: `s` was filled by the library and is released once.
         unsafe { (api.ov_shape_free)(&mut s) };
         let n: usize = shape.iter().product();
-        if element_type != codes.f32 && element_type != codes.f16 {
-            return Ok(OutputTensor { element_type, shape, data: None });
+        let int = codes.int_type(element_type);
+        if element_type != codes.f32 && element_type != codes.f16 && int.is_none() {
+            return Ok(OutputTensor { element_type, shape, data: OutputData::Other });
         }
         let mut p = std::ptr::null_mut();
         // SAFETY: valid tensor, writable out-parameter.
@@ -566,16 +592,21 @@ impl Request<'_> {
         if p.is_null() {
             return Err("an output tensor has no data".into());
         }
-        // SAFETY: the tensor's element type is f32 (or f16, checked just above): it holds
-        // prod(shape) such values, contiguous (OpenVINO's host tensors are dense), alive until
-        // `ov_tensor_free`. f16 widens to f32 exactly.
+        // SAFETY: the tensor's element type is f32, f16 or the integer type `int` (checked just
+        // above): it holds prod(shape) such values, contiguous (OpenVINO's host tensors are
+        // dense), alive until `ov_tensor_free`. f16 widens to f32 exactly.
         let data = unsafe {
-            if element_type == codes.f32 {
-                std::slice::from_raw_parts(p.cast::<f32>(), n).to_vec()
+            if let Some(ty) = int {
+                let bytes = std::slice::from_raw_parts(p.cast::<u8>(), n * ty.bytes());
+                OutputData::Int(ty, ty.from_le_bytes(bytes).unwrap_or_default())
+            } else if element_type == codes.f32 {
+                OutputData::Float(std::slice::from_raw_parts(p.cast::<f32>(), n).to_vec())
             } else {
-                std::slice::from_raw_parts(p.cast::<half::f16>(), n).iter().map(|h| h.to_f32()).collect()
+                OutputData::Float(
+                    std::slice::from_raw_parts(p.cast::<half::f16>(), n).iter().map(|h| h.to_f32()).collect(),
+                )
             }
         };
-        Ok(OutputTensor { element_type, shape, data: Some(data) })
+        Ok(OutputTensor { element_type, shape, data })
     }
 }

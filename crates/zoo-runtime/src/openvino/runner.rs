@@ -14,10 +14,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::ffi::{Codes, Compiled, Core, HostData, Model, OvLibrary, Request};
+use super::ffi::{Codes, Compiled, Core, HostData, Model, OutputData, OvLibrary, Request};
 use super::library::{self, LibraryInfo};
 use crate::error::RuntimeError;
-use crate::tensor::Tensor;
+use crate::tensor::{IntType, Tensor};
 use crate::{RunOutput, Runner};
 
 /// `ov_element_type_e::F32` of the 2026.4 C API, as the library reports a float input (the
@@ -28,7 +28,20 @@ pub(crate) const F32: i32 = 4;
 /// `ov_element_type_e::F16`, as the library reports an f16 input (a `--io fp16` file; the
 /// integration tests run one).
 pub(crate) const F16: i32 = 3;
-const CODES: Codes = Codes { f32: F32, f16: F16 };
+/// `ov_element_type_e`'s integer and boolean codes in the 2026.4 C API (`OV_BOOLEAN` … `U32`),
+/// pinned like [`F32`]; the unit tests read a file with an input of each type and fail if a
+/// code differs.
+pub(crate) const INTS: [(IntType, i32); 8] = [
+    (IntType::Bool, 1),
+    (IntType::I8, 7),
+    (IntType::I16, 8),
+    (IntType::I32, 9),
+    (IntType::I64, 10),
+    (IntType::U8, 16),
+    (IntType::U16, 17),
+    (IntType::U32, 18),
+];
+pub(crate) const CODES: Codes = Codes { f32: F32, f16: F16, ints: &INTS };
 
 /// The precision OpenVINO computes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -84,6 +97,8 @@ pub struct OvRunner {
     /// Inputs the file declares f16 (fed converted, round to nearest even, as ONNX Runtime's
     /// runner does).
     f16_inputs: Vec<bool>,
+    /// The integer or boolean type of each input (`None`: float).
+    int_inputs: Vec<Option<IntType>>,
     outputs: Vec<String>,
     /// The inputs of the last run, kept alive because the request still refers to them.
     fed: Vec<(i32, Vec<usize>, HostData)>,
@@ -140,18 +155,22 @@ impl OvRunner {
         }
         let mut inputs = Vec::with_capacity(ports.len());
         let mut f16_inputs = Vec::with_capacity(ports.len());
+        let mut int_inputs = Vec::with_capacity(ports.len());
         for port in &ports {
             let given = port.onnx_name.as_ref().unwrap_or(&port.name);
             let shape = input_shapes.iter().find(|(n, _)| n == given).map(|(_, s)| s.clone()).ok_or_else(|| {
                 RuntimeError::Mismatch(format!("no shape given for input `{}` of {}", port.name, model.display()))
             })?;
-            if port.element_type != F32 && port.element_type != F16 {
+            let int = CODES.int_type(port.element_type);
+            if port.element_type != F32 && port.element_type != F16 && int.is_none() {
                 return Err(RuntimeError::Mismatch(format!(
-                    "input `{}` is neither f32 nor f16 for OpenVINO (element type code {}); zoo feeds float only",
+                    "input `{}` has OpenVINO element type code {}, none of f32, f16, boolean or an integer up to 64 \
+                     bits: zoo cannot feed it",
                     port.name, port.element_type
                 )));
             }
             f16_inputs.push(port.element_type == F16);
+            int_inputs.push(int);
             check_shape(&port.name, port.shape.as_deref(), &shape)?;
             m.reshape_input(&port.name, &shape).map_err(ov)?;
             inputs.push((given.clone(), shape));
@@ -174,6 +193,7 @@ impl OvRunner {
             _core: core,
             inputs,
             f16_inputs,
+            int_inputs,
             outputs,
             fed: Vec::new(),
             precision,
@@ -233,11 +253,39 @@ impl Runner for OvRunner {
     fn run(&mut self, inputs: &[Tensor]) -> Result<RunOutput, RuntimeError> {
         let given = crate::tensor::match_static(inputs, &self.inputs, "OpenVINO model was compiled")?;
         let mut fed = Vec::with_capacity(self.inputs.len());
-        for (t, &f16) in given.into_iter().zip(&self.f16_inputs) {
-            fed.push(if f16 {
-                (F16, t.shape.clone(), HostData::F16(t.data.iter().map(|&x| half::f16::from_f32(x)).collect()))
-            } else {
-                (F32, t.shape.clone(), HostData::F32(t.data.clone()))
+        for ((t, &f16), declared) in given.into_iter().zip(&self.f16_inputs).zip(&self.int_inputs) {
+            if t.ints.as_ref().map(|i| i.ty) != *declared {
+                return Err(RuntimeError::Mismatch(format!(
+                    "input `{}` is {} in the model, given {}",
+                    t.name,
+                    declared.map_or("FLOAT", IntType::name),
+                    t.type_name()
+                )));
+            }
+            fed.push(match (&t.ints, f16) {
+                (Some(i), _) => {
+                    if let Some(v) = i.values.iter().find(|v| !i.ty.range().contains(v)) {
+                        return Err(RuntimeError::Mismatch(format!(
+                            "input `{}` is {} and cannot hold {v}",
+                            t.name,
+                            i.ty.name()
+                        )));
+                    }
+                    // Measured (unit test): the CPU plugin computes INT64 in 32 bits, so
+                    // 2^63 − 1 comes back as −1. Refused rather than compared wrong.
+                    if let Some(v) = i.values.iter().find(|&&v| i.ty == IntType::I64 && i32::try_from(v).is_err()) {
+                        return Err(RuntimeError::Mismatch(format!(
+                            "input `{}` holds {v}: OpenVINO's CPU plugin computes INT64 in 32 bits and would wrap it",
+                            t.name
+                        )));
+                    }
+                    let code = CODES.int_code(i.ty).unwrap_or(F32);
+                    (code, t.shape.clone(), HostData::Int(i.ty, i.ty.to_le_bytes(&i.values)))
+                }
+                (None, true) => {
+                    (F16, t.shape.clone(), HostData::F16(t.data.iter().map(|&x| half::f16::from_f32(x)).collect()))
+                }
+                (None, false) => (F32, t.shape.clone(), HostData::F32(t.data.clone())),
             });
         }
         self.fed = fed;
@@ -246,9 +294,11 @@ impl Runner for OvRunner {
             .into_iter()
             .zip(&self.outputs)
             .map(|(o, name)| match o.data {
-                Some(data) => Ok(Tensor { name: name.clone(), shape: o.shape, data }),
-                None => Err(RuntimeError::Mismatch(format!(
-                    "output `{name}` is neither f32 nor f16 in OpenVINO (element type code {}); zoo compares float only",
+                OutputData::Float(data) => Ok(Tensor::new(name.clone(), o.shape, data)),
+                OutputData::Int(ty, values) => Ok(Tensor::int(name.clone(), o.shape, ty, values)),
+                OutputData::Other => Err(RuntimeError::Mismatch(format!(
+                    "output `{name}` has OpenVINO element type code {}, none of f32, f16, boolean or an integer up \
+                     to 64 bits: zoo cannot compare it",
                     o.element_type
                 ))),
             })

@@ -87,7 +87,7 @@ fn another_release_is_refused_naming_both_versions() {
 // without it, like the ONNX Runtime tests). ---
 
 use super::runner::{OvOptions, OvRunner, Precision};
-use crate::tensor::Tensor;
+use crate::tensor::{IntType, Tensor};
 use crate::test_nets::{conv_net, input};
 use crate::tract::TractRunner;
 use crate::{Runner, compare};
@@ -132,6 +132,30 @@ fn runs_a_small_conv_net_like_tract() {
     }
     // The same request again: the same bits.
     assert_eq!(ov.run(&[input(2)]).unwrap().outputs, out.outputs);
+}
+
+/// Integer and boolean inputs and outputs, exactly. Constructing the runner proves every code
+/// of `runner::INTS` is the library's code of its type: each input's port is checked against
+/// the table, and each output is read back in the type the table names.
+#[test]
+fn integer_and_bool_tensors_are_exchanged_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::test_nets::typed_net(dir.path());
+    let inputs = crate::test_nets::typed_inputs();
+    let shapes: Vec<_> = inputs.iter().map(|t| (t.name.clone(), t.shape.clone())).collect();
+    let mut ov = OvRunner::new(&path, &shapes, &options()).unwrap();
+    // The CPU plugin computes INT64 in 32 bits (2^63 − 1 came back as −1): past ±2^31 the
+    // runner refuses the input instead of comparing a wrapped value.
+    let msg = ov.run(&inputs).unwrap_err().to_string();
+    assert!(
+        msg.contains("`x_int64` holds -9223372036854775808: OpenVINO's CPU plugin computes INT64 in 32 bits"),
+        "{msg}"
+    );
+    let mut inputs = inputs;
+    let k = inputs.iter().position(|t| t.name == "x_int64").unwrap();
+    inputs[k] = Tensor::int("x_int64", vec![3], IntType::I64, vec![i64::from(i32::MIN), i64::from(i32::MAX), 7]);
+    let out = ov.run(&inputs).unwrap();
+    crate::test_nets::check_typed_outputs_with(&inputs, "openvino", &out.outputs);
 }
 
 #[test]

@@ -28,13 +28,13 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use tract_onnx::prelude::{
-    Datum, Framework, InferenceFact, InferenceModelExt, IntoRunnable, IntoTValue, TDim, TVec, Tensor as TractTensor,
-    TractError, TypedRunnableModel,
+    Datum, DatumType, Framework, InferenceFact, InferenceModelExt, IntoRunnable, IntoTValue, TDim, TVec,
+    Tensor as TractTensor, TractError, TypedRunnableModel,
 };
 use tract_onnx::tract_hir::infer::GenericFactoid;
 
 use crate::error::RuntimeError;
-use crate::tensor::Tensor;
+use crate::tensor::{IntType, Tensor};
 use crate::{RunOutput, Runner};
 
 /// The tract-onnx release compiled into zoo, as evidence records it (tract is a library, with
@@ -46,6 +46,8 @@ pub struct TractRunner {
     plan: std::sync::Arc<TypedRunnableModel>,
     /// Graph inputs in graph order, with the shapes the plan was compiled for.
     inputs: Vec<(String, Vec<usize>)>,
+    /// The integer or boolean type each input declares (`None`: float, fed as f32).
+    input_types: Vec<Option<IntType>>,
     /// Graph output names (ONNX value names), in graph order.
     outputs: Vec<String>,
 }
@@ -117,6 +119,7 @@ impl TractRunner {
         }
 
         let mut inputs = Vec::with_capacity(input_names.len());
+        let mut input_types = Vec::with_capacity(input_names.len());
         let mut symbols = HashMap::new();
         for name in &input_names {
             let shape = input_shapes.iter().find(|(n, _)| n == name).map(|(_, s)| s.clone()).ok_or_else(|| {
@@ -124,7 +127,7 @@ impl TractRunner {
             })?;
             let ix = inputs.len();
             let fact = m.input_fact(ix).map_err(tract_error)?;
-            bind_symbols(name, fact, &shape, &mut symbols)?;
+            input_types.push(bind_symbols(name, fact, &shape, &mut symbols)?);
             inputs.push((name.clone(), shape));
         }
         let outputs = m
@@ -140,11 +143,12 @@ impl TractRunner {
             .collect();
 
         m.set_symbols(&symbols).map_err(tract_error)?;
-        for (ix, (_, shape)) in inputs.iter().enumerate() {
-            m.set_input_fact(ix, InferenceFact::dt_shape(f32::datum_type(), shape.clone())).map_err(tract_error)?;
+        for (ix, ((_, shape), ty)) in inputs.iter().zip(&input_types).enumerate() {
+            let dt = ty.map_or(f32::datum_type(), datum_type);
+            m.set_input_fact(ix, InferenceFact::dt_shape(dt, shape.clone())).map_err(tract_error)?;
         }
         let plan = m.into_optimized().and_then(|typed| typed.into_runnable()).map_err(tract_error)?;
-        Ok(TractRunner { plan, inputs, outputs })
+        Ok(TractRunner { plan, inputs, input_types, outputs })
     }
 
     /// Graph inputs with the shapes the plan was compiled for, in graph order.
@@ -158,18 +162,40 @@ impl TractRunner {
     }
 }
 
+/// tract's type for an integer or boolean type.
+fn datum_type(ty: IntType) -> DatumType {
+    match ty {
+        IntType::Bool => DatumType::Bool,
+        IntType::U8 => DatumType::U8,
+        IntType::I8 => DatumType::I8,
+        IntType::U16 => DatumType::U16,
+        IntType::I16 => DatumType::I16,
+        IntType::I32 => DatumType::I32,
+        IntType::U32 => DatumType::U32,
+        IntType::I64 => DatumType::I64,
+    }
+}
+
+/// The integer or boolean type of tract's type `dt`, if it is one.
+fn int_type(dt: DatumType) -> Option<IntType> {
+    IntType::ALL.into_iter().find(|&t| datum_type(t) == dt)
+}
+
 /// Checks `shape` against the declared fact of input `name` and records what each of its
-/// symbols stands for.
+/// symbols stands for; the input's integer or boolean type, `None` for f32.
 fn bind_symbols(
     name: &str,
     fact: &InferenceFact,
     shape: &[usize],
     symbols: &mut HashMap<tract_onnx::prelude::Symbol, TDim>,
-) -> Result<(), RuntimeError> {
+) -> Result<Option<IntType>, RuntimeError> {
+    let mut ty = None;
     if let GenericFactoid::Only(dt) = fact.datum_type
         && dt != f32::datum_type()
     {
-        return Err(RuntimeError::Mismatch(format!("input `{name}` is {dt:?}; zoo feeds f32 only")));
+        ty = Some(int_type(dt).ok_or_else(|| {
+            RuntimeError::Mismatch(format!("input `{name}` is {dt:?}; zoo feeds f32, bool and integers to tract"))
+        })?);
     }
     let declared: Vec<_> = fact.shape.dims().cloned().collect();
     if !fact.shape.is_open() && declared.len() != shape.len() {
@@ -205,7 +231,7 @@ fn bind_symbols(
             _ => {}
         }
     }
-    Ok(())
+    Ok(ty)
 }
 
 impl Runner for TractRunner {
@@ -222,8 +248,30 @@ impl TractRunner {
     fn run_unguarded(&mut self, inputs: &[Tensor]) -> Result<RunOutput, RuntimeError> {
         // The plan was compiled for these shapes; another one would fail deep inside tract.
         let mut feed = TVec::new();
-        for t in crate::tensor::match_static(inputs, &self.inputs, "tract plan was built")? {
-            let tensor = TractTensor::from_shape(&t.shape, &t.data).map_err(tract_error)?;
+        let given = crate::tensor::match_static(inputs, &self.inputs, "tract plan was built")?;
+        for (t, declared) in given.into_iter().zip(&self.input_types) {
+            if t.ints.as_ref().map(|i| i.ty) != *declared {
+                return Err(RuntimeError::Mismatch(format!(
+                    "input `{}` is {} in the model, given {}",
+                    t.name,
+                    declared.map_or("FLOAT", IntType::name),
+                    t.type_name()
+                )));
+            }
+            let tensor = match &t.ints {
+                None => TractTensor::from_shape(&t.shape, &t.data).map_err(tract_error)?,
+                Some(i) => {
+                    if let Some(v) = i.values.iter().find(|v| !i.ty.range().contains(v)) {
+                        return Err(RuntimeError::Mismatch(format!(
+                            "input `{}` is {} and cannot hold {v}",
+                            t.name,
+                            i.ty.name()
+                        )));
+                    }
+                    let wide = TractTensor::from_shape(&t.shape, &i.values).map_err(tract_error)?;
+                    wide.cast_to_dt(datum_type(i.ty)).map_err(tract_error)?.into_owned()
+                }
+            };
             feed.push(tensor.into_tvalue());
         }
         let results = self.plan.run(feed).map_err(tract_error)?;
@@ -231,18 +279,26 @@ impl TractRunner {
             .into_iter()
             .zip(&self.outputs)
             .map(|(value, name)| {
+                // tract types a Shape's output as TDim (symbolic dimensions): concrete here, INT64
+                // as the file declares it.
+                let ty = if value.datum_type() == DatumType::TDim {
+                    Some(IntType::I64)
+                } else {
+                    int_type(value.datum_type())
+                };
+                if let Some(ty) = ty {
+                    let wide = value.cast_to::<i64>().map_err(tract_error)?;
+                    let view = wide.to_plain_array_view::<i64>().map_err(tract_error)?;
+                    return Ok(Tensor::int(name.clone(), view.shape().to_vec(), ty, view.iter().copied().collect()));
+                }
                 let view = value.to_plain_array_view::<f32>().map_err(|_| {
                     RuntimeError::Mismatch(format!(
                         "output `{name}` is {:?}; zoo compares f32 only",
                         value.datum_type()
                     ))
                 })?;
-                Ok(Tensor {
-                    name: name.clone(),
-                    shape: view.shape().to_vec(),
-                    // Logical (row-major) order, whatever the strides.
-                    data: view.iter().copied().collect(),
-                })
+                // Logical (row-major) order, whatever the strides.
+                Ok(Tensor::new(name.clone(), view.shape().to_vec(), view.iter().copied().collect()))
             })
             .collect::<Result<Vec<_>, RuntimeError>>()?;
         Ok(RunOutput { outputs, providers: vec!["tract".into()] })
@@ -291,6 +347,23 @@ mod tests {
         let model = net.finish("test", vec![]);
         zoo_graph::write::write_file(&model, &zoo_graph::Seeded { seed: 0 }, &path, &Default::default()).unwrap();
         path
+    }
+
+    /// Integer and boolean inputs in their declared types, outputs read back exactly, as ONNX
+    /// Runtime's runner does.
+    #[test]
+    fn integer_and_bool_tensors_are_exchanged_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = crate::test_nets::typed_net(dir.path());
+        let inputs = crate::test_nets::typed_inputs();
+        let shapes: Vec<_> = inputs.iter().map(|t| (t.name.clone(), t.shape.clone())).collect();
+        let mut r = TractRunner::new(&path, &shapes).unwrap();
+        let out = r.run(&inputs).unwrap();
+        crate::test_nets::check_typed_outputs("tract", &out.outputs);
+        let mut wrong = inputs.clone();
+        wrong[2] = Tensor::new(wrong[2].name.clone(), vec![3], vec![0.0; 3]);
+        let msg = r.run(&wrong).unwrap_err().to_string();
+        assert!(msg.contains("`x_uint8` is UINT8 in the model, given FLOAT"), "{msg}");
     }
 
     fn run1(path: &Path, x: Tensor) -> Tensor {
