@@ -70,17 +70,98 @@ fn verify_feeds_every_input_and_binds_shapes() {
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(o.status.success(), "{r}{}", stderr(&o));
     assert_eq!(r[0]["comparisons"][0]["batch"], 2, "{r}");
+    // The shape of an --inputs tensor binds them as --shape does.
+    let given = dir.path().join("given");
+    std::fs::create_dir(&given).unwrap();
+    let x = zoo_runtime::Tensor::new("x", vec![2, 3, 40, 24], (0..5760).map(|i| (i % 17) as f32 / 17.0).collect());
+    zoo_runtime::pb::write_tensor(&given.join("input_0.pb"), &x).unwrap();
+    let o = zoo(&["verify", &f("detector"), "--runtime", "ort,tract", "--inputs", given.to_str().unwrap()]);
+    assert!(o.status.success() && stdout(&o).contains("2 inputs from"), "{}{}", stdout(&o), stderr(&o));
     let o = zoo(&["verify", &f("detector"), "--shape", "x=1,1,40,24"]);
     assert!(!o.status.success() && stderr(&o).contains("contradicts input `x`"), "{}", stderr(&o));
     let o = zoo(&["verify", &f("detector"), "--shape", "image=1,3,40,24"]);
     assert!(!o.status.success() && stderr(&o).contains("(its inputs: x)"), "{}", stderr(&o));
 
-    let o = zoo(&["verify", &f("classifier_argmax")]);
+    // An ArgMax's INT64 labels are compared exactly, on every runtime.
+    let o = zoo(&["verify", &f("classifier_argmax"), "--json"]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(o.status.success(), "{r}{}", stderr(&o));
+    let labels: Vec<&serde_json::Value> =
+        r[0]["comparisons"].as_array().unwrap().iter().filter(|c| c["output"] == "label").collect();
+    assert_eq!(labels.len(), 2, "tract and OpenVINO against ONNX Runtime: {r}");
+    assert!(labels.iter().all(|c| c["tolerance"]["atol"] == 0.0 && c["tolerance"]["rtol"] == 0.0), "{r}");
+}
+
+/// onnx's node tests with integer and boolean inputs and outputs, run from their own test data
+/// set (`--inputs test_data_set_0`): every input fed from its file, every output compared with
+/// the expected one (integers exactly) on ONNX Runtime, tract and OpenVINO; an expected value
+/// off by one fails; an integer input without a file is one error naming it and the flag.
+#[test]
+fn verify_runs_node_tests_with_integer_tensors_from_their_own_data() {
+    let node = crate::support::root().join(".corpora/onnx-1.17.0/node");
+    assert!(node.is_dir(), "{} is missing: run scripts/corpora (scripts/test does)", node.display());
+    let t = |name: &str| (node.join(name).join("model.onnx"), node.join(name).join("test_data_set_0"));
+    for name in ["test_argmax_default_axis_example", "test_gather_0", "test_where_example", "test_equal", "test_shape"]
+    {
+        let (model, data) = t(name);
+        let o = zoo(&["verify", model.to_str().unwrap(), "--inputs", data.to_str().unwrap(), "--json"]);
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(o.status.success(), "{name}: {r}{}", stderr(&o));
+        let against_expected: Vec<&str> = r[0]["comparisons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["against"] == "expected output_0.pb" && c["pass"] == true)
+            .map(|c| c["runtime"].as_str().unwrap())
+            .collect();
+        assert_eq!(against_expected.len(), 3, "{name}: ort, tract and OpenVINO against the expected output: {r}");
+    }
+
+    // The expected labels with one moved by one: every runtime fails against them.
+    let dir = tempfile::tempdir().unwrap();
+    let (model, data) = t("test_argmax_default_axis_example");
+    std::fs::copy(data.join("input_0.pb"), dir.path().join("input_0.pb")).unwrap();
+    let mut y = zoo_runtime::pb::read_tensor(&data.join("output_0.pb")).unwrap();
+    y.ints.as_mut().unwrap().values[0] += 1;
+    zoo_runtime::pb::write_tensor(&dir.path().join("output_0.pb"), &y).unwrap();
+    let o = zoo(&["verify", model.to_str().unwrap(), "--inputs", dir.path().to_str().unwrap()]);
+    assert!(!o.status.success() && stdout(&o).contains("expected output_0.pb"), "{}{}", stdout(&o), stderr(&o));
+
+    // Gather's INT64 indices: not drawn, and not taken from a float file.
+    let (model, data) = t("test_gather_0");
+    let o = zoo(&["verify", model.to_str().unwrap()]);
     assert!(
-        !o.status.success() && stderr(&o).contains("output `label`") && stderr(&o).contains("INT64"),
+        !o.status.success() && stderr(&o).contains("input `indices`") && stderr(&o).contains("--inputs DIR"),
         "{}",
         stderr(&o)
     );
+    let wrong = tempfile::tempdir().unwrap();
+    std::fs::copy(data.join("input_0.pb"), wrong.path().join("input_0.pb")).unwrap();
+    let floats = zoo_runtime::Tensor::new("indices", vec![3], vec![0.0, 1.0, 2.0]);
+    zoo_runtime::pb::write_tensor(&wrong.path().join("input_1.pb"), &floats).unwrap();
+    let o = zoo(&["verify", model.to_str().unwrap(), "--inputs", wrong.path().to_str().unwrap()]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("holds FLOAT values, but input `indices` is INT64"),
+        "{}",
+        stderr(&o)
+    );
+
+    // `zoo run` feeds and writes integer tensors too: Gather's output equals the expected one.
+    let out = dir.path().join("run");
+    let (i0, i1) = (data.join("input_0.pb"), data.join("input_1.pb"));
+    ok(zoo(&[
+        "run",
+        model.to_str().unwrap(),
+        "--input",
+        i0.to_str().unwrap(),
+        "--input",
+        i1.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    let got = zoo_runtime::pb::read_tensor(&out.join("output_0.pb")).unwrap();
+    let want = zoo_runtime::pb::read_tensor(&data.join("output_0.pb")).unwrap();
+    assert_eq!((got.shape, got.data), (want.shape, want.data));
 }
 
 /// Weights in Constant nodes and recurrent layers count as parameters; a constant has no batch

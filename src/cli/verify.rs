@@ -60,8 +60,13 @@ pub struct VerifyArgs {
     pub slice: usize,
     /// Feed the `input_*.pb` tensors and PNG/JPEG images of DIR (images prepared as the file's
     /// `preprocess.*` metadata says) instead of the golden input, as one batch; with
-    /// --reference, the top-1/top-5 columns are the agreement with it on those inputs.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["all", "layers"])]
+    /// --reference, the top-1/top-5 columns are the agreement with it on those inputs. For a
+    /// file with several inputs or integer/boolean ones, or a DIR with `output_*.pb`, DIR is a
+    /// test data set as onnx's node tests lay them out: `input_K.pb` feeds graph input K (or
+    /// the input its tensor names; a float input without one is drawn), `output_K.pb` is
+    /// output K expected (integers compared exactly); the tensors' shapes bind symbolic
+    /// dimensions.
+    #[arg(long, value_name = "DIR", conflicts_with = "all")]
     pub inputs: Option<PathBuf>,
     /// Shape for an input whose dimensions past the batch the file leaves symbolic:
     /// NAME=DIMS, e.g. `x=1,3,224,224` (repeatable; the first input's batch is --batch's).

@@ -48,8 +48,10 @@ pub struct Subject {
     /// values at every batch, shaped as declared or by `--shape` (a symbolic first dimension
     /// takes the batch).
     pub others: Vec<zoo_ship::signature::Tensor>,
-    /// `--shape` bindings.
+    /// `--shape` bindings (and those `--inputs` tensors give).
     pub shapes: Vec<Binding>,
+    /// Every graph input as the file declares it, in order (the first is [`Subject::input`]).
+    pub declared: Vec<zoo_ship::signature::Tensor>,
     /// The input's batch when the file fixes it (`export --batch 1`, most published files).
     pub fixed_batch: Option<usize>,
     pub checks: Vec<(String, bool, String)>,
@@ -90,14 +92,29 @@ impl Subject {
     /// applies (its first items equal the golden input whatever the batch), else uniform on
     /// [−1, 1) from a seeded stream; the others ([`Subject::others`]) from streams of their own.
     pub fn input(&self, batch: usize) -> crate::Result<Vec<Tensor>> {
+        self.drawable()?;
         let mut shape = vec![batch];
         shape.extend(&self.input.1);
         let mut out = vec![self.first_input(batch, shape)?];
         for (k, t) in self.others.iter().enumerate() {
-            let shape = crate::shapes::resolve(t, &self.shapes, batch).map_err(|e| crate::err!("{e}"))?;
-            out.push(self.seeded(&t.name, shape, &format!("verify.input.{}", k + 1))?);
+            out.push(self.draw(t, k + 1, batch)?);
         }
         Ok(out)
+    }
+
+    /// Every input is a float one, which verify can draw; otherwise the error naming the first
+    /// that is not, and the flag that gives it.
+    pub fn drawable(&self) -> crate::Result<()> {
+        if let Some((k, t)) = self.declared.iter().enumerate().find(|(_, t)| !crate::diff::is_float(t.elem_type)) {
+            bail!(
+                "input `{}` of {} is {}: verify draws float inputs only; give its values with --inputs DIR, a folder \
+                 with input_{k}.pb for it (laid out as onnx's test data sets: input_K.pb per graph input)",
+                t.name,
+                self.label,
+                zoo_ship::triton::onnx_type_name(t.elem_type)
+            );
+        }
+        Ok(())
     }
 
     fn first_input(&self, batch: usize, shape: Vec<usize>) -> crate::Result<Tensor> {
@@ -105,6 +122,14 @@ impl Subject {
             Some((_, v)) => Ok(golden::input(v, &self.input.0, batch)),
             None => self.seeded(&self.input.0, shape, "verify.input"),
         }
+    }
+
+    /// The values verify draws for input `t` (position `k`) at batch `batch`, as
+    /// [`Subject::input`] draws them.
+    pub(crate) fn draw(&self, t: &zoo_ship::signature::Tensor, k: usize, batch: usize) -> crate::Result<Tensor> {
+        let shape = crate::shapes::resolve(t, &self.shapes, batch).map_err(|e| crate::err!("{e}"))?;
+        let stream = if k == 0 { "verify.input".to_string() } else { format!("verify.input.{k}") };
+        self.seeded(&t.name, shape, &stream)
     }
 
     /// Uniform on [−1, 1) from the seeded stream `stream`.
@@ -162,6 +187,13 @@ pub fn model(build: &zoo_models::Options, zoo: &ZooDir, model: &str, variant: Op
         input: ("input".into(), vec![c, h, w]),
         others: Vec::new(),
         shapes: Vec::new(),
+        declared: vec![zoo_ship::signature::Tensor {
+            name: "input".into(),
+            elem_type: 1,
+            dims: [None, Some(c), Some(h), Some(w)]
+                .map(|d| d.map_or(zoo_ship::signature::Dim::Symbolic, |n| zoo_ship::signature::Dim::Fixed(n as i64)))
+                .to_vec(),
+        }],
         fixed_batch: None,
         checks,
         lossy: None,
@@ -191,22 +223,6 @@ pub fn file(zoo: &ZooDir, path: &Path, shapes: &[Binding]) -> crate::Result<Subj
     let label = path.display().to_string();
     let sig = zoo_ship::signature::signature(&proto, &label).map_err(|e| crate::err!("{e}"))?;
     crate::shapes::check_names(shapes, &sig.inputs).map_err(|e| crate::err!("{e}"))?;
-    let not_float = |t: &zoo_ship::signature::Tensor| !crate::diff::is_float(t.elem_type);
-    if let Some(t) = sig.inputs.iter().find(|t| not_float(t)) {
-        bail!(
-            "input `{}` of {label} is {}: zoo's runners feed float tensors only, so verify cannot feed it; \
-             `zoo run --input` runs the file on each runtime",
-            t.name,
-            zoo_ship::triton::onnx_type_name(t.elem_type)
-        );
-    }
-    if let Some(t) = sig.outputs.iter().find(|t| not_float(t)) {
-        bail!(
-            "output `{}` of {label} is {}: zoo's runners read float tensors only, so verify cannot compare it",
-            t.name,
-            zoo_ship::triton::onnx_type_name(t.elem_type)
-        );
-    }
     let (first, others) = sig.inputs.split_first().context("the model has no input")?;
     let name = first.name.clone();
     // Resolved at batch 1 only to learn the dimensions past the batch.
@@ -242,6 +258,7 @@ pub fn file(zoo: &ZooDir, path: &Path, shapes: &[Binding]) -> crate::Result<Subj
         input: (name, dims),
         others: others.to_vec(),
         shapes: shapes.to_vec(),
+        declared: sig.inputs.clone(),
         fixed_batch: fixed,
         checks,
         lossy,

@@ -12,6 +12,14 @@ use crate::options::RuntimeName;
 use crate::runtimes::{Runtimes, fatal};
 use crate::subject::Subject;
 
+/// What the outputs must equal besides each other: the golden data (first output) and the
+/// expected outputs of a test data set (`--inputs`), by position.
+#[derive(Clone, Copy)]
+pub(super) struct Truth<'a> {
+    pub golden: Option<&'a (Tensor, Tensor)>,
+    pub expected: &'a [(String, Tensor)],
+}
+
 /// The runtimes of one verification, across its batches.
 pub(super) struct Pool<'a> {
     runtimes: &'a Runtimes,
@@ -50,9 +58,10 @@ impl<'a> Pool<'a> {
         batch: usize,
         input: &[Tensor],
         tol: Tolerance,
-        golden: Option<&(Tensor, Tensor)>,
+        truth: &Truth,
         f: &mut Findings,
     ) -> crate::Result<()> {
+        let Truth { golden, expected } = *truth;
         let reference_out = match self.reference.as_mut() {
             Some((label, r)) => Some((label.clone(), r.run(input)?.outputs)),
             None => None,
@@ -81,9 +90,13 @@ impl<'a> Pool<'a> {
                 if let (Some((_, g)), 0) = (golden, i) {
                     run.against_golden(s, o, g, f)?;
                 }
+                if let Some((file, e)) = expected.get(i) {
+                    run.against_expected(s, i, o, e, file, f);
+                }
                 if let (Some(_), Some((_, ref_outs)), 0) = (s.lossy, reference_out.as_ref(), i)
                     && let Some(r) = ref_outs.first()
                     && batch > 1
+                    && o.ints.is_none()
                 {
                     run.end_to_end(o, r, f);
                 }
@@ -174,8 +187,21 @@ struct Ran<'a> {
 }
 
 impl Ran<'_> {
+    /// Integer and boolean outputs are compared exactly, whatever the file's tolerance.
     fn tolerance(&self, s: &Subject, i: usize, reference: &Tensor) -> Tolerance {
+        if reference.ints.is_some() {
+            return Tolerance { atol: 0.0, rtol: 0.0 };
+        }
         s.lossy.map_or(self.tol, |l| lossy_tolerance(self.tol, l, reference, self.moved.get(i).copied()))
+    }
+
+    /// Output `i` against the output `file` (onnx's test data) says it should be; a shape or
+    /// type that differs is a failed check, not an error that ends the verification.
+    fn against_expected(&self, s: &Subject, i: usize, o: &Tensor, e: &Tensor, file: &str, f: &mut Findings) {
+        let tol = self.tolerance(s, i, e);
+        if let Err(err) = self.push(f, format!("expected {file}"), tol, o, e) {
+            f.checks.push((format!("{} output {i} against {file}", self.label), false, err.to_string()));
+        }
     }
 
     /// `a` (output `o`, or its head) against `r`, as one comparison.
@@ -202,9 +228,9 @@ impl Ran<'_> {
     /// The first output against the golden output, on the items both have.
     fn against_golden(&self, s: &Subject, o: &Tensor, g: &Tensor, f: &mut Findings) -> crate::Result<()> {
         let n = self.batch.min(g.batch());
-        let reference = head(g, n);
+        let reference = g.head(n);
         let tol = self.tolerance(s, 0, &reference);
-        self.push(f, format!("golden (first {n})"), tol, &head(o, n), &reference)
+        self.push(f, format!("golden (first {n})"), tol, &o.head(n), &reference)
     }
 
     /// Output `i` against the same output of a reference.
@@ -258,11 +284,4 @@ fn input_dependent_sqnr(a: &Tensor, r: &Tensor) -> (f64, f64, f64) {
     }
     let db = |s: f64, n: f64| if n == 0.0 { f64::INFINITY } else { 10.0 * (s / n).log10() };
     (db(sig, noise), db(dsig, dnoise), if sig > 0.0 { (dsig / sig).sqrt() } else { 0.0 })
-}
-
-/// The first `n` batch items of `t`.
-fn head(t: &Tensor, n: usize) -> Tensor {
-    let mut shape = t.shape.clone();
-    shape[0] = n;
-    Tensor::new(t.name.clone(), shape, t.data[..n * t.per_item()].to_vec())
 }

@@ -5,6 +5,7 @@
 //! reason, never as passed.
 
 mod batch;
+mod given;
 mod reference;
 pub mod tolerance;
 
@@ -18,7 +19,7 @@ use zoo_runtime::{Runner, RuntimeError, Tensor};
 use crate::options::RuntimeName;
 use crate::runtimes::Runtimes;
 use crate::subject::{Subject, Target};
-use crate::{bail, error::Context};
+use crate::{bail, err, error::Context};
 use tolerance::DEFAULT_TOLERANCE;
 
 /// What `zoo verify` is asked to do, past its target.
@@ -87,7 +88,20 @@ pub fn verify_all(options: &VerifyOptions, zoo: &ZooDir) -> crate::Result<Vec<Re
 
 /// Verifies the model or file `target` names.
 pub fn verify(target: &Target, options: &VerifyOptions, zoo: &ZooDir) -> crate::Result<Report> {
-    verify_subject(options, zoo, Subject::of(target, &options.build, zoo, &options.shapes)?)
+    verify_subject(options, zoo, subject(target, options, zoo)?)
+}
+
+/// The subject `target` names, its symbolic dimensions bound by `--shape` and, for a file, by
+/// the shapes of the `--inputs` tensors.
+fn subject(target: &Target, options: &VerifyOptions, zoo: &ZooDir) -> crate::Result<Subject> {
+    let mut shapes = options.shapes.clone();
+    if let (Some(dir), Target::File(path)) = (&options.inputs, target) {
+        let proto = crate::onnx::read_onnx(path)?;
+        let sig = zoo_ship::signature::signature(&proto, &path.display().to_string()).map_err(|e| err!("{e}"))?;
+        crate::shapes::check_names(&options.shapes, &sig.inputs).map_err(|e| err!("{e}"))?;
+        shapes = given::bindings(dir, &sig.inputs, &options.shapes)?;
+    }
+    Subject::of(target, &options.build, zoo, &shapes)
 }
 
 /// `verify --layers`: every intermediate value of the target, layer by layer, `slice` values
@@ -101,15 +115,25 @@ pub fn verify_layers(
     slice: usize,
     zoo: &ZooDir,
 ) -> crate::Result<crate::layers::LayerReport> {
-    let subject = Subject::of(target, &options.build, zoo, &options.shapes)?;
+    let subject = subject(target, options, zoo)?;
     let (runtimes, budget) = options.runtimes.bounded_for(subject.nodes, subject.cost.weights);
     let options = &VerifyOptions { runtimes, ..options.clone() };
     let batch = options.batch.first().copied().unwrap_or(1);
     let lossy = subject.lossy.map(tolerance::Lossy::rtol);
     let rtol = options.rtol.or(lossy).or(subject.manifest.as_ref().map(|m| m.golden.tolerance.rtol));
     crate::memory::check(&subject.label, &subject.cost, batch, options.max_memory)?;
-    let input = subject.input(batch)?;
     let mut checks = subject.checks.clone();
+    let input = match user_input(options, &subject, &mut Findings::default())? {
+        Some(given) => {
+            let unused = match given.expected.len() {
+                0 => String::new(),
+                n => format!("; its {n} output_K.pb are compared by plain verify, not by --layers"),
+            };
+            checks.push(("inputs".into(), true, format!("{}{unused}", given.note)));
+            given.inputs
+        }
+        None => subject.input(batch)?,
+    };
     checks.extend(budget.map(|note| ("load budget".to_string(), true, note)));
     // Kept alive until the report is made: the rebuilt reference's temporary folder.
     let mut rebuilt = None;
@@ -194,13 +218,16 @@ fn verify_subject(options: &VerifyOptions, zoo: &ZooDir, mut s: Subject) -> crat
         f.notes.push(("load budget".into(), true, note));
     }
     let user_input = user_input(options, &s, &mut f)?;
+    if user_input.is_none() {
+        s.drawable()?;
+    }
     let golden = golden_data(zoo, &s, user_input.is_some(), &mut f);
     let tol = Tolerance {
         atol: options.atol.or(s.manifest.as_ref().map(|m| m.golden.tolerance.atol)).unwrap_or(DEFAULT_TOLERANCE.atol),
         rtol: options.rtol.or(s.manifest.as_ref().map(|m| m.golden.tolerance.rtol)).unwrap_or(DEFAULT_TOLERANCE.rtol),
     };
     let batches = match &user_input {
-        Some(x) => vec![x.first().map_or(1, Tensor::batch)],
+        Some(x) => vec![x.inputs.first().map_or(1, Tensor::batch)],
         None => crate::fixed_batch::batches(&options.batch, s.fixed_batch, golden::BATCH)?,
     };
     if let Some(b) = s.fixed_batch {
@@ -215,12 +242,14 @@ fn verify_subject(options: &VerifyOptions, zoo: &ZooDir, mut s: Subject) -> crat
         crate::memory::check(&s.label, &s.cost, largest, options.max_memory)?;
     }
     let mut pool = batch::Pool::start(options, &s, &mut f)?;
+    let truth =
+        batch::Truth { golden: golden.as_ref(), expected: user_input.as_ref().map_or(&[][..], |u| &u.expected[..]) };
     for &n in &batches {
-        let input = match user_input.clone() {
-            Some(x) => x,
+        let input = match &user_input {
+            Some(x) => x.inputs.clone(),
             None => s.input(n)?,
         };
-        pool.run_batch(&s, n, &input, tol, golden.as_ref(), &mut f)?;
+        pool.run_batch(&s, n, &input, tol, &truth, &mut f)?;
     }
     let Findings { mut checks, notes, skipped, comparisons } = f;
     checks.extend(notes);
@@ -235,16 +264,43 @@ fn verify_subject(options: &VerifyOptions, zoo: &ZooDir, mut s: Subject) -> crat
     Ok(Report { target: s.label, checks, comparisons, skipped, pass })
 }
 
-/// `--inputs`: the user's tensors and images, as one batch, instead of the golden input.
-fn user_input(options: &VerifyOptions, s: &Subject, f: &mut Findings) -> crate::Result<Option<Vec<Tensor>>> {
+/// What `--inputs` feeds: the tensors of one run, the outputs expected (onnx's test data sets
+/// hold them), and the report's line on where they came from.
+struct UserInput {
+    inputs: Vec<Tensor>,
+    expected: Vec<(String, Tensor)>,
+    note: String,
+}
+
+/// `--inputs`: the user's tensors and images, as one batch, instead of the golden input; for a
+/// file with several or integer inputs, one tensor per input ([`given`]).
+fn user_input(options: &VerifyOptions, s: &Subject, f: &mut Findings) -> crate::Result<Option<UserInput>> {
     let Some(dir) = &options.inputs else { return Ok(None) };
-    if let Some(t) = s.others.first() {
-        bail!(
-            "--inputs feeds one input, and {} has {} (`{}` too): verify feeds such files seeded inputs; leave out --inputs",
-            s.label,
-            s.others.len() + 1,
-            t.name
-        );
+    if given::is_tensor_set(dir, &s.declared) {
+        let mut drawn = Vec::new();
+        let g = given::read(dir, &s.declared, |d, k| {
+            drawn.push(d.name.clone());
+            s.draw(d, k, 1)
+        })?;
+        let from_dir: Vec<&str> =
+            g.inputs.iter().map(|t| t.name.as_str()).filter(|n| !drawn.iter().any(|d| d == n)).collect();
+        let mut note = format!("{} from {}", from_dir.join(", "), dir.display());
+        if !drawn.is_empty() {
+            note.push_str(&format!("; {} drawn (seeded)", drawn.join(", ")));
+        }
+
+        let g_expected = g.expected.len();
+        let expected = g
+            .expected
+            .into_iter()
+            .map(|(p, t)| (p.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()), t))
+            .collect();
+        let compared = match g_expected {
+            0 => String::new(),
+            n => format!("; {n} expected output(s) from the same folder"),
+        };
+        f.checks.push(("inputs".into(), true, format!("{note}{compared}")));
+        return Ok(Some(UserInput { inputs: g.inputs, expected, note }));
     }
     let items = crate::calibrate::read_dir(dir, &s.input.0, &s.input.1, &s.metadata)?;
     if let Some(b) = s.fixed_batch.filter(|&b| b != items.len()) {
@@ -253,8 +309,9 @@ fn user_input(options: &VerifyOptions, s: &Subject, f: &mut Findings) -> crate::
     let mut shape = items[0].shape.clone();
     shape[0] = items.len();
     let data = items.iter().flat_map(|t| t.data.iter().copied()).collect();
-    f.checks.push(("inputs".into(), true, format!("{} inputs from {}", items.len(), dir.display())));
-    Ok(Some(vec![Tensor::new(s.input.0.clone(), shape, data)]))
+    let note = format!("{} inputs from {}", items.len(), dir.display());
+    f.checks.push(("inputs".into(), true, note.clone()));
+    Ok(Some(UserInput { inputs: vec![Tensor::new(s.input.0.clone(), shape, data)], expected: Vec::new(), note }))
 }
 
 /// The golden (input, output) pair that applies, or why none does.
