@@ -48,6 +48,30 @@ fn json_totals_match_published_counts() {
     }
 }
 
+/// The ONNX Model Zoo's light graphs (onnx 1.17.0's `backend/test/data/light/`, fetched by
+/// `scripts/corpora`) hold their weights as ConstantOfShape stubs (the Gemm's reshaped): inspect
+/// counts them, and the counts equal the published ones of the network each file is. VGG-19's
+/// every shape is known, so its MACs are exact too.
+#[test]
+fn model_zoo_light_graphs_count_their_stub_weights() {
+    let light = crate::support::root().join(".corpora/onnx-1.17.0/light");
+    assert!(light.is_dir(), "{} is missing: run scripts/corpora (scripts/test does)", light.display());
+    for (file, model, variant, macs) in [
+        ("light_bvlc_alexnet.onnx", "alexnet", "bvlc", false),
+        ("light_inception_v1.onnx", "googlenet", "paper", false),
+        ("light_resnet50.onnx", "resnet50", "v1", false),
+        ("light_vgg19.onnx", "vgg19", "plain", true),
+    ] {
+        let published = zoo_models::find(model, Some(variant)).unwrap().1.published;
+        let j = json(zoo(&["inspect", light.join(file).to_str().unwrap(), "--json"]));
+        assert_eq!(j["totals"]["params"].as_u64(), Some(published.params), "{file}: {}", j["totals"]);
+        if macs {
+            let g = j["totals"]["macs"].as_f64().unwrap() / 1e9;
+            assert!((g - published.gmacs.unwrap()).abs() < 5e-4, "{file}: {g} GMACs");
+        }
+    }
+}
+
 #[test]
 fn a_file_reads_like_the_model_it_came_from() {
     let dir = tempfile::tempdir().unwrap();

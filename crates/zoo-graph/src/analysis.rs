@@ -251,6 +251,8 @@ fn analyze_node<'a>(
     let infos: Option<Vec<TensorInfo>> = present.iter().map(|n| known.get(n.as_str()).cloned()).collect();
     let inferred = if op == "Constant" {
         constant_output(node, consts)
+    } else if op == "ConstantOfShape" && domain.is_empty() {
+        constant_of_shape_output(node, consts)
     } else {
         match (def, &infos) {
             (None, _) if domain.is_empty() => Err(format!("op {op} is not analysed by zoo")),
@@ -388,12 +390,52 @@ pub fn constant_tensors(graph: &zoo_proto::GraphProto) -> impl Iterator<Item = (
         .filter_map(|n| Some((n.output.first()?.as_str(), crate::attr::get_tensor(n, "value")?)))
 }
 
-/// The float ones among [`constant_tensors`], with their element counts.
+/// The float ones among [`constant_tensors`], with their element counts; and the float
+/// tensors ConstantOfShape nodes make from a constant shape — the stubs the ONNX Model Zoo's
+/// light graphs (onnx's `backend/test/data/light/`) hold their weights in, one per weight.
 fn held_constants(graph: &zoo_proto::GraphProto) -> Vec<(&str, u64)> {
-    constant_tensors(graph)
+    let count = |dims: &[i64]| dims.iter().map(|&d| d.max(0) as u64).fold(1, u64::saturating_mul);
+    let mut held: Vec<(&str, u64)> = constant_tensors(graph)
         .filter(|(_, t)| t.data_type.and_then(DType::from_onnx).is_some_and(DType::is_float))
-        .map(|(name, t)| (name, t.dims.iter().map(|&d| d.max(0) as u64).fold(1, u64::saturating_mul)))
-        .collect()
+        .map(|(name, t)| (name, count(&t.dims)))
+        .collect();
+    let shapes: HashMap<&str, Vec<i64>> = graph
+        .initializer
+        .iter()
+        .filter_map(|t| Some((t.name.as_deref()?, tensor_i64(t)?)))
+        .chain(constant_tensors(graph).filter_map(|(name, t)| Some((name, tensor_i64(t)?))))
+        .collect();
+    for n in
+        graph.node.iter().filter(|n| n.op_type() == "ConstantOfShape" && n.domain.as_deref().unwrap_or("").is_empty())
+    {
+        let float = crate::attr::get_tensor(n, "value")
+            .is_none_or(|t| t.data_type.and_then(DType::from_onnx).is_some_and(DType::is_float));
+        if let (true, Some(shape), Some(out)) =
+            (float, n.input.first().and_then(|i| shapes.get(i.as_str())), n.output.first())
+        {
+            held.push((out.as_str(), count(shape)));
+        }
+    }
+    // A weight reshaped, transposed or cast by constant-only nodes (the light graphs' Gemm
+    // weight is a Reshape of a stub) is still that weight: its consumer counts it.
+    let mut sizes: HashMap<&str, u64> = graph
+        .initializer
+        .iter()
+        .filter(|t| t.data_type.and_then(DType::from_onnx).is_some_and(DType::is_float))
+        .filter_map(|t| Some((t.name.as_deref()?, count(&t.dims))))
+        .chain(held.iter().copied())
+        .collect();
+    for n in graph.node.iter().filter(|n| n.domain.as_deref().unwrap_or("").is_empty()) {
+        let reshaping =
+            matches!(n.op_type(), "Reshape" | "Flatten" | "Squeeze" | "Unsqueeze" | "Transpose" | "Identity" | "Cast");
+        let Some(&size) = n.input.first().and_then(|i| sizes.get(i.as_str())) else { continue };
+        let rest_constant = n.input.iter().skip(1).all(|i| i.is_empty() || shapes.contains_key(i.as_str()));
+        if let (true, true, Some(out)) = (reshaping, rest_constant, n.output.first()) {
+            held.push((out.as_str(), size));
+            sizes.insert(out.as_str(), size);
+        }
+    }
+    held
 }
 
 fn constant_output(node: &NodeProto, consts: &mut HashMap<String, Vec<i64>>) -> Result<Vec<TensorInfo>, String> {
@@ -403,6 +445,22 @@ fn constant_output(node: &NodeProto, consts: &mut HashMap<String, Vec<i64>>) -> 
         consts.insert(out.clone(), v);
     }
     Ok(vec![TensorInfo::new(dtype, t.dims.iter().map(|&d| Dim::Known(d.max(0) as usize)).collect())])
+}
+
+/// ConstantOfShape (onnx/docs/Operators.md#ConstantOfShape, opset 9): a tensor of the shape its
+/// input holds, of `value`'s type (float 0 when absent).
+fn constant_of_shape_output(node: &NodeProto, consts: &HashMap<String, Vec<i64>>) -> Result<Vec<TensorInfo>, String> {
+    let dtype = match crate::attr::get_tensor(node, "value") {
+        Some(t) => {
+            t.data_type.and_then(DType::from_onnx).ok_or("ConstantOfShape of an element type zoo does not read")?
+        }
+        None => DType::F32,
+    };
+    let shape = node.input.first().and_then(|i| consts.get(i)).ok_or("its shape is not a constant")?;
+    if shape.iter().any(|&d| d < 0) {
+        return Err(format!("ConstantOfShape with a negative dimension {shape:?}"));
+    }
+    Ok(vec![TensorInfo::new(dtype, shape.iter().map(|&d| Dim::Known(d as usize)).collect())])
 }
 
 /// Bytes of one batch item of a value (0 when unknown), saturating.
