@@ -4,12 +4,17 @@
     $ZOO_PYTHON tests/python/corpus_sample.py CORPORA_DIR OUT_DIR
 
 - the ONNX Model Zoo's light graphs named in LIGHT, each with a seeded input (OUT_DIR/<name>.pb);
-- onnx's backend node tests named in NODE, with their own test_data_set_0 inputs; only tests
-  whose inputs are all float (zoo's runners feed floats). Not test_clip_default_min: its `min`
-  is a rank-0 input, which zoo's OpenVINO runner cannot feed (the C API's ov_shape_create
-  refuses rank 0) — a limitation of zoo's runner, not a refusal of OpenVINO's.
+- onnx's backend node tests named in NODE, with their own test_data_set_0 inputs; and, with
+  `--ops OP,OP,… [--every K]`, every node test whose nodes are all of those ops (the ops zoo
+  reads: its registry), every K-th of them in name order (CI samples; scripts/lint-agreement
+  takes them all). Only tests whose inputs and outputs are of the types zoo exchanges (float,
+  bool and integers up to 64 bits but uint64): string, double, float16, bfloat16, float8 and
+  int4 tensors are left out, with their count. Not tests with a rank-0 input (test_clip_default_min's
+  `min`) or a zero-size dimension (test_reshape_allowzero_reordered): OpenVINO's C API
+  (`ov_shape_create`, `ov_partial_shape_create_static`) refuses them, so zoo's OpenVINO runner
+  cannot feed them — a limitation of zoo's runner, not a refusal of OpenVINO's.
 
-Prints {"files": [{"path", "inputs": [pb, ...]}]} as JSON.
+Prints {"files": [{"path", "inputs": [pb, ...]}], "left_out": {reason: count}} as JSON.
 """
 
 import glob
@@ -19,7 +24,7 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import TensorProto, numpy_helper
+from onnx import numpy_helper
 
 LIGHT = ["light_squeezenet", "light_shufflenet", "light_inception_v1", "light_densenet121"]
 NODE = [
@@ -32,8 +37,34 @@ NODE = [
 ]
 
 
+# onnx.proto TensorProto.DataType codes zoo's runners exchange.
+EXCHANGED = {1, 2, 3, 4, 5, 6, 7, 9, 12}
+
+
+def why_not(m):
+    """Why zoo cannot feed or read node test model `m`, or None."""
+    values = list(m.graph.input) + list(m.graph.output)
+    if any(v.type.tensor_type.elem_type not in EXCHANGED for v in values):
+        return "a tensor of a type zoo does not exchange"
+    if any(len(i.type.tensor_type.shape.dim) == 0 for i in m.graph.input):
+        return "a rank-0 input (OpenVINO's C API cannot shape it)"
+    if any(d.HasField("dim_value") and d.dim_value == 0 for i in m.graph.input for d in i.type.tensor_type.shape.dim):
+        return "a zero-size input dimension (OpenVINO's C API refuses it as a static shape, status -14)"
+    return None
+
+
 def main():
-    corpora, out = sys.argv[1], sys.argv[2]
+    args = sys.argv[1:]
+    ops, every = None, 1
+    if "--ops" in args:
+        k = args.index("--ops")
+        ops = set(args[k + 1].split(","))
+        del args[k : k + 2]
+    if "--every" in args:
+        k = args.index("--every")
+        every = int(args[k + 1])
+        del args[k : k + 2]
+    corpora, out = args[0], args[1]
     os.makedirs(out, exist_ok=True)
     files = []
     rng = np.random.default_rng(0)
@@ -49,14 +80,27 @@ def main():
                 f.write(numpy_helper.from_array(rng.uniform(-1, 1, dims).astype(np.float32), i.name).SerializeToString())
             inputs.append(pb)
         files.append({"path": path, "inputs": inputs})
-    for name in NODE:
+    names = list(NODE)
+    if ops is not None:
+        of_ops = []
+        for name in sorted(os.listdir(os.path.join(corpora, "node"))):
+            m = onnx.load(os.path.join(corpora, "node", name, "model.onnx"))
+            used = {n.op_type for n in m.graph.node}
+            if used and used <= ops and name not in names:
+                of_ops.append(name)
+        names += of_ops[::every]
+    left_out = {}
+    for name in names:
         folder = os.path.join(corpora, "node", name)
         path = os.path.join(folder, "model.onnx")
-        m = onnx.load(path)
-        if any(i.type.tensor_type.elem_type != TensorProto.FLOAT for i in m.graph.input):
+        why = why_not(onnx.load(path))
+        if why:
+            left_out[why] = left_out.get(why, 0) + 1
             continue
-        files.append({"path": path, "inputs": sorted(glob.glob(os.path.join(folder, "test_data_set_0", "input_*.pb")))})
-    print(json.dumps({"files": files}))
+        inputs = glob.glob(os.path.join(folder, "test_data_set_0", "input_*.pb"))
+        inputs.sort(key=lambda p: int(os.path.basename(p)[len("input_") : -len(".pb")]))
+        files.append({"path": path, "inputs": inputs})
+    print(json.dumps({"files": files, "left_out": left_out}))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ use crate::signature::Signature;
 
 mod onnxruntime;
 mod openvino;
+mod tract;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -60,7 +61,7 @@ pub fn lint(model: &ModelProto, cx: &Context, targets: &[&str]) -> Vec<Finding> 
             "tensorrt" => tensorrt(model, cx, &mut out),
             "onnxruntime" => onnxruntime::rules(model, &mut out),
             "openvino" => openvino::rules(model, &mut out),
-            "tract" => tract(model, &mut out),
+            "tract" => tract::rules(model, &mut out),
             "triton" => triton(cx, &mut out),
             _ => {}
         }
@@ -324,62 +325,6 @@ fn ceil_window_in_padding(n: &NodeProto, shapes: &Shapes) -> Option<String> {
         }
     }
     None
-}
-
-const TRACT: &str = "tract 0.23 (tract-data DatumType has no bfloat16)";
-
-const TRACT_MEASURED_BN: &str =
-    "tract-onnx 0.23.9, measured with `zoo run --runtime tract` (BatchNorm: Params are not const)";
-
-const TRACT_MEASURED: &str = "tract-onnx 0.23.9, measured with `zoo run --runtime tract` (Unimplemented(Upsample))";
-
-fn tract(model: &ModelProto, out: &mut Vec<Finding>) {
-    // tract folds BatchNormalization into a scale and shift when it loads the file, so its
-    // statistics must be constants (onnx's test_batchnorm_example feeds them as graph inputs:
-    // "BatchNorm ToTypedTranslator: Params are not const").
-    // Constant: an initializer, or computed from constants only (Constant, the Model Zoo's
-    // ConstantOfShape weight stubs), which tract folds first.
-    let mut constant: std::collections::HashSet<&str> =
-        model.graph.iter().flat_map(|g| &g.initializer).filter_map(|t| t.name.as_deref()).collect();
-    for n in nodes(model) {
-        if n.input.iter().all(|i| i.is_empty() || constant.contains(i.as_str())) {
-            constant.extend(n.output.iter().map(String::as_str));
-        }
-    }
-    let held = |v: &str| constant.contains(v);
-    for n in
-        nodes(model).filter(|n| n.op_type() == "BatchNormalization" && n.domain.as_deref().unwrap_or("").is_empty())
-    {
-        if let Some(v) = n.input.iter().skip(1).take(4).find(|v| !held(v)) {
-            let m = format!(
-                "BatchNormalization reads `{v}`, which is not a constant: tract needs its scale, bias, mean and \
-                 variance as initializers or Constant nodes"
-            );
-            out.push(finding("tract", "batchnorm-params", Severity::Error, Some(&label(n)), m, TRACT_MEASURED_BN));
-        }
-    }
-    for n in nodes(model).filter(|n| n.op_type() == "Upsample" && n.domain.as_deref().unwrap_or("").is_empty()) {
-        let m =
-            "Upsample: tract has no Upsample (deprecated since opset 10); the file needs Resize instead".to_string();
-        out.push(finding("tract", "upsample", Severity::Error, Some(&label(n)), m, TRACT_MEASURED));
-    }
-    let bf16 = DataType::Bfloat16 as i32;
-    let g = model.graph.as_ref();
-    for t in g.iter().flat_map(|g| &g.initializer).filter(|t| t.data_type == Some(bf16)) {
-        let m = "bfloat16 tensor: tract has no bfloat16; convert it to float32 or float16".to_string();
-        out.push(finding("tract", "bf16", Severity::Error, t.name.as_deref(), m, TRACT));
-    }
-    let typed = g.iter().flat_map(|g| g.input.iter().chain(&g.output).chain(&g.value_info));
-    for v in typed {
-        let elem = v.r#type.as_ref().and_then(|t| match &t.value {
-            Some(zoo_proto::type_proto::Value::TensorType(t)) => t.elem_type,
-            _ => None,
-        });
-        if elem == Some(bf16) {
-            let m = "bfloat16 value: tract has no bfloat16".to_string();
-            out.push(finding("tract", "bf16", Severity::Error, v.name.as_deref(), m, TRACT));
-        }
-    }
 }
 
 fn triton(cx: &Context, out: &mut Vec<Finding>) {

@@ -36,6 +36,20 @@ pub(super) fn rules(model: &ModelProto, out: &mut Vec<Finding>) {
             out.push(finding("openvino", "old-opset", Severity::Error, Some(&super::label(n)), m, MEASURED));
         }
     }
+    // test_quantizelinear_blocked_symmetric: without a zero point, OpenVINO's ONNX frontend
+    // builds the default one with a shape that a blocked scale does not fit ("Model wasn't
+    // fully converted … QuantizeLinear-21 … Reshape").
+    for n in super::nodes(model).filter(|n| {
+        n.op_type() == "QuantizeLinear"
+            && n.domain.as_deref().unwrap_or("").is_empty()
+            && zoo_graph::attr::get_int(n, "block_size").is_some_and(|b| b > 0)
+            && n.input.get(2).is_none_or(String::is_empty)
+    }) {
+        let m = "QuantizeLinear with block_size and no zero point: OpenVINO's ONNX frontend does not convert it; \
+                 give the zero point explicitly"
+            .to_string();
+        out.push(finding("openvino", "blocked-quantize", Severity::Error, Some(&super::label(n)), m, MEASURED));
+    }
     let heavy = super::products_with_weights(model, DataType::Float).count();
     if heavy > 0 {
         let m = format!(

@@ -1,0 +1,105 @@
+//! tract-onnx 0.23.9: what it refuses when it loads a file, each rule measured with
+//! `zoo run --runtime tract` (the refusal quoted) and held to the runtime by
+//! `tests/lint.rs`'s agreement over onnx's node tests.
+//!
+//! tract turns the graph into typed ops before it runs anything (`ToTypedTranslator`), and
+//! several ops need their parameters as constants then: an initializer, a Constant node, or a
+//! value computed from those alone (the Model Zoo's ConstantOfShape weight stubs), which tract
+//! folds first. A Reshape's target shape may also come from the input's shape (`Shape` →
+//! `Gather` → `Concat`, as torch.onnx.export writes it): tract resolves that at load.
+
+use std::collections::HashSet;
+
+use zoo_proto::tensor_proto::DataType;
+use zoo_proto::{ModelProto, NodeProto};
+
+use super::{Finding, Severity, finding, label, nodes};
+
+const BF16: &str = "tract 0.23 (tract-data DatumType has no bfloat16)";
+
+const MEASURED: &str = "tract-onnx 0.23.9, measured with `zoo run --runtime tract`";
+
+fn default_domain(n: &NodeProto) -> bool {
+    n.domain.as_deref().unwrap_or("").is_empty()
+}
+
+/// Values known at load: constants, and with `shapes` also what is computed from graph inputs'
+/// shapes (Shape, Size) and constants.
+fn known_at_load(model: &ModelProto, shapes: bool) -> HashSet<&str> {
+    let mut known: HashSet<&str> =
+        model.graph.iter().flat_map(|g| &g.initializer).filter_map(|t| t.name.as_deref()).collect();
+    for n in nodes(model) {
+        let from_shape = shapes && matches!(n.op_type(), "Shape" | "Size") && default_domain(n);
+        if from_shape || n.input.iter().all(|i| i.is_empty() || known.contains(i.as_str())) {
+            known.extend(n.output.iter().map(String::as_str));
+        }
+    }
+    known
+}
+
+pub(super) fn rules(model: &ModelProto, out: &mut Vec<Finding>) {
+    let constant = known_at_load(model, false);
+    let held = |v: &str| v.is_empty() || constant.contains(v);
+    // tract folds BatchNormalization into a scale and shift when it loads the file
+    // (test_batchnorm_example: "BatchNorm ToTypedTranslator: Params are not const").
+    for n in nodes(model).filter(|n| n.op_type() == "BatchNormalization" && default_domain(n)) {
+        if let Some(v) = n.input.iter().skip(1).take(4).find(|v| !held(v)) {
+            let m = format!(
+                "BatchNormalization reads `{v}`, which is not a constant: tract needs its scale, bias, mean and \
+                 variance as initializers or Constant nodes"
+            );
+            out.push(finding("tract", "batchnorm-params", Severity::Error, Some(&label(n)), m, MEASURED));
+        }
+    }
+    // test_quantizelinear_axis: "QuantizeLinear ToTypedTranslator: y_scale must be a const";
+    // test_*_blocked: "blocked quantization is not supported".
+    for n in nodes(model).filter(|n| matches!(n.op_type(), "QuantizeLinear" | "DequantizeLinear") && default_domain(n))
+    {
+        if let Some(v) = n.input.iter().skip(1).take(2).find(|v| !held(v)) {
+            let m = format!(
+                "{} reads `{v}` as its scale or zero point, which is not a constant: tract needs them as \
+                 initializers or Constant nodes",
+                n.op_type()
+            );
+            out.push(finding("tract", "qdq-params", Severity::Error, Some(&label(n)), m, MEASURED));
+        }
+        if zoo_graph::attr::get_int(n, "block_size").is_some_and(|b| b > 0) {
+            let m =
+                format!("{} with block_size (blocked quantization, opset 21): tract does not support it", n.op_type());
+            out.push(finding("tract", "blocked-quantization", Severity::Error, Some(&label(n)), m, MEASURED));
+        }
+    }
+    // test_reshape_*: "Reshape ToTypedTranslator: shape input is variable".
+    let static_shape = known_at_load(model, true);
+    for n in nodes(model).filter(|n| n.op_type() == "Reshape" && default_domain(n)) {
+        if let Some(v) = n.input.get(1).filter(|v| !v.is_empty() && !static_shape.contains(v.as_str())) {
+            let m = format!(
+                "Reshape takes its shape from `{v}`, which depends on a graph input's values: tract needs the \
+                 shape at load (a constant, or computed from input shapes)"
+            );
+            out.push(finding("tract", "reshape-shape", Severity::Error, Some(&label(n)), m, MEASURED));
+        }
+    }
+    for n in nodes(model).filter(|n| n.op_type() == "Upsample" && default_domain(n)) {
+        let m =
+            "Upsample: tract has no Upsample (deprecated since opset 10); the file needs Resize instead".to_string();
+        out.push(finding("tract", "upsample", Severity::Error, Some(&label(n)), m, MEASURED));
+    }
+    let bf16 = DataType::Bfloat16 as i32;
+    let g = model.graph.as_ref();
+    for t in g.iter().flat_map(|g| &g.initializer).filter(|t| t.data_type == Some(bf16)) {
+        let m = "bfloat16 tensor: tract has no bfloat16; convert it to float32 or float16".to_string();
+        out.push(finding("tract", "bf16", Severity::Error, t.name.as_deref(), m, BF16));
+    }
+    let typed = g.iter().flat_map(|g| g.input.iter().chain(&g.output).chain(&g.value_info));
+    for v in typed {
+        let elem = v.r#type.as_ref().and_then(|t| match &t.value {
+            Some(zoo_proto::type_proto::Value::TensorType(t)) => t.elem_type,
+            _ => None,
+        });
+        if elem == Some(bf16) {
+            let m = "bfloat16 value: tract has no bfloat16".to_string();
+            out.push(finding("tract", "bf16", Severity::Error, v.name.as_deref(), m, BF16));
+        }
+    }
+}
