@@ -281,3 +281,38 @@ fn hostile_inputs_on_the_new_paths_are_one_line_errors() {
         }
     }
 }
+
+/// torch.onnx.export's own files of one network (`tests/fixtures/torch-export/`, seven exports:
+/// TorchScript at opsets 9 to 17, unfolded, dynamic axes, dynamo): inspect counts PyTorch's
+/// 2,386 parameters in the unfolded file (its BatchNorm scales read through Identity nodes,
+/// as torch shares equal tensors) and 2,290 in each folded one (2,386 − 192 BatchNorm scales
+/// and shifts + 96 folded conv biases); diff finds every export equivalent to the opset-17 one;
+/// verify runs the dynamic one from a tensor file, its shape binding height and width.
+#[test]
+fn torch_exports_of_one_network_diff_inspect_and_verify_as_one() {
+    let fixtures = crate::support::root().join("tests/fixtures/torch-export");
+    let f = |name: &str| fixtures.join(format!("{name}.onnx")).to_str().unwrap().to_string();
+    let names = [
+        "mobile_opset9",
+        "mobile_opset11",
+        "mobile_opset13",
+        "mobile_opset13_unfolded",
+        "mobile_opset17_dynamic",
+        "mobile_dynamo",
+    ];
+    for name in names.iter().chain(&["mobile_opset17"]) {
+        let j = crate::support::json(zoo(&["inspect", &f(name), "--json"]));
+        let want = if *name == "mobile_opset13_unfolded" { 2386 } else { 2290 };
+        assert_eq!(j["totals"]["params"], want, "{name}: {}", j["totals"]);
+    }
+    for name in names {
+        let o = zoo(&["diff", &f(name), &f("mobile_opset17")]);
+        assert!(o.status.success() && stdout(&o).contains("\nequivalent:"), "{name}: {}{}", stdout(&o), stderr(&o));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixtures.join("input.pb"), dir.path().join("input_0.pb")).unwrap();
+    let o = zoo(&["verify", &f("mobile_opset17_dynamic"), "--inputs", dir.path().to_str().unwrap(), "--json"]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(o.status.success(), "{r}{}", stderr(&o));
+    assert_eq!(r[0]["comparisons"].as_array().unwrap().len(), 2, "tract and OpenVINO against ONNX Runtime: {r}");
+}

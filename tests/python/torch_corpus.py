@@ -11,7 +11,8 @@ with Hardswish, an InvertedResidual with SqueezeExcitation (Hardsigmoid), a Shuf
 channel shuffle (view/transpose/reshape), AdaptiveAvgPool2d, flatten, Linear — exported by the
 TorchScript exporter (dynamo=False) at opsets 9, 11, 13 and 17, unfolded at 13
 (do_constant_folding=False: BatchNormalization kept), with a dynamic batch and dynamic height
-and width at 17, and by the dynamo exporter (opset 18). Each file ~40 KB, with input.pb.
+and width at 17, and by the dynamo exporter (opset 18). Each file 13-38 KB, with input.pb (batch 2, 3x32x32).
+PyTorch counts 2,386 parameters (`sum(p.numel() for p in net.parameters())`).
 
 --models: torchvision classifiers with random weights (weights=None, seed 0), eval mode, at
 their usual input size, exported by the TorchScript exporter at opset 17 and by dynamo.

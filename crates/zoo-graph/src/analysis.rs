@@ -211,17 +211,19 @@ fn analyze_node<'a>(
     let domain = node.domain.as_deref().unwrap_or("");
     let def = if domain.is_empty() || domain == "ai.onnx" { ops::lookup(&op) } else { None };
 
-    // Parameters count once, at the first node that reads them.
+    // Parameters count once, at the first node that reads them as weights or buffers (torch's
+    // unfolded export reads a BatchNorm's scale through an Identity first, to share it).
     for (i, input) in node.input.iter().enumerate() {
-        if let Some(&n) = initializers.get(input.as_str())
-            && counted.insert(input.as_str())
-        {
+        if let Some(&n) = initializers.get(input.as_str()) {
             // An op zoo does not analyse: its float tensors are its weights (an LSTM's W, R, B).
             let role = match def {
                 Some(d) => (d.role)(i),
                 None if known.get(input.as_str()).is_some_and(|t| t.dtype.is_float()) => Role::Weight,
                 None => Role::Data,
             };
+            if role == Role::Data || !counted.insert(input.as_str()) {
+                continue;
+            }
             match role {
                 Role::Weight => row.params = row.params.saturating_add(n),
                 Role::Buffer => row.buffers = row.buffers.saturating_add(n),
