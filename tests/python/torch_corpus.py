@@ -17,12 +17,13 @@ PyTorch counts 2,386 parameters (`sum(p.numel() for p in net.parameters())`).
 --models: torchvision classifiers with random weights (weights=None, seed 0), eval mode, at
 their usual input size, exported by the TorchScript exporter at opset 17 and by dynamo.
 
-Prints {"files": [path, ...], "input": {path: input.pb}} as JSON. Seeds fixed; the same torch
+Prints {"files": [path, ...], "input": {path: input.pb}} as JSON, absolute paths. Seeds fixed; the same torch
 writes the same files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -135,8 +136,10 @@ def models(out):
 
 
 def main():
-    mode, out = sys.argv[1], sys.argv[2]
-    files, inputs = fixtures(out) if mode == "--fixtures" else models(out)
+    mode, out = sys.argv[1], os.path.abspath(sys.argv[2])
+    # The dynamo exporter reports progress on stdout, which carries the JSON.
+    with contextlib.redirect_stdout(sys.stderr):
+        files, inputs = fixtures(out) if mode == "--fixtures" else models(out)
     print(json.dumps({"files": files, "input": inputs}))
 
 

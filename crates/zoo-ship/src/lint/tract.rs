@@ -80,6 +80,17 @@ pub(super) fn rules(model: &ModelProto, out: &mut Vec<Finding>) {
             out.push(finding("tract", "reshape-shape", Severity::Error, Some(&label(n)), m, MEASURED));
         }
     }
+    // torchvision's swin_t by the dynamo exporter (`new_zeros`): "ConstantOfShape: Infering
+    // facts: … outputs[0].datum_type == F64: Impossible to unify F32 with F64". The spec's
+    // default fill is a float32 0; tract takes it as float64.
+    for n in nodes(model).filter(|n| {
+        n.op_type() == "ConstantOfShape" && default_domain(n) && zoo_graph::attr::get_tensor(n, "value").is_none()
+    }) {
+        let m = "ConstantOfShape without `value`: tract fills it with a float64 0 where the spec says float32, \
+                 and refuses the graph; give the node value=float32 0"
+            .to_string();
+        out.push(finding("tract", "constantofshape-default", Severity::Error, Some(&label(n)), m, MEASURED));
+    }
     for n in nodes(model).filter(|n| n.op_type() == "Upsample" && default_domain(n)) {
         let m =
             "Upsample: tract has no Upsample (deprecated since opset 10); the file needs Resize instead".to_string();
