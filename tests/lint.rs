@@ -134,6 +134,14 @@ fn agreement(files: &[(String, Vec<String>)], out: &std::path::Path) -> (String,
     (matrix, disagreements)
 }
 
+/// Runs [`agreement`] on `files` (outputs under `dir`), prints the matrix and fails on any
+/// disagreement.
+fn assert_agreement(files: &[(String, Vec<String>)], dir: &std::path::Path) {
+    let (matrix, disagreements) = agreement(files, &dir.join("out"));
+    println!("{matrix}");
+    assert!(disagreements.is_empty(), "{matrix}\n{}", disagreements.join("\n"));
+}
+
 /// Lint's predicted refusals against what ONNX Runtime, OpenVINO and tract actually do, file by
 /// file (`tests/python/lint_corpus.py`: old-opset ops, custom and contrib domains, IR 14, opset
 /// 27, even LRN): no file lint passes for a runtime may be refused by it, and every refusal lint
@@ -149,9 +157,7 @@ fn lint_agrees_with_the_runtimes() {
         .iter()
         .map(|f| (f.as_str().unwrap().to_string(), vec![input.clone()]))
         .collect();
-    let (matrix, disagreements) = agreement(&files, &dir.path().join("out"));
-    println!("{matrix}");
-    assert!(disagreements.is_empty(), "{matrix}\n{}", disagreements.join("\n"));
+    assert_agreement(&files, dir.path());
 }
 
 /// The same agreement on files nobody here wrote: onnx 1.17.0's backend node tests (their own
@@ -183,9 +189,7 @@ fn lint_agrees_with_the_runtimes_on_the_corpora() {
         })
         .collect();
     assert!(files.len() >= 150, "{made}");
-    let (matrix, disagreements) = agreement(&files, &dir.path().join("out"));
-    println!("{matrix}");
-    assert!(disagreements.is_empty(), "{matrix}\n{}", disagreements.join("\n"));
+    assert_agreement(&files, dir.path());
 }
 
 /// The same agreement on torch.onnx.export's own files: `tests/fixtures/torch-export/` (a
@@ -214,7 +218,5 @@ fn lint_agrees_with_the_runtimes_on_torch_exports() {
         }
     }
     let dir = tempfile::tempdir().unwrap();
-    let (matrix, disagreements) = agreement(&files, &dir.path().join("out"));
-    println!("{matrix}");
-    assert!(disagreements.is_empty(), "{matrix}\n{}", disagreements.join("\n"));
+    assert_agreement(&files, dir.path());
 }

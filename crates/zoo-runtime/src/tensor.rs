@@ -175,6 +175,24 @@ impl Tensor {
         &self.data[b * n..(b + 1) * n]
     }
 
+    /// Whether this tensor can be fed to an input that declares `declared` (`None`: float):
+    /// the same kind and type, and every integer within its type's range (a runtime would wrap
+    /// it). The reason, naming the input, when not.
+    pub fn fits(&self, declared: Option<IntType>) -> Result<(), String> {
+        if self.ints.as_ref().map(|i| i.ty) != declared {
+            return Err(format!(
+                "input `{}` is {} in the model, given {}",
+                self.name,
+                declared.map_or("FLOAT", IntType::name),
+                self.type_name()
+            ));
+        }
+        match self.ints.as_ref().and_then(|i| i.values.iter().find(|v| !i.ty.range().contains(v)).map(|v| (i.ty, v))) {
+            Some((ty, v)) => Err(format!("input `{}` is {} and cannot hold {v}", self.name, ty.name())),
+            None => Ok(()),
+        }
+    }
+
     /// The first `n` batch items, of either kind.
     pub fn head(&self, n: usize) -> Tensor {
         let mut shape = self.shape.clone();

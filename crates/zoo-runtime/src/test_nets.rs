@@ -109,6 +109,11 @@ pub(crate) fn typed_inputs() -> Vec<Tensor> {
     v
 }
 
+/// The shapes of [`typed_inputs`], as static-shape runners are built for them.
+pub(crate) fn typed_shapes() -> Vec<(String, Vec<usize>)> {
+    typed_inputs().iter().map(|t| (t.name.clone(), t.shape.clone())).collect()
+}
+
 /// What every runtime must return for [`typed_inputs`]: the argmax labels, and each integer
 /// input unchanged, in its own type.
 pub(crate) fn check_typed_outputs(label: &str, outputs: &[Tensor]) {

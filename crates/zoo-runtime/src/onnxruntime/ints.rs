@@ -20,12 +20,9 @@ pub(super) fn int_type(ty: TensorElementType) -> Option<IntType> {
     })
 }
 
-/// A session value of type `ty` holding `values` (checked against the type's range: a value it
-/// cannot hold is the caller's error, not a silent wrap).
+/// A session value of type `ty` holding `values`, which [`crate::Tensor::fits`] has checked
+/// against the type's range.
 pub(super) fn value(name: &str, shape: &[usize], ty: IntType, values: &[i64]) -> Result<DynValue, RuntimeError> {
-    if let Some(v) = values.iter().find(|v| !ty.range().contains(v)) {
-        return Err(RuntimeError::Ort(format!("input `{name}` is {} and cannot hold {v}", ty.name())));
-    }
     let err = |e: ort::Error| RuntimeError::Ort(format!("input `{name}`: {e}"));
     macro_rules! make {
         ($t:ty, $conv:expr) => {{

@@ -287,15 +287,7 @@ impl OrtRunner {
                     t.numel()
                 )));
             }
-            let declared = self.ints.get(&t.name).map_or("FLOAT", |ty| ty.name());
-            let given = t.ints.as_ref().map(|i| i.ty);
-            if given != self.ints.get(&t.name).copied() {
-                return Err(RuntimeError::Ort(format!(
-                    "input `{}` is {declared} in the model, given {}",
-                    t.name,
-                    t.type_name()
-                )));
-            }
+            t.fits(self.ints.get(&t.name).copied()).map_err(RuntimeError::Ort)?;
         }
         if let Some(missing) = self.inputs.iter().find(|n| !inputs.iter().any(|t| &t.name == *n)) {
             return Err(RuntimeError::Ort(format!("input `{missing}` was not given")));

@@ -142,8 +142,7 @@ fn integer_and_bool_tensors_are_exchanged_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let path = crate::test_nets::typed_net(dir.path());
     let inputs = crate::test_nets::typed_inputs();
-    let shapes: Vec<_> = inputs.iter().map(|t| (t.name.clone(), t.shape.clone())).collect();
-    let mut ov = OvRunner::new(&path, &shapes, &options()).unwrap();
+    let mut ov = OvRunner::new(&path, &crate::test_nets::typed_shapes(), &options()).unwrap();
     // The CPU plugin computes INT64 in 32 bits (2^63 − 1 came back as −1): past ±2^31 the
     // runner refuses the input instead of comparing a wrapped value.
     let msg = ov.run(&inputs).unwrap_err().to_string();

@@ -250,24 +250,10 @@ impl TractRunner {
         let mut feed = TVec::new();
         let given = crate::tensor::match_static(inputs, &self.inputs, "tract plan was built")?;
         for (t, declared) in given.into_iter().zip(&self.input_types) {
-            if t.ints.as_ref().map(|i| i.ty) != *declared {
-                return Err(RuntimeError::Mismatch(format!(
-                    "input `{}` is {} in the model, given {}",
-                    t.name,
-                    declared.map_or("FLOAT", IntType::name),
-                    t.type_name()
-                )));
-            }
+            t.fits(*declared).map_err(RuntimeError::Mismatch)?;
             let tensor = match &t.ints {
                 None => TractTensor::from_shape(&t.shape, &t.data).map_err(tract_error)?,
                 Some(i) => {
-                    if let Some(v) = i.values.iter().find(|v| !i.ty.range().contains(v)) {
-                        return Err(RuntimeError::Mismatch(format!(
-                            "input `{}` is {} and cannot hold {v}",
-                            t.name,
-                            i.ty.name()
-                        )));
-                    }
                     let wide = TractTensor::from_shape(&t.shape, &i.values).map_err(tract_error)?;
                     wide.cast_to_dt(datum_type(i.ty)).map_err(tract_error)?.into_owned()
                 }
@@ -356,8 +342,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = crate::test_nets::typed_net(dir.path());
         let inputs = crate::test_nets::typed_inputs();
-        let shapes: Vec<_> = inputs.iter().map(|t| (t.name.clone(), t.shape.clone())).collect();
-        let mut r = TractRunner::new(&path, &shapes).unwrap();
+        let mut r = TractRunner::new(&path, &crate::test_nets::typed_shapes()).unwrap();
         let out = r.run(&inputs).unwrap();
         crate::test_nets::check_typed_outputs("tract", &out.outputs);
         let mut wrong = inputs.clone();
