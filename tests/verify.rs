@@ -459,13 +459,19 @@ fn layers_find_the_layer_that_was_broken() {
     // Without --reference the file's metadata names alexnet/lrn with the manifest's weights: the
     // variant rebuilt is the reference, and the final output is held to the golden data, so
     // `--layers` never passes what plain `verify` fails.
-    // (One run: each builds alexnet again and runs it twice more; the suite's time is budgeted.)
-    let (passed, r) = json_of(zoo(&["verify", c, "--layers", "--runtime", "ort", "--json"]));
-    assert!(r["scope"].as_str().unwrap().contains("rebuilt from zoo's code"), "{r}");
+    let implicit = |file: &str| json_of(zoo(&["verify", file, "--layers", "--runtime", "ort", "--json"]));
+    let golden = |r: &serde_json::Value| {
+        r["checks"].as_array().unwrap().iter().find(|c| c[0].as_str().unwrap().contains("golden")).unwrap()[1].clone()
+    };
+    // The good file passes, its golden check too: the failure below is the broken layer's.
+    let (passed, r) = implicit(g);
+    assert!(passed && r["scope"].as_str().unwrap().contains("rebuilt from zoo's code"), "{r}");
+    assert_eq!(golden(&r), true, "{r}");
+    let (passed, r) = implicit(c);
     assert!(r["rows"].as_array().unwrap().iter().any(|row| row["against"] == "reference/ort/cpu"), "{r}");
     assert!(!passed && r["first_failure"] == "conv2", "{r}");
-    let golden = r["checks"].as_array().unwrap().iter().find(|c| c[0].as_str().unwrap().contains("golden")).unwrap();
-    assert_eq!(golden[1], false, "{r}");
+    assert_eq!(golden(&r), false, "{r}");
+    assert!(!zoo(&["verify", c, "--runtime", "ort"]).status.success());
 
     // The paper's α = 1e-4 written into ONNX untranslated (ONNX divides by n = 5).
     let lrn = dir.path().join("lrn.onnx");
