@@ -316,3 +316,66 @@ fn torch_exports_of_one_network_diff_inspect_and_verify_as_one() {
     assert!(o.status.success(), "{r}{}", stderr(&o));
     assert_eq!(r[0]["comparisons"].as_array().unwrap().len(), 2, "tract and OpenVINO against ONNX Runtime: {r}");
 }
+
+/// The compiler carries what it does not know (a Resize, com.microsoft's Gelu, a Celu without a
+/// declared type, an If whose branches read the outer graph's values): every form compiles, the
+/// carried nodes come out as the file wrote them, fp16 leaves them (and Resize's scales)
+/// float32, the IR version the file was stamped with (14, which ONNX Runtime refuses) is
+/// lowered to its opset's, and each output computes what the original does on the runtimes.
+#[test]
+fn compile_carries_what_it_does_not_know() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = files(dir.path());
+    let (stamped, reference) = (f("mixed_ir14"), f("mixed"));
+    for (name, args) in [
+        ("optimized", &["--optimize"][..]),
+        ("fp16", &["--optimize", "--precision", "fp16"][..]),
+        ("fp16io", &["--precision", "fp16", "--io", "fp16"][..]),
+        ("int8", &["--precision", "int8", "--int8", "tensorrt"][..]),
+    ] {
+        let out = dir.path().join(format!("{name}.onnx"));
+        let o = zoo(&[&["compile", &stamped, "-o", out.to_str().unwrap()], args].concat());
+        ok(o.clone());
+        let report = stdout(&o);
+        assert!(report.contains("IR version 14 → 8") || report.contains("ir-version"), "{report}");
+        assert!(report.contains("carry-through"), "{report}");
+        let checked = python_check("check_carried.py", &[out.to_str().unwrap()]);
+        assert_eq!(checked["ir_version"], 8, "{name}: {checked}");
+        assert_eq!(checked["imports"]["com.microsoft"], 1, "{name}: {checked}");
+        assert_eq!(checked["checker"], "ok", "{name}: {checked}");
+        let carried = &checked["carried"];
+        assert_eq!(carried["Gelu"]["domain"], "com.microsoft", "{name}: {checked}");
+        for op in ["Resize", "Gelu", "Celu", "If"] {
+            let reads = carried[op]["reads"].as_object().unwrap_or_else(|| panic!("{name}: {op} is gone: {checked}"));
+            for (v, t) in reads {
+                // What the carried nodes read stays float32 (or is not float at all).
+                assert!(t != "float16", "{name}: {op} reads `{v}` as float16: {checked}");
+            }
+        }
+        assert_eq!(carried["Resize"]["reads"]["scales"], "float32", "{name}: {checked}");
+        assert_eq!(carried["If"]["reads"]["wt"], "float32", "{name}: the If's captured weight: {checked}");
+        let v = zoo(&["verify", out.to_str().unwrap(), "--reference", &reference, "--runtime", "ort,tract"]);
+        ok(v.clone());
+        assert!(stdout(&v).contains(": PASS"), "{name}: {}", stdout(&v));
+    }
+    // The original as stamped does not load in ONNX Runtime; that is what the lowering is for.
+    let o = zoo(&["verify", &stamped, "--runtime", "ort"]);
+    let said = stdout(&o) + &stderr(&o);
+    assert!(!o.status.success() && said.contains("IR version"), "{said}");
+    // The recurrent layer compiles and verifies too; the shape-conditioned If compiles with its
+    // branches as they were (its output has no shape in the file, which verify cannot take yet).
+    let out = dir.path().join("lstm-fp16.onnx");
+    ok(zoo(&["compile", &f("lstm"), "-o", out.to_str().unwrap(), "--precision", "fp16"]));
+    let v =
+        zoo(&["verify", out.to_str().unwrap(), "--reference", &f("lstm"), "--runtime", "ort", "--shape", "x=25,1,32"]);
+    ok(v.clone());
+    assert!(stdout(&v).contains(": PASS"), "{}", stdout(&v));
+    let out = dir.path().join("branchy-fp16.onnx");
+    ok(zoo(&["compile", &f("branchy"), "-o", out.to_str().unwrap(), "--precision", "fp16"]));
+    let checked = python_check("check_carried.py", &[out.to_str().unwrap()]);
+    // The onnx checker says of it what it says of the original (a graph output without a shape).
+    let original = python_check("check_carried.py", &[&f("branchy")]);
+    assert_eq!(checked["checker"], original["checker"], "{checked}");
+    let reads = checked["carried"]["If"]["reads"].as_object().unwrap_or_else(|| panic!("{checked}"));
+    assert!(reads.values().all(|t| t != "float16"), "{checked}");
+}

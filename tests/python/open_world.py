@@ -20,6 +20,11 @@
   (then: conv + relu, else: relu)
 - hostile_constant.onnx: a Constant node whose tensor claims [1000000000,3,3,3] and holds 4
   bytes, feeding a Conv (the checker refuses it; zoo must too, in one line, or count it safely)
+- mixed.onnx: a small CNN with what zoo's compiler carries without knowing it — a Resize
+  (its float scales must stay float32), a com.microsoft Gelu, a Celu with no value_info
+  (untyped), an If whose branches read the outer graph's values (a weight among them) — and
+  a BatchNorm to fold; x [N,3,16,16] -> [N,4]; mixed_ir14.onnx: the same stamped IR version
+  14 (onnx 1.23's default, which ONNX Runtime 1.31 refuses)
 - conv_two_inputs.onnx: onnx's node-test layout, X [1,1,5,5] and W [1,1,3,3] both graph inputs;
   beside it X.pb and W.pb (TensorProtos without names, as some tools write them) and Y.pb,
   ONNX Runtime's output for them
@@ -154,6 +159,58 @@ def branchy():
     return helper.make_model(graph, opset_imports=OPSET, ir_version=8), None
 
 
+def mixed():
+    w1, w2, b2 = weights(20, 8, 3, 3, 3), weights(21, 4, 8), weights(22, 4)
+    bn = [np.abs(weights(23, 8)) + 1, weights(24, 8), weights(25, 8), np.abs(weights(26, 8)) + 0.5]
+    wt = weights(27, 8, 8, 1, 1)
+    then_graph = helper.make_graph(
+        [helper.make_node("Conv", ["r", "wt"], ["t_out"], name="then_conv")],
+        "then", [], [helper.make_tensor_value_info("t_out", TensorProto.FLOAT, None)],
+    )
+    else_graph = helper.make_graph(
+        [helper.make_node("Relu", ["r"], ["e_out"], name="else_relu")],
+        "else", [], [helper.make_tensor_value_info("e_out", TensorProto.FLOAT, None)],
+    )
+    nodes = [
+        helper.make_node("Conv", ["x", "w1"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("BatchNormalization", ["c", "s", "b", "m", "v"], ["n"], name="bn"),
+        helper.make_node("Relu", ["n"], ["r"], name="relu"),
+        helper.make_node("Resize", ["r", "", "scales"], ["up"], name="up", mode="nearest"),
+        helper.make_node("Gelu", ["up"], ["g"], name="ms_gelu", domain="com.microsoft"),
+        helper.make_node("Celu", ["g"], ["ce"], name="celu", alpha=0.5),
+        helper.make_node("GlobalAveragePool", ["ce"], ["p1"], name="gap1"),
+        helper.make_node("Shape", ["x"], ["shape"], name="shape"),
+        helper.make_node("Gather", ["shape", "zero"], ["batch"], name="batch", axis=0),
+        helper.make_node("Less", ["batch", "limit"], ["cond"], name="less"),
+        helper.make_node("If", ["cond"], ["br"], name="branch", then_branch=then_graph, else_branch=else_graph),
+        helper.make_node("GlobalAveragePool", ["br"], ["p2"], name="gap2"),
+        helper.make_node("Add", ["p1", "p2"], ["p"], name="join"),
+        helper.make_node("Flatten", ["p"], ["f"], name="flatten"),
+        helper.make_node("Gemm", ["f", "w2", "b2"], ["logits"], name="fc", transB=1),
+    ]
+    init = [numpy_helper.from_array(a, n) for a, n in [
+        (w1, "w1"), (bn[0], "s"), (bn[1], "b"), (bn[2], "m"), (bn[3], "v"), (w2, "w2"), (b2, "b2"), (wt, "wt"),
+        (np.array([1, 1, 2, 2], dtype=np.float32), "scales"), (np.array(0, dtype=np.int64), "zero"),
+        (np.array(4, dtype=np.int64), "limit"),
+    ]]
+    graph = helper.make_graph(
+        nodes, "mixed",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 16, 16])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 4])],
+        initializer=init,
+        value_info=[helper.make_tensor_value_info(v, TensorProto.FLOAT, ["N", 8, 32, 32]) for v in ("up", "g")]
+        + [helper.make_tensor_value_info("br", TensorProto.FLOAT, ["N", 8, 16, 16])],
+    )
+    model = helper.make_model(graph, opset_imports=OPSET + [helper.make_opsetid("com.microsoft", 1)], ir_version=8)
+    return model, None
+
+
+def stamped(model, ir):
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    model.ir_version = ir
+    return model
+
+
 def hostile_constant():
     t = onnx.TensorProto(name="w_value", data_type=TensorProto.FLOAT, dims=[1_000_000_000, 3, 3, 3], raw_data=b"\0\0\0\0")
     nodes = [
@@ -202,13 +259,16 @@ def main():
         "branchy": branchy(),
         "hostile_constant": hostile_constant(),
         "lstm_dynamic": lstm("T"),
+        "mixed": mixed(),
     }
     made["detector_minus1"] = (with_dims(made["detector"][0], ["N", 3, -1, -1]), made["detector"][1])
     made["classifier_argmax"] = (with_argmax(made["classifier"][0]), made["classifier"][1])
+    made["mixed_ir14"] = (stamped(made["mixed"][0], 14), None)
     made["classifier_b1"] = (with_dims(made["classifier"][0], [1, 3, 32, 32]), made["classifier"][1])
     files, params = {}, {}
     for name, (model, count) in made.items():
-        if name not in ("detector_minus1", "branchy", "hostile_constant"):  # -1 dims; the If's branches differ in shape
+        # -1 dims; the If's branches differ in shape; com.microsoft's Gelu is not onnx's
+        if name not in ("detector_minus1", "branchy", "hostile_constant", "mixed", "mixed_ir14"):
             onnx.checker.check_model(model, full_check=True)
         path = os.path.join(out, name + ".onnx")
         onnx.save(model, path)

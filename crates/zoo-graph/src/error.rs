@@ -17,6 +17,10 @@ pub enum ShapeError {
     Mismatch(String),
     #[error("attribute `{name}`: {reason}")]
     Attribute { name: String, reason: String },
+    /// An input the inference needs the values of (Reshape's target) is computed at run time:
+    /// not an inconsistency of the file, only a type zoo cannot give.
+    #[error("{0} is not a constant (it is computed at run time)")]
+    NotConstant(String),
 }
 
 /// Errors of the graph builder: every one names the layer it comes from.

@@ -15,6 +15,15 @@ pub enum DType {
     U8,
     /// Quantized biases (scale s_x·s_w, zero point 0).
     I32,
+    /// Types zoo computes nothing with but carries through other exporters' files (masks,
+    /// indices, double-precision constants): read, typed and written as they are.
+    Bool,
+    I16,
+    U16,
+    U32,
+    U64,
+    F64,
+    BF16,
 }
 
 impl DType {
@@ -26,6 +35,13 @@ impl DType {
             DType::I8 => DataType::Int8,
             DType::U8 => DataType::Uint8,
             DType::I32 => DataType::Int32,
+            DType::Bool => DataType::Bool,
+            DType::I16 => DataType::Int16,
+            DType::U16 => DataType::Uint16,
+            DType::U32 => DataType::Uint32,
+            DType::U64 => DataType::Uint64,
+            DType::F64 => DataType::Double,
+            DType::BF16 => DataType::Bfloat16,
         }
     }
 
@@ -37,6 +53,13 @@ impl DType {
             DataType::Int8 => Some(DType::I8),
             DataType::Uint8 => Some(DType::U8),
             DataType::Int32 => Some(DType::I32),
+            DataType::Bool => Some(DType::Bool),
+            DataType::Int16 => Some(DType::I16),
+            DataType::Uint16 => Some(DType::U16),
+            DataType::Uint32 => Some(DType::U32),
+            DataType::Uint64 => Some(DType::U64),
+            DataType::Double => Some(DType::F64),
+            DataType::Bfloat16 => Some(DType::BF16),
             _ => None,
         }
     }
@@ -46,8 +69,10 @@ impl DType {
             DType::F32 => 4,
             DType::F16 => 2,
             DType::I64 => 8,
-            DType::I8 | DType::U8 => 1,
-            DType::I32 => 4,
+            DType::I8 | DType::U8 | DType::Bool => 1,
+            DType::I16 | DType::U16 | DType::BF16 => 2,
+            DType::I32 | DType::U32 => 4,
+            DType::U64 | DType::F64 => 8,
         }
     }
 
@@ -66,6 +91,13 @@ impl fmt::Display for DType {
             DType::I8 => "i8",
             DType::U8 => "u8",
             DType::I32 => "i32",
+            DType::Bool => "bool",
+            DType::I16 => "i16",
+            DType::U16 => "u16",
+            DType::U32 => "u32",
+            DType::U64 => "u64",
+            DType::F64 => "f64",
+            DType::BF16 => "bf16",
         })
     }
 }

@@ -51,14 +51,29 @@ pub fn compile_file(options: &CompileOptions) -> crate::Result<Compiled> {
     // Decoding from `Bytes` slices the buffer: the tensors are not copied.
     let proto = ModelProto::decode(prost::bytes::Bytes::from(raw))
         .map_err(|e| crate::err!("{} is not an ONNX model (protobuf decoding failed: {e})", input.display()))?;
-    let (mut graph, read) = read_model_report(proto, Some(folder(input)))
+    let (mut graph, mut read) = read_model_report(proto, Some(folder(input)))
         .with_context(|| format!("{} cannot be compiled", input.display()))?;
     // The fp32 reference of everything downstream: the first uncompiled file's weights.
     let reference_weights =
         graph.meta("zoo.reference.weights.sha256").or(graph.meta("weights.sha256")).map(str::to_string);
+    // What onnx 1.23 stamps (IR 14 on an opset-13 file) older runtimes refuse; write the IR
+    // version the file's opsets and features need, no newer.
+    // (Calibration loads the graph in ONNX Runtime too.)
+    let ir = graph.lowest_ir_version();
+    if ir != graph.ir_version {
+        read.push(PassReport {
+            pass: "ir-version",
+            changed: vec![format!("IR version {} → {ir}, the lowest its opsets allow", graph.ir_version)],
+            kept: vec![],
+        });
+        graph.ir_version = ir;
+    }
     // The reader's rewrites come first, in the report and in `zoo.passes`.
     if !read.is_empty() {
-        passes::record(&mut graph, &read.iter().map(|r| r.pass).collect::<Vec<_>>());
+        // Only what rewrote something (carrying a node through changes nothing).
+        let rewrote: Vec<&str> =
+            read.iter().filter(|r| !r.changed.is_empty() && r.pass != "ir-version").map(|r| r.pass).collect();
+        passes::record(&mut graph, &rewrote);
     }
     let mut reports = read;
     reports.extend(run_passes(&mut graph, chosen, &options.passes, &NoWeights)?);

@@ -280,7 +280,7 @@ fn decode(dtype: DType, raw: &[u8], out: &mut [f32]) -> Result<(), WeightError> 
                 *o = f16::from_le_bytes([c[0], c[1]]).to_f32();
             }
         }
-        DType::I64 | DType::I32 | DType::I8 | DType::U8 => {
+        _ => {
             return Err(WeightError::Param { name: "<tensor>".into(), reason: "integer tensor read as float".into() });
         }
     }

@@ -20,7 +20,9 @@ mod shape_chains;
 
 use std::collections::{HashMap, HashSet};
 
-use zoo_proto::{AttributeProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, ValueInfoProto};
+use zoo_proto::{
+    AttributeProto, FunctionProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, ValueInfoProto,
+};
 
 pub use data::{Tensor, TensorData};
 
@@ -31,11 +33,15 @@ use crate::param::{Init, ParamKind};
 use crate::proto_util::{tensor_info, value_info};
 use crate::tensor::{DType, Dim, TensorInfo};
 
-/// One node: an op of the default ONNX domain, its value names and attributes.
-#[derive(Debug, Clone, PartialEq)]
+/// One node: its op (and the op's domain), value names and attributes. Attributes are kept as
+/// the file wrote them, sub-graphs (If, Loop, Scan bodies) included, so an op zoo does not know
+/// is carried through a compilation verbatim.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Node {
     pub name: String,
     pub op: String,
+    /// `""` for the default ONNX domain (also when a file spells it `ai.onnx`).
+    pub domain: String,
     /// Input value names; `""` marks an omitted optional input, as in ONNX.
     pub inputs: Vec<String>,
     pub outputs: Vec<String>,
@@ -47,11 +53,62 @@ impl Node {
         NodeProto {
             name: Some(self.name.clone()),
             op_type: Some(self.op.clone()),
+            domain: (!self.domain.is_empty()).then(|| self.domain.clone()),
             input: self.inputs.clone(),
             output: self.outputs.clone(),
             attribute: self.attrs.clone(),
             ..Default::default()
         }
+    }
+
+    /// What zoo knows of the node's op: `None` for an op of another domain or one the registry
+    /// does not hold (the node is carried through as it is).
+    pub fn def(&self) -> Option<&'static ops::OpDef> {
+        if self.domain.is_empty() { ops::lookup(&self.op) } else { None }
+    }
+
+    /// Whether the node is op `op` of the default domain (a custom domain's `Conv` is not).
+    pub fn is(&self, op: &str) -> bool {
+        self.op == op && self.domain.is_empty()
+    }
+
+    /// The values of the enclosing graph that the node's sub-graphs (If, Loop, Scan bodies) read
+    /// by name without listing them as inputs: as much its inputs as `inputs` are.
+    pub fn captures(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for a in &self.attrs {
+            for g in a.g.iter().chain(&a.graphs) {
+                captured(g, &mut out);
+            }
+        }
+        out
+    }
+
+    /// Every value the node reads: its inputs, then what its sub-graphs capture.
+    pub fn reads(&self) -> Vec<String> {
+        let mut r: Vec<String> = self.inputs.iter().filter(|i| !i.is_empty()).cloned().collect();
+        r.extend(self.captures());
+        r
+    }
+
+    /// Renames value `from` to `to` where the node reads it: its inputs and, inside its
+    /// sub-graphs, every read of the captured value (not where a sub-graph defines its own).
+    pub fn rename_read(&mut self, from: &str, to: &str) {
+        for i in &mut self.inputs {
+            if i == from {
+                *i = to.to_string();
+            }
+        }
+        for a in &mut self.attrs {
+            for g in a.g.iter_mut().chain(a.graphs.iter_mut()) {
+                rename_captured(g, from, to);
+            }
+        }
+    }
+
+    /// `Op` or `domain:Op`, for reports.
+    pub fn op_name(&self) -> String {
+        if self.domain.is_empty() { self.op.clone() } else { format!("{}:{}", self.domain, self.op) }
     }
 }
 
@@ -79,6 +136,20 @@ pub struct Graph {
     /// Types of intermediate values, in graph order (recomputed by [`Graph::infer`]).
     pub value_info: Vec<Io>,
     pub metadata: Vec<(String, String)>,
+    /// Opset imports of domains other than the default one (custom ops, com.microsoft), kept
+    /// as the file declared them.
+    pub imports: Vec<OperatorSetIdProto>,
+    /// The file's model-local functions, kept verbatim.
+    pub functions: Vec<FunctionProto>,
+    /// The file's own `value_info`: the types of values produced by ops zoo carries without
+    /// typing them (written back for exactly those values).
+    pub declared: Vec<ValueInfoProto>,
+    /// Values whose type zoo's inference cannot give, each with why (recomputed by
+    /// [`Graph::infer`]): a pass that needs one of their types names it.
+    pub untyped: Vec<(String, String)>,
+    /// Graph inputs and outputs the file declares without a shape (held with rank 0; written
+    /// back without one).
+    pub unranked: Vec<String>,
 }
 
 impl Graph {
@@ -125,6 +196,11 @@ impl Graph {
                 .iter()
                 .map(|e| (e.key.clone().unwrap_or_default(), e.value.clone().unwrap_or_default()))
                 .collect(),
+            imports: vec![],
+            functions: vec![],
+            declared: vec![],
+            untyped: vec![],
+            unranked: vec![],
         })
     }
 
@@ -136,14 +212,22 @@ impl Graph {
             node: self.nodes.iter().map(Node::proto).collect(),
             name: Some(self.name.clone()),
             initializer: vec![],
-            input: self.inputs.iter().map(|v| value_info(&v.name, &v.info)).collect(),
-            output: self.outputs.iter().map(|v| value_info(&v.name, &v.info)).collect(),
-            value_info: self.value_info.iter().map(|v| value_info(&v.name, &v.info)).collect(),
+            input: self.inputs.iter().map(|v| self.io_info(v)).collect(),
+            output: self.outputs.iter().map(|v| self.io_info(v)).collect(),
+            value_info: self
+                .value_info
+                .iter()
+                .map(|v| value_info(&v.name, &v.info))
+                .chain(self.carried_info())
+                .collect(),
             ..Default::default()
         };
+        let mut opset_import = vec![OperatorSetIdProto { domain: Some(String::new()), version: Some(self.opset) }];
+        opset_import.extend(self.imports.iter().cloned());
         ModelProto {
             ir_version: Some(self.ir_version),
-            opset_import: vec![OperatorSetIdProto { domain: Some(String::new()), version: Some(self.opset) }],
+            opset_import,
+            functions: self.functions.clone(),
             producer_name: Some(self.producer_name.clone()),
             producer_version: Some(self.producer_version.clone()),
             doc_string: Some(self.doc.clone()),
@@ -157,6 +241,53 @@ impl Graph {
         }
     }
 
+    fn io_info(&self, v: &Io) -> ValueInfoProto {
+        let mut vi = value_info(&v.name, &v.info);
+        if self.unranked.contains(&v.name)
+            && let Some(zoo_proto::type_proto::Value::TensorType(t)) = vi.r#type.as_mut().and_then(|t| t.value.as_mut())
+        {
+            t.shape = None;
+        }
+        vi
+    }
+
+    /// The file's declarations of the values zoo could not type, as it wrote them.
+    fn carried_info(&self) -> impl Iterator<Item = ValueInfoProto> + '_ {
+        let untyped: HashSet<&str> = self.untyped.iter().map(|(v, _)| v.as_str()).collect();
+        self.declared.iter().filter(move |v| untyped.contains(v.name())).cloned()
+    }
+
+    /// The lowest IR version that can hold this graph: the one of the onnx release that
+    /// introduced its default opset (onnx's `helper.VERSION_TABLE`), raised where the file uses
+    /// something later IR versions added — initializers that are not graph inputs (IR 4),
+    /// model-local functions (IR 8). Runtimes refuse IR versions newer than they know even when
+    /// nothing in the file needs them (ONNX Runtime 1.31 refuses IR 14, which onnx 1.23's
+    /// `make_model` stamps on opset-13 files).
+    pub fn lowest_ir_version(&self) -> i64 {
+        let by_opset = match self.opset {
+            ..=8 => 3,
+            9 => 4,
+            10 => 5,
+            11 => 6,
+            12..=14 => 7,
+            15..=18 => 8,
+            19..=20 => 9,
+            21..=22 => 10,
+            23 => 11,
+            24 => 12,
+            25..=27 => 13,
+            _ => 14,
+        };
+        let mut ir = by_opset;
+        if !self.tensors.is_empty() {
+            ir = ir.max(4);
+        }
+        if !self.functions.is_empty() {
+            ir = ir.max(8);
+        }
+        ir
+    }
+
     pub fn tensor(&self, name: &str) -> Option<&Tensor> {
         self.tensors.iter().find(|t| t.name == name)
     }
@@ -167,7 +298,7 @@ impl Graph {
 
     /// Nodes reading value `name`, by index.
     pub fn consumers(&self, name: &str) -> Vec<usize> {
-        self.nodes.iter().enumerate().filter(|(_, n)| n.inputs.iter().any(|i| i == name)).map(|(i, _)| i).collect()
+        self.nodes.iter().enumerate().filter(|(_, n)| n.reads().iter().any(|i| i == name)).map(|(i, _)| i).collect()
     }
 
     /// The node producing value `name`, by index.
@@ -190,17 +321,14 @@ impl Graph {
     /// Renames every use of value `from` (as a node input) to `to`.
     pub fn rename_uses(&mut self, from: &str, to: &str) {
         for n in &mut self.nodes {
-            for i in &mut n.inputs {
-                if i == from {
-                    *i = to.to_string();
-                }
-            }
+            n.rename_read(from, to);
         }
     }
 
     /// Drops initializers nothing reads (after a pass made them dead), keeping order.
     pub fn drop_unused_tensors(&mut self) -> Vec<String> {
-        let used: HashSet<&str> = self.nodes.iter().flat_map(|n| n.inputs.iter().map(String::as_str)).collect();
+        let reads: Vec<String> = self.nodes.iter().flat_map(Node::reads).collect();
+        let used: HashSet<&str> = reads.iter().map(String::as_str).collect();
         let outputs: HashSet<&str> = self.outputs.iter().map(|o| o.name.as_str()).collect();
         let (keep, dropped): (Vec<Tensor>, Vec<Tensor>) = std::mem::take(&mut self.tensors)
             .into_iter()
@@ -215,7 +343,7 @@ impl Graph {
         loop {
             let mut live: HashSet<String> = self.outputs.iter().map(|o| o.name.clone()).collect();
             for n in &self.nodes {
-                live.extend(n.inputs.iter().cloned());
+                live.extend(n.reads());
             }
             let before = self.nodes.len();
             // A node with an output that nobody reads is still live if another of its outputs is.
@@ -228,7 +356,12 @@ impl Graph {
     }
 
     /// Recomputes every intermediate value's type with zoo's shape inference (one definition
-    /// per op, shared with the builder and `inspect`), in graph order. Fails naming the node.
+    /// per op, shared with the builder and `inspect`), in graph order. A node zoo does not know
+    /// (or whose inputs it could not type, or whose inference needs a value computed at run
+    /// time) takes the types the file declares for its outputs; an output without one is
+    /// recorded in [`Graph::untyped`] with why, and nothing fails for it. What fails, naming the
+    /// node: an input read before anything defines it, and a known op whose inference rejects
+    /// the types it was given (a file inconsistent with itself).
     pub fn infer(&mut self) -> Result<(), crate::GraphError> {
         let mut types: HashMap<String, TensorInfo> = HashMap::new();
         for i in &self.inputs {
@@ -237,6 +370,8 @@ impl Graph {
         for t in &self.tensors {
             types.insert(t.name.clone(), TensorInfo::new(t.dtype(), t.dims.iter().map(|&d| Dim::Known(d)).collect()));
         }
+        let declared: HashMap<&str, TensorInfo> =
+            self.declared.iter().filter_map(|v| Some((v.name(), tensor_info(v)?))).collect();
         let consts: HashMap<String, Vec<i64>> = self
             .tensors
             .iter()
@@ -246,24 +381,64 @@ impl Graph {
         let lookup_const = |name: &str| consts.get(name).cloned();
         let io_names: HashSet<&str> =
             self.inputs.iter().chain(&self.outputs).map(|v| v.name.as_str()).collect::<HashSet<_>>();
+        let mut defined: HashSet<String> = types.keys().cloned().collect();
         let mut value_info = Vec::new();
+        let mut untyped: Vec<(String, String)> = Vec::new();
         let mut outputs_seen: HashMap<String, TensorInfo> = HashMap::new();
         for node in &self.nodes {
             let err = |reason: String| crate::GraphError::Layer {
                 layer: node.name.clone(),
                 op: "node",
-                source: ShapeError::Mismatch(format!("{} node: {reason}", node.op)),
+                source: ShapeError::Mismatch(format!("{} node: {reason}", node.op_name())),
             };
-            let def = ops::lookup(&node.op).ok_or_else(|| err("op not supported by zoo".into()))?;
             let mut infos = Vec::new();
-            for i in node.inputs.iter().filter(|i| !i.is_empty()) {
-                infos.push(types.get(i).cloned().ok_or_else(|| err(format!("input `{i}` is not defined before it")))?);
+            let mut missing = None;
+            for i in node.captures() {
+                if !defined.contains(i.as_str()) {
+                    return Err(err(format!("a sub-graph reads `{i}`, which is not defined before the node")));
+                }
             }
-            let outs = (def.infer)(&node.proto(), &infos, &lookup_const).map_err(|e| err(e.to_string()))?;
-            for (name, info) in node.outputs.iter().zip(outs) {
+            for i in node.inputs.iter().filter(|i| !i.is_empty()) {
+                if !defined.contains(i.as_str()) {
+                    return Err(err(match self.nodes.iter().find(|n| n.outputs.contains(i)) {
+                        Some(later) => format!(
+                            "input `{i}` is computed by node `{}` after it: the nodes are not in topological order (or form a cycle)",
+                            later.name
+                        ),
+                        None => format!("input `{i}` is not defined before it"),
+                    }));
+                }
+                match types.get(i) {
+                    Some(t) => infos.push(t.clone()),
+                    None => missing = missing.or(Some(i.as_str())),
+                }
+            }
+            let inferred = match (node.def(), missing) {
+                (None, _) => Err(format!("zoo carries op `{}` without typing it", node.op_name())),
+                (Some(_), Some(i)) => Err(format!("its input `{i}` has no type zoo knows")),
+                (Some(def), None) => match (def.infer)(&node.proto(), &infos, &lookup_const) {
+                    Ok(outs) => Ok(outs),
+                    Err(e @ ShapeError::NotConstant(_)) => Err(e.to_string()),
+                    Err(e) => return Err(err(e.to_string())),
+                },
+            };
+            for (k, name) in node.outputs.iter().enumerate() {
                 if name.is_empty() {
                     continue;
                 }
+                defined.insert(name.clone());
+                let info = match &inferred {
+                    Ok(outs) => outs.get(k).cloned(),
+                    Err(_) => None,
+                };
+                let Some(info) = info.or_else(|| declared.get(name.as_str()).cloned()) else {
+                    let why = match &inferred {
+                        Err(why) => why.clone(),
+                        Ok(_) => format!("zoo's inference gives no output {k}"),
+                    };
+                    untyped.push((name.clone(), format!("node `{}`: {why}", node.name)));
+                    continue;
+                };
                 if !io_names.contains(name.as_str()) {
                     value_info.push(Io { name: name.clone(), info: info.clone() });
                 }
@@ -278,7 +453,18 @@ impl Graph {
             }
         }
         self.value_info = value_info;
+        self.untyped = untyped;
         Ok(())
+    }
+
+    /// The type of value `name`, or why zoo has none (for a pass that needs it).
+    pub fn typed(&self, name: &str) -> Result<TensorInfo, String> {
+        self.info(name).ok_or_else(|| {
+            self.untyped.iter().find(|(v, _)| v == name).map_or_else(
+                || format!("value `{name}` has no type"),
+                |(v, why)| format!("value `{v}` has no type ({why})"),
+            )
+        })
     }
 
     /// A metadata entry's value.
@@ -313,10 +499,66 @@ impl Graph {
     }
 }
 
+/// Names `g`'s nodes read that `g` does not define (its inputs, initializers, node outputs),
+/// recursively: the enclosing scopes' values it captures.
+fn captured(g: &zoo_proto::GraphProto, out: &mut Vec<String>) {
+    let mut defined: HashSet<&str> = g.input.iter().map(|v| v.name()).collect();
+    defined.extend(g.initializer.iter().map(|t| t.name()));
+    defined.extend(g.sparse_initializer.iter().filter_map(|t| t.values.as_ref()).map(|t| t.name()));
+    for n in &g.node {
+        let mut reads: Vec<String> = n.input.iter().filter(|i| !i.is_empty()).cloned().collect();
+        for a in &n.attribute {
+            for sub in a.g.iter().chain(&a.graphs) {
+                captured(sub, &mut reads);
+            }
+        }
+        for r in reads {
+            if !defined.contains(r.as_str()) && !out.contains(&r) {
+                out.push(r);
+            }
+        }
+        defined.extend(n.output.iter().map(String::as_str));
+    }
+    for o in &g.output {
+        if !defined.contains(o.name()) && !out.iter().any(|x| x == o.name()) {
+            out.push(o.name().to_string());
+        }
+    }
+}
+
+/// Renames the captured value `from` in `g` (and its sub-graphs), unless `g` defines a value of
+/// that name itself (which shadows the outer one).
+fn rename_captured(g: &mut zoo_proto::GraphProto, from: &str, to: &str) {
+    let shadows = g.input.iter().any(|v| v.name() == from)
+        || g.initializer.iter().any(|t| t.name() == from)
+        || g.node.iter().any(|n| n.output.iter().any(|o| o == from));
+    if shadows {
+        return;
+    }
+    for n in &mut g.node {
+        for i in &mut n.input {
+            if i == from {
+                *i = to.to_string();
+            }
+        }
+        for a in &mut n.attribute {
+            for sub in a.g.iter_mut().chain(a.graphs.iter_mut()) {
+                rename_captured(sub, from, to);
+            }
+        }
+    }
+    for o in &mut g.output {
+        if o.name() == from {
+            o.name = Some(to.to_string());
+        }
+    }
+}
+
 pub(crate) fn node_from_proto(n: &NodeProto) -> Node {
     Node {
         name: n.name.clone().unwrap_or_default(),
         op: n.op_type.clone().unwrap_or_default(),
+        domain: n.domain.clone().filter(|d| d != "ai.onnx").unwrap_or_default(),
         inputs: n.input.clone(),
         outputs: n.output.clone(),
         attrs: n.attribute.clone(),

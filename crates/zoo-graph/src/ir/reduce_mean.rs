@@ -8,38 +8,52 @@
 //! Numeric effect: none by definition (both are the mean over H·W); runtimes may sum in another
 //! order, a difference of the order of one rounding per output. Oracle: ONNX Runtime runs the
 //! file before and after on the same inputs (peer-check, `tests/compile.rs`).
-//! Any other ReduceMean (other axes, a rank other than 4, axes computed at run time) is an error
-//! naming the node: zoo's passes do not model reductions.
+//! Any other ReduceMean (other axes, an input whose rank is not 4 or not known, axes computed
+//! at run time) is left as the file wrote it and carried through, with the reason in the report.
 
 use super::{Graph, Node};
 use crate::attr;
 
-/// Rewrites every spatial ReduceMean; `(node, report line)` per rewrite, or `(node, reason)`.
-/// The ranks are checked after shape inference by [`check_ranks`].
-pub(crate) fn rewrite(graph: &mut Graph) -> Result<Vec<(String, String)>, (String, String)> {
+/// Rewrites every spatial ReduceMean of a rank-4 input (typed by a [`Graph::infer`] before);
+/// `(node, report line)` per rewrite, and `(node, reason)` per ReduceMean left as it is.
+pub(crate) fn rewrite(graph: &mut Graph) -> (Vec<(String, String)>, Vec<(String, String)>) {
     let mut changed = Vec::new();
+    let mut kept = Vec::new();
     let mut i = 0;
     while i < graph.nodes.len() {
-        if graph.nodes[i].op != "ReduceMean" {
+        if !graph.nodes[i].is("ReduceMean") {
             i += 1;
             continue;
         }
         let node = graph.nodes[i].clone();
-        let fail = |reason: String| (node.name.clone(), reason);
+        let mut keep = |reason: String| {
+            kept.push((node.name.clone(), reason));
+            i += 1;
+        };
         let proto = node.proto();
         let axes: Vec<i64> = match node.inputs.get(1).filter(|a| !a.is_empty()) {
-            Some(name) => graph
-                .tensor(name)
-                .and_then(|t| t.data.i64_values())
-                .ok_or_else(|| fail(format!("its axes `{name}` are not a constant int64 tensor")))?,
+            Some(name) => match graph.tensor(name).and_then(|t| t.data.i64_values()) {
+                Some(a) => a,
+                None => {
+                    keep(format!("its axes `{name}` are not a constant int64 tensor"));
+                    continue;
+                }
+            },
             None => attr::get_ints(&proto, "axes").unwrap_or_default(),
         };
+        let rank = node.inputs.first().and_then(|x| graph.info(x)).map(|t| t.rank());
+        if rank != Some(4) {
+            keep(format!(
+                "ReduceMean of a tensor of rank {}: only an NCHW mean over H, W is a global average pool",
+                rank.map_or("unknown".to_string(), |r| r.to_string())
+            ));
+            continue;
+        }
         let mut spatial: Vec<i64> = axes.iter().map(|&a| if a < 0 { a + 4 } else { a }).collect();
         spatial.sort_unstable();
         if spatial != [2, 3] {
-            return Err(fail(format!(
-                "ReduceMean over axes {axes:?}: zoo reads only the mean over the spatial axes of NCHW ([2, 3] or [-2, -1]), a global average pool"
-            )));
+            keep(format!("ReduceMean over axes {axes:?}, not the spatial axes of NCHW: not a global average pool"));
+            continue;
         }
         let keepdims = attr::get_int(&proto, "keepdims").unwrap_or(1) != 0;
         let output = node.outputs[0].clone();
@@ -47,6 +61,7 @@ pub(crate) fn rewrite(graph: &mut Graph) -> Result<Vec<(String, String)>, (Strin
         graph.nodes[i] = Node {
             name: node.name.clone(),
             op: "GlobalAveragePool".into(),
+            domain: String::new(),
             inputs: vec![node.inputs[0].clone()],
             outputs: vec![pooled.clone()],
             attrs: vec![],
@@ -57,6 +72,7 @@ pub(crate) fn rewrite(graph: &mut Graph) -> Result<Vec<(String, String)>, (Strin
                 Node {
                     name: graph.fresh_name(&format!("{}_flatten", node.name)),
                     op: "Flatten".into(),
+                    domain: String::new(),
                     inputs: vec![pooled],
                     outputs: vec![output],
                     attrs: vec![attr::int("axis", 1)],
@@ -76,20 +92,5 @@ pub(crate) fn rewrite(graph: &mut Graph) -> Result<Vec<(String, String)>, (Strin
         changed.push((node.name.clone(), line));
         i += 1;
     }
-    Ok(changed)
-}
-
-/// Negative axes were read as those of a rank-4 tensor; after shape inference, every rewritten
-/// pool's input must be one.
-pub(crate) fn check_ranks(graph: &Graph, rewritten: &[(String, String)]) -> Result<(), (String, String)> {
-    for node in graph.nodes.iter().filter(|n| rewritten.iter().any(|(name, _)| *name == n.name)) {
-        let rank = graph.info(&node.inputs[0]).map(|t| t.shape.len());
-        if rank != Some(4) {
-            return Err((
-                node.name.clone(),
-                format!("ReduceMean of a rank-{} tensor: zoo reads only NCHW global average pools", rank.unwrap_or(0)),
-            ));
-        }
-    }
-    Ok(())
+    (changed, kept)
 }

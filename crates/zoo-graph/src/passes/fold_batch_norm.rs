@@ -39,7 +39,7 @@ impl Pass for FoldBatchNorm {
         let mut report = PassReport { pass: self.name(), ..Default::default() };
         let mut i = 0;
         while i < graph.nodes.len() {
-            if graph.nodes[i].op != "BatchNormalization" {
+            if !graph.nodes[i].is("BatchNormalization") {
                 i += 1;
                 continue;
             }
@@ -151,7 +151,7 @@ fn plan(graph: &Graph, i: usize) -> Result<Plan, String> {
     let producer = graph.producer(x).ok_or_else(|| format!("its input `{x}` is a graph input"))?;
     let p = &graph.nodes[producer];
     let pp = p.proto();
-    if p.op != "Conv" && p.op != "Gemm" {
+    if !p.is("Conv") && !p.is("Gemm") {
         return Err(format!("its input comes from {} `{}`, not from a Conv or Gemm", p.op, p.name));
     }
     if graph.consumers(x).len() != 1 || graph.is_output(x) {

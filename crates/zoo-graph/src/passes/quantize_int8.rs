@@ -39,7 +39,7 @@ use super::{Pass, PassError, PassReport};
 use crate::attr;
 use crate::ir::data::CHUNK;
 use crate::ir::{Graph, Node, Tensor, TensorData};
-use crate::ops::{self, Int8};
+use crate::ops::Int8;
 use crate::param::ParamKind;
 use crate::quant::{QParams, Scheme, quantize_bias, scale_zero_point, weight_params};
 use crate::tensor::DType;
@@ -87,8 +87,9 @@ impl Pass for QuantizeInt8 {
         }
         let symmetric = self.scheme.symmetric_activations();
         let inputs: HashSet<String> = graph.inputs.iter().map(|i| i.name.clone()).collect();
-        let is_float =
-            |g: &Graph, v: &str| g.tensor(v).is_none() && g.info(v).is_none_or(|i| i.dtype.is_float()) && !v.is_empty();
+        let is_float = |g: &Graph, v: &str| {
+            g.tensor(v).is_none() && g.info(v).is_some_and(|i| i.dtype.is_float()) && !v.is_empty()
+        };
 
         // 1. What to quantize, in graph order (ONNX Runtime's QDQ quantizer's decisions).
         let mut plan: Vec<Planned> = Vec::new();
@@ -104,9 +105,17 @@ impl Pass for QuantizeInt8 {
             let op = node.op.as_str();
             let first = node.inputs.first().cloned().unwrap_or_default();
             let out = node.outputs.first().cloned().unwrap_or_default();
-            let treatment = ops::int8(op);
+            let treatment = node.def().map_or(Int8::Float, |d| d.int8);
             if treatment == Int8::WeightsPerChannel {
                 if let Err(why) = quantizable_layer(graph, node) {
+                    report.kept.push((node.name.clone(), why));
+                    continue;
+                }
+                if !is_float(graph, &first) {
+                    let why = match graph.typed(&first) {
+                        Ok(t) => format!("its input `{first}` is {}, not float; stays float", t.dtype),
+                        Err(why) => format!("{why}; stays float"),
+                    };
                     report.kept.push((node.name.clone(), why));
                     continue;
                 }
@@ -198,6 +207,20 @@ impl Pass for QuantizeInt8 {
         let mut before: HashMap<usize, Vec<Node>> = HashMap::new();
         let mut weights = 0;
         for &k in &layers {
+            // A weight or bias other nodes read too (torch.onnx.export shares equal initializers:
+            // MobileNetV3's zero squeeze-excitation biases) is quantized at this layer's scales:
+            // the layer gets its own copy.
+            for slot in 1..graph.nodes[k].inputs.len().min(3) {
+                let name = graph.nodes[k].inputs[slot].clone();
+                if name.is_empty() || graph.consumers(&name).len() < 2 {
+                    continue;
+                }
+                let Some(t) = graph.tensor(&name).cloned() else { continue };
+                let own = graph.fresh_name(&format!("{name}.{}", graph.nodes[k].name));
+                graph.tensors.push(Tensor { name: own.clone(), ..t });
+                graph.nodes[k].inputs[slot] = own;
+                report.changed.push(format!("`{name}` copied for `{}` (shared with other nodes)", graph.nodes[k].name));
+            }
             let node = graph.nodes[k].clone();
             let x_scale = params.get(&node.inputs[0]).map(|p| p.scale).ok_or_else(|| PassError::Unsupported {
                 pass: "int8",
@@ -364,7 +387,7 @@ fn quantizable_layer(graph: &Graph, node: &Node) -> Result<(), String> {
     {
         return Err(format!("its bias `{b}` is not a float32 initializer of one value per output; stays float"));
     }
-    if node.op == "Gemm" {
+    if node.is("Gemm") {
         let proto = node.proto();
         let int = |n: &str, d: i64| attr::get_int(&proto, n).unwrap_or(d);
         let float = |n: &str| attr::get_float(&proto, n).unwrap_or(1.0);
@@ -419,6 +442,7 @@ fn quantize(graph: &Graph, x: &str, s: &str, z: &str, y: &str) -> Node {
     Node {
         name: graph.fresh_name(&format!("{y}_QuantizeLinear")),
         op: "QuantizeLinear".into(),
+        domain: String::new(),
         inputs: vec![x.into(), s.into(), z.into()],
         outputs: vec![y.into()],
         attrs: vec![],
@@ -429,6 +453,7 @@ fn dequantize(graph: &Graph, x: &str, s: &str, z: &str, y: &str, axis: Option<i6
     Node {
         name: graph.fresh_name(&format!("{y}_DequantizeLinear")),
         op: "DequantizeLinear".into(),
+        domain: String::new(),
         inputs: vec![x.into(), s.into(), z.into()],
         outputs: vec![y.into()],
         attrs: axis.map(|a| vec![attr::int("axis", a)]).unwrap_or_default(),

@@ -27,7 +27,7 @@ impl Pass for RemoveIdentity {
         let mut i = 0;
         while i < graph.nodes.len() {
             let node = &graph.nodes[i];
-            if node.op != "Identity" && node.op != "Dropout" {
+            if !node.is("Identity") && !node.is("Dropout") {
                 i += 1;
                 continue;
             }
@@ -104,6 +104,7 @@ mod tests {
         g.nodes.push(crate::ir::Node {
             name: "id".into(),
             op: "Identity".into(),
+            domain: String::new(),
             inputs: vec!["logits".into()],
             outputs: vec!["out".into()],
             attrs: vec![],

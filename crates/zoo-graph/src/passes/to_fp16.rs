@@ -5,10 +5,18 @@
 //! — never silently infinite, as onnxconverter-common's `convert_float_to_float16(…,
 //! max_finite_val=65504)` does — and values below fp16's smallest subnormal (2⁻²⁴) that become
 //! zero are counted too. The graph's float inputs and outputs stay float32 behind a Cast at each
-//! edge (onnxconverter-common's `keep_io_types=True`), or become float16 with `--io fp16`. No op
-//! stays fp32: every op zoo reads is defined for float16 at every opset it writes
-//! (BatchNormalization's statistics too; opset 15 would also allow fp32 statistics beside fp16
-//! data, which zoo does not use, so that files of every opset behave the same).
+//! edge (onnxconverter-common's `keep_io_types=True`), or become float16 with `--io fp16`. Every
+//! op zoo reads is defined for float16 at every opset it writes (BatchNormalization's
+//! statistics too; opset 15 would also allow fp32 statistics beside fp16 data, which zoo does
+//! not use, so that files of every opset behave the same) and computes in fp16.
+//!
+//! What zoo carries without knowing it — an op of its block list's kind (recurrent layers,
+//! control flow, Resize with its float scales, other domains), or a node whose inputs zoo
+//! cannot type — stays float32, as onnxconverter-common's `op_block_list` keeps its ops: a Cast
+//! to float32 before each of its float inputs that comes from the fp16 part, a Cast to float16
+//! after each of its float outputs that an fp16 node reads, and the initializers it reads kept
+//! float32 (a Cast gives an fp16 reader its own copy). Values zoo cannot type are never cast
+//! (they may be integers); a node that reads one stays float32 too.
 //!
 //! Numeric effect: each weight moves by at most 2⁻¹¹ of its magnitude (half an fp16 ulp), and
 //! every value between nodes is rounded to fp16 by a runtime that computes in fp16 (ONNX
@@ -16,6 +24,8 @@
 //! the file proves the rounding of weights and activations, not fp16 accumulation).
 //! Oracle: onnxconverter-common's conversion of the same fp32 file (same fp16 weights, bit for
 //! bit) and ONNX Runtime's outputs against the fp32 reference, per layer as SQNR.
+
+use std::collections::{HashMap, HashSet};
 
 use super::{Pass, PassError, PassReport};
 use crate::attr;
@@ -35,56 +45,146 @@ impl Pass for ToFp16 {
 
     fn run(&self, graph: &mut Graph, _: &dyn WeightSource) -> Result<PassReport, PassError> {
         let mut report = PassReport { pass: self.name(), ..Default::default() };
-        let mut converted = 0;
-        for t in &mut graph.tensors {
-            if t.dtype() == DType::F32 {
-                let base = std::mem::replace(&mut t.data, TensorData::f32s(&[]));
-                t.data = TensorData::ToF16 { base: Box::new(base) };
-                converted += 1;
+        let is_f32 = |g: &Graph, v: &str| !v.is_empty() && g.info(v).is_some_and(|t| t.dtype == DType::F32);
+        // Which nodes stay float32, and why.
+        let mut full = Vec::with_capacity(graph.nodes.len());
+        for n in &graph.nodes {
+            let why = if n.def().is_none() {
+                Some(format!("op `{}` is carried, not converted; stays float32 behind Casts", n.op_name()))
+            } else {
+                n.inputs.iter().chain(&n.outputs).filter(|v| !v.is_empty()).find(|v| graph.info(v).is_none()).map(|v| {
+                    format!("`{v}` has no type zoo knows (it may not be float); the node stays float32 behind Casts")
+                })
+            };
+            full.push(why.is_some());
+            if let Some(why) = why {
+                report.kept.push((n.name.clone(), why));
             }
         }
+        let full_outputs: HashSet<String> =
+            graph.nodes.iter().zip(&full).filter(|(_, f)| **f).flat_map(|(n, _)| n.outputs.iter().cloned()).collect();
+        // Initializers: float16 unless a float32 node reads them.
+        let mut converted = 0;
+        let mut kept_f32: HashSet<String> = HashSet::new();
+        for t in &mut graph.tensors {
+            if t.dtype() != DType::F32 {
+                continue;
+            }
+            let readers: Vec<usize> =
+                graph.nodes.iter().enumerate().filter(|(_, n)| n.reads().contains(&t.name)).map(|(k, _)| k).collect();
+            if readers.iter().any(|&k| full[k]) {
+                kept_f32.insert(t.name.clone());
+                continue;
+            }
+            let base = std::mem::replace(&mut t.data, TensorData::f32s(&[]));
+            t.data = TensorData::ToF16 { base: Box::new(base) };
+            converted += 1;
+        }
         report.changed.push(format!("{converted} float32 initializers stored as float16"));
+        if !kept_f32.is_empty() {
+            report.changed.push(format!("{} initializers kept float32 (read by float32 nodes)", kept_f32.len()));
+        }
+        // Each float edge whose two ends differ in precision gets a Cast: (value, to fp16?) → the
+        // edges (node, input slot) that read the cast value.
+        let producers: HashMap<&str, usize> =
+            graph.nodes.iter().enumerate().flat_map(|(k, n)| n.outputs.iter().map(move |o| (o.as_str(), k))).collect();
+        let home_f16 = |v: &str| -> bool {
+            if graph.inputs.iter().any(|i| i.name == v) {
+                self.io_fp16
+            } else if graph.tensor(v).is_some() {
+                !kept_f32.contains(v)
+            } else {
+                producers.get(v).is_some_and(|&p| !full[p])
+            }
+        };
+        // Edges are (node, value read): an input, or a value its sub-graphs capture.
+        let mut casts: Vec<((String, bool), Vec<usize>)> = Vec::new();
+        for (k, n) in graph.nodes.iter().enumerate() {
+            for v in n.reads() {
+                if !is_f32(graph, &v) || home_f16(&v) != full[k] {
+                    continue;
+                }
+                let key = (v, !full[k]);
+                match casts.iter_mut().find(|(c, _)| *c == key) {
+                    Some((_, edges)) => edges.push(k),
+                    None => casts.push((key, vec![k])),
+                }
+            }
+        }
+        let cast = |name: String, from: &str, to: &str, dtype: DType| Node {
+            name,
+            op: "Cast".into(),
+            domain: String::new(),
+            inputs: vec![from.to_string()],
+            outputs: vec![to.to_string()],
+            attrs: vec![attr::int("to", dtype.onnx() as i64)],
+        };
+        // Casts of graph inputs and initializers open the graph (inputs first, in their order);
+        // the others go just before their first reader.
+        let is_input = |v: &str| graph.inputs.iter().any(|i| i.name == v);
+        casts.sort_by_key(|((v, _), edges)| {
+            let first = edges[0];
+            let at_top = is_input(v) || graph.tensor(v).is_some();
+            (!at_top, !is_input(v), graph.inputs.iter().position(|i| i.name == *v), first)
+        });
+        let mut before: Vec<Vec<Node>> = vec![vec![]; graph.nodes.len() + 1];
+        let mut renames: Vec<(usize, String, String)> = Vec::new();
+        for ((v, to_f16), edges) in &casts {
+            let (suffix, dtype) = if *to_f16 { ("fp16", DType::F16) } else { ("fp32", DType::F32) };
+            let h = graph.fresh_name(&format!("{v}.{suffix}"));
+            let name = graph.fresh_name(&format!("{v}.to_{suffix}"));
+            let at = if is_input(v) || graph.tensor(v).is_some() { 0 } else { edges[0] };
+            before[at].push(cast(name, v, &h, dtype));
+            renames.extend(edges.iter().map(|&k| (k, v.clone(), h.clone())));
+            report.changed.push(match (is_input(v), *to_f16) {
+                (true, true) => format!("Cast float32 → float16 after input `{v}`"),
+                (true, false) => format!("Cast float16 → float32 after input `{v}` for the float32 nodes"),
+                (false, true) => format!("Cast float32 → float16 of `{v}` for the float16 nodes"),
+                (false, false) => format!("Cast float16 → float32 of `{v}` for the float32 nodes"),
+            });
+        }
+        for (k, v, h) in renames {
+            graph.nodes[k].rename_read(&v, &h);
+        }
+        let old = std::mem::take(&mut graph.nodes);
+        for (k, n) in old.into_iter().enumerate() {
+            graph.nodes.append(&mut before[k]);
+            graph.nodes.push(n);
+        }
+        // Graph outputs in the precision the option asks for.
+        let outputs: Vec<String> =
+            graph.outputs.iter().filter(|o| o.info.dtype == DType::F32).map(|o| o.name.clone()).collect();
+        for y in outputs {
+            let Some(p) = graph.producer(&y) else {
+                report.kept.push((y.clone(), "is not computed by a node; stays float32".into()));
+                continue;
+            };
+            let produced_f16 = !full_outputs.contains(&y);
+            if produced_f16 == self.io_fp16 {
+                continue;
+            }
+            let (suffix, to, dtype, line) = if produced_f16 {
+                ("fp16", "fp32", DType::F32, format!("Cast float16 → float32 before output `{y}`"))
+            } else {
+                ("fp32", "fp16", DType::F16, format!("Cast float32 → float16 before output `{y}`"))
+            };
+            let h = graph.fresh_name(&format!("{y}.{suffix}"));
+            for o in &mut graph.nodes[p].outputs {
+                if *o == y {
+                    *o = h.clone();
+                }
+            }
+            graph.rename_uses(&y, &h);
+            let name = graph.fresh_name(&format!("{y}.to_{to}"));
+            graph.nodes.push(cast(name, &h, &y, dtype));
+            report.changed.push(line);
+        }
         if self.io_fp16 {
             for io in graph.inputs.iter_mut().chain(graph.outputs.iter_mut()) {
                 if io.info.dtype == DType::F32 {
                     io.info.dtype = DType::F16;
                     report.changed.push(format!("`{}` is float16", io.name));
                 }
-            }
-        } else {
-            let cast = |name: String, from: &str, to: &str, dtype: DType| Node {
-                name,
-                op: "Cast".into(),
-                inputs: vec![from.to_string()],
-                outputs: vec![to.to_string()],
-                attrs: vec![attr::int("to", dtype.onnx() as i64)],
-            };
-            let inputs: Vec<String> =
-                graph.inputs.iter().filter(|i| i.info.dtype == DType::F32).map(|i| i.name.clone()).collect();
-            for (k, x) in inputs.iter().enumerate() {
-                let h = graph.fresh_name(&format!("{x}.fp16"));
-                graph.rename_uses(x, &h);
-                let name = graph.fresh_name(&format!("{x}.to_fp16"));
-                graph.nodes.insert(k, cast(name, x, &h, DType::F16));
-                report.changed.push(format!("Cast float32 → float16 after input `{x}`"));
-            }
-            let outputs: Vec<String> =
-                graph.outputs.iter().filter(|o| o.info.dtype == DType::F32).map(|o| o.name.clone()).collect();
-            for y in outputs {
-                let Some(p) = graph.producer(&y) else {
-                    report.kept.push((y.clone(), "is not computed by a node; stays float32".into()));
-                    continue;
-                };
-                let h = graph.fresh_name(&format!("{y}.fp16"));
-                for o in &mut graph.nodes[p].outputs {
-                    if *o == y {
-                        *o = h.clone();
-                    }
-                }
-                graph.rename_uses(&y, &h);
-                let name = graph.fresh_name(&format!("{y}.to_fp32"));
-                graph.nodes.push(cast(name, &h, &y, DType::F32));
-                report.changed.push(format!("Cast float16 → float32 before output `{y}`"));
             }
         }
         graph.set_meta("zoo.precision", "fp16");
