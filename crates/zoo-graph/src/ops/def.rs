@@ -342,3 +342,92 @@ pub(crate) fn no_description(_: &NodeProto) -> String {
 pub(crate) fn all_data(_: usize) -> Role {
     Role::Data
 }
+
+/// Output of an element-wise op of one input: the input's type.
+pub(crate) fn same_as_input(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
+    Arity::exactly(1).check(inputs)?;
+    Ok(vec![inputs[0].clone()])
+}
+
+/// An element-wise op of one input whose output has the input's type and shape (activations,
+/// unary math): only its name, spec page, forms, accepted types and drawing differ, so its
+/// file declares those and this fills in the rest — no multiply-accumulates, every input data,
+/// signal passed through, a pointwise receptive field, converted by fp16, left float by int8
+/// (ONNX Runtime's QDQ quantizer has no int8 kernel for these).
+pub(crate) const fn unary(
+    name: &'static str,
+    spec: &'static str,
+    forms: &'static [Form],
+    types: &'static [Types],
+    draw: Draw,
+    example: Example,
+) -> OpDef {
+    OpDef {
+        name,
+        domain: "",
+        spec,
+        inputs: Arity::exactly(1),
+        outputs: Arity::exactly(1),
+        forms,
+        writes: Writes::Never,
+        types,
+        infer: same_as_input,
+        cost: Cost::Free,
+        describe: no_description,
+        role: all_data,
+        signal: crate::signal::unchanged,
+        field: FieldRule::Pointwise,
+        draw,
+        fp16: Fp16::Converts,
+        int8: Int8::Float,
+        example,
+    }
+}
+
+/// The example of a float element-wise op: `[1, 3]` in, `[1, 3]` out.
+pub(crate) const FLOAT_1X3: Example =
+    Example { attrs: &[], inputs: &[(DType::F32, &[1, 3])], consts: &[], output: (DType::F32, &[1, 3]) };
+
+/// numpy broadcasting of any number of inputs of one element type (Max, Min, Sum, Mean), the
+/// output of `dtype` (a comparison's boolean) or of the inputs' type.
+pub(crate) fn broadcast_all(inputs: &[TensorInfo], dtype: Option<DType>) -> Result<Vec<TensorInfo>, ShapeError> {
+    let first = inputs.first().ok_or(ShapeError::Arity { expected: "at least 1".into(), got: 0 })?;
+    let mut out = first.clone();
+    for x in &inputs[1..] {
+        if x.dtype != first.dtype {
+            return Err(ShapeError::Mismatch(format!("element types differ: {} and {}", first.dtype, x.dtype)));
+        }
+        out = TensorInfo::new(first.dtype, super::add::broadcast(&out, x)?);
+    }
+    if let Some(d) = dtype {
+        out.dtype = d;
+    }
+    Ok(vec![out])
+}
+
+/// The example of a two-input broadcasting op: `[2, 3]` and `[3]` in.
+pub(crate) const BROADCAST_2X3: &[(DType, &[usize])] = &[(DType::F32, &[2, 3]), (DType::F32, &[3])];
+
+/// An axis attribute or input entry in `-rank..rank`, made non-negative.
+pub(crate) fn axis(a: i64, rank: usize) -> Result<usize, ShapeError> {
+    let r = rank as i64;
+    if a < -r || a >= r {
+        return Err(ShapeError::Attribute {
+            name: "axes".into(),
+            reason: format!("axis {a} is outside a rank-{rank} tensor"),
+        });
+    }
+    Ok((if a < 0 { a + r } else { a }) as usize)
+}
+
+/// A node's axes: the attribute before `since`, the (constant) second input from it on.
+pub(crate) fn axes_of(node: &NodeProto, consts: Consts, from_input: bool) -> Result<Option<Vec<i64>>, ShapeError> {
+    if from_input {
+        match node.input.get(1).filter(|a| !a.is_empty()) {
+            Some(a) => consts(a).map(Some).ok_or_else(|| ShapeError::NotConstant(format!("axes `{a}`"))),
+            None => Ok(None),
+        }
+    } else {
+        Ok(crate::attr::get_ints(node, "axes"))
+    }
+}

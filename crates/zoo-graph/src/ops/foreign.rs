@@ -1,9 +1,8 @@
 //! Ops other exporters write that zoo neither builds nor compiles, and what `inspect` and the
 //! drawing still say about them: the block they draw as and their receptive-field rule.
 //!
-//! They are deliberately not in [`super::REGISTRY`]: the compiler (`ir::read`) refuses an op
-//! [`super::lookup`] does not know, and an entry there would need shape inference zoo does not
-//! have. An op absent here as well draws as [`Draw::UNKNOWN`] with an unknown field. When zoo
+//! They are not in [`super::REGISTRY`] (yet): the compiler (`ir::read`) carries an op
+//! [`super::lookup`] does not know through untouched, typed only from the file's `value_info`. An op absent here as well draws as [`Draw::UNKNOWN`] with an unknown field. When zoo
 //! learns one of these ops, its file in the registry replaces its line here.
 
 use super::def::{Draw, FieldRule, LayerKind, Title};
@@ -26,7 +25,7 @@ const fn metadata(name: &'static str, spec: &'static str) -> ForeignOp {
     ForeignOp { name, spec, field: FieldRule::Unknown, draw: Draw::METADATA }
 }
 
-use LayerKind::{Conv, Fc, Merge, Norm, Pool, Reshape};
+use LayerKind::{Conv, Fc, Norm, Pool};
 
 /// One line per op.
 pub const FOREIGN: &[ForeignOp] = &[
@@ -44,15 +43,7 @@ pub const FOREIGN: &[ForeignOp] = &[
     op("LpPool", "https://onnx.ai/onnx/operators/onnx__LpPool.html", Pool, Title::OpName),
     op("InstanceNormalization", "https://onnx.ai/onnx/operators/onnx__InstanceNormalization.html", Norm, Title::OpName),
     op("LayerNormalization", "https://onnx.ai/onnx/operators/onnx__LayerNormalization.html", Norm, Title::OpName),
-    ForeignOp {
-        field: FieldRule::Pointwise,
-        ..op("Sum", "https://onnx.ai/onnx/operators/onnx__Sum.html", Merge, Title::Text("add"))
-    },
-    op("Transpose", "https://onnx.ai/onnx/operators/onnx__Transpose.html", Reshape, Title::OpName),
-    op("Squeeze", "https://onnx.ai/onnx/operators/onnx__Squeeze.html", Reshape, Title::OpName),
-    op("Unsqueeze", "https://onnx.ai/onnx/operators/onnx__Unsqueeze.html", Reshape, Title::OpName),
     metadata("Constant", "https://onnx.ai/onnx/operators/onnx__Constant.html"),
-    metadata("Shape", "https://onnx.ai/onnx/operators/onnx__Shape.html"),
     metadata("Size", "https://onnx.ai/onnx/operators/onnx__Size.html"),
 ];
 

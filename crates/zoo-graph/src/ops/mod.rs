@@ -17,42 +17,72 @@
 //! receptive field, the drawing and the int8 pass read its answers. (Tried with HardSwish: 2
 //! files, 39 lines.)
 //!
-//! Ops other exporters write that zoo neither builds nor compiles (ConvTranspose, Sum, Shape, …)
-//! are not in the registry — the compiler refuses what `lookup` does not know — but
-//! [`foreign`] says how to draw them and what their receptive field is.
+//! Ops other exporters write that zoo does not know yet (ConvTranspose, LayerNormalization, …)
+//! are not in the registry — the compiler carries them through untouched, typed only from the
+//! file's `value_info` — but [`foreign`] says how to draw them and what their receptive field is.
 
 mod def;
 pub mod foreign;
 
+mod abs;
 mod add;
 mod average_pool;
 mod batch_norm;
 mod cast;
+mod ceil;
 mod clip;
 mod concat;
 mod conv;
 mod dequantize_linear;
 mod div;
 mod dropout;
+mod elu;
+mod equal;
+mod erf;
+mod exp;
 mod flatten;
+mod floor;
+mod gelu;
 mod gemm;
 mod global_average_pool;
 mod global_max_pool;
+mod greater;
+mod hard_sigmoid;
+mod hard_swish;
 mod identity;
 mod leaky_relu;
+mod less;
+mod log;
 mod log_softmax;
 mod lrn;
 mod matmul;
+mod max;
 mod max_pool;
+mod mean;
+mod min;
+mod mish;
 mod mul;
+mod neg;
 mod normalize;
+mod not;
+mod pow;
 mod quantize_linear;
+mod reciprocal;
 mod relu;
 mod reshape;
+mod selu;
+mod shape;
 mod sigmoid;
 mod softmax;
+mod softplus;
+mod sqrt;
+mod squeeze;
 mod sub;
+mod sum;
 mod tanh;
+mod transpose;
+mod unsqueeze;
+mod where_op;
 
 pub use add::Add;
 pub use average_pool::AveragePool;
@@ -82,34 +112,64 @@ use crate::window::{Window, WindowError};
 
 /// Every op zoo knows, one line each.
 pub static REGISTRY: &[&OpDef] = &[
+    &abs::DEF,
     &add::DEF,
     &average_pool::DEF,
     &batch_norm::DEF,
     &cast::DEF,
+    &ceil::DEF,
     &clip::DEF,
     &concat::DEF,
     &conv::DEF,
     &dequantize_linear::DEF,
     &div::DEF,
     &dropout::DEF,
+    &elu::DEF,
+    &equal::DEF,
+    &erf::DEF,
+    &exp::DEF,
     &flatten::DEF,
+    &floor::DEF,
+    &gelu::DEF,
     &gemm::DEF,
     &global_average_pool::DEF,
     &global_max_pool::DEF,
+    &greater::DEF,
+    &hard_sigmoid::DEF,
+    &hard_swish::DEF,
     &identity::DEF,
     &leaky_relu::DEF,
+    &less::DEF,
+    &log::DEF,
     &log_softmax::DEF,
     &lrn::DEF,
     &matmul::DEF,
+    &max::DEF,
     &max_pool::DEF,
+    &mean::DEF,
+    &min::DEF,
+    &mish::DEF,
     &mul::DEF,
+    &neg::DEF,
+    &not::DEF,
+    &pow::DEF,
     &quantize_linear::DEF,
+    &reciprocal::DEF,
     &relu::DEF,
     &reshape::DEF,
+    &selu::DEF,
+    &shape::DEF,
     &sigmoid::DEF,
     &softmax::DEF,
+    &softplus::DEF,
+    &sqrt::DEF,
+    &squeeze::DEF,
     &sub::DEF,
+    &sum::DEF,
     &tanh::DEF,
+    &transpose::DEF,
+    &unsqueeze::DEF,
+    &where_op::DEF,
 ];
 
 /// The op definition for `op_type` in the default ONNX domain, if zoo knows it.

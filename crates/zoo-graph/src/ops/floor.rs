@@ -1,0 +1,19 @@
+//! Floor — https://onnx.ai/onnx/operators/onnx__Floor.html
+//!
+//! Opset history: see `DEF.forms`. `⌊x⌋`, element-wise. Element-wise: the output has the input's type and
+//! shape ([`unary`]).
+
+use super::def::*;
+
+pub(super) const DEF: OpDef = unary(
+    "Floor",
+    "https://onnx.ai/onnx/operators/onnx__Floor.html",
+    &[
+        Form { since: 1, change: "first version" },
+        Form { since: 6, change: "consumed_inputs removed" },
+        Form { since: 13, change: "bfloat16" },
+    ],
+    &[Types::Float],
+    Draw::layer(LayerKind::Other, Title::OpName),
+    FLOAT_1X3,
+);
