@@ -11,14 +11,25 @@ use super::def::*;
 use crate::error::ShapeError;
 use crate::tensor::{DType, TensorInfo};
 
-fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
+fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
     DEF.inputs.check(inputs)?;
     if !inputs[0].dtype.is_float() {
         return Err(ShapeError::Mismatch(format!("QuantizeLinear's input is {}, not a float", inputs[0].dtype)));
     }
-    let dtype = inputs.get(2).map_or(DType::U8, |z| z.dtype);
-    if !matches!(dtype, DType::U8 | DType::I8) {
-        return Err(ShapeError::Mismatch(format!("QuantizeLinear's zero point is {dtype}, not int8 or uint8")));
+    // Opset 21's `output_dtype` names the type when there is no zero point
+    // (test_quantizelinear_blocked_symmetric: int16).
+    let declared = crate::attr::get_int(node, "output_dtype")
+        .filter(|&t| t != 0)
+        .map(|t| {
+            i32::try_from(t).ok().and_then(DType::from_onnx).ok_or_else(|| ShapeError::Attribute {
+                name: "output_dtype".into(),
+                reason: format!("type {t} is not one zoo reads"),
+            })
+        })
+        .transpose()?;
+    let dtype = inputs.get(2).map(|z| z.dtype).or(declared).unwrap_or(DType::U8);
+    if !matches!(dtype, DType::U8 | DType::I8 | DType::U16 | DType::I16) {
+        return Err(ShapeError::Mismatch(format!("QuantizeLinear's output is {dtype}, not an 8- or 16-bit integer")));
     }
     Ok(vec![TensorInfo::new(dtype, inputs[0].shape.clone())])
 }
