@@ -127,6 +127,21 @@ fn products_with_weights(model: &ModelProto, dtype: DataType) -> impl Iterator<I
     })
 }
 
+/// The element type the file declares for value `name` (graph input, output, `value_info` or
+/// initializer), if it declares one.
+fn elem_type(model: &ModelProto, name: &str) -> Option<i32> {
+    let g = model.graph.as_ref()?;
+    if let Some(t) = g.initializer.iter().find(|t| t.name() == name) {
+        return t.data_type;
+    }
+    g.input.iter().chain(&g.output).chain(&g.value_info).find(|v| v.name() == name).and_then(|v| {
+        match v.r#type.as_ref()?.value.as_ref()? {
+            zoo_proto::type_proto::Value::TensorType(t) => t.elem_type,
+            _ => None,
+        }
+    })
+}
+
 fn label(n: &NodeProto) -> String {
     n.name.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| n.op_type().to_string())
 }

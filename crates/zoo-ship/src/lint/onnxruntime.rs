@@ -57,6 +57,22 @@ pub(super) fn rules(model: &ModelProto, out: &mut Vec<Finding>) {
             out.push(finding("onnxruntime", "lrn-size", Severity::Error, Some(&label(n)), m, SOURCE));
         }
     }
+    // test_max_int16, test_min_uint16: "Could not find an implementation for Max(13) node with
+    // name ''"; test_pow_types_float32_uint32: likewise for Pow's exponent.
+    let (i16, u16, u32) = (DataType::Int16 as i32, DataType::Uint16 as i32, DataType::Uint32 as i32);
+    for n in nodes(model).filter(|n| n.domain.as_deref().unwrap_or("").is_empty()) {
+        let of = |k: usize| n.input.get(k).and_then(|v| super::elem_type(model, v));
+        let refused = match n.op_type() {
+            "Max" | "Min" => of(0).filter(|t| [i16, u16].contains(t)),
+            "Pow" => of(1).filter(|&t| t == u32),
+            _ => None,
+        };
+        if let Some(t) = refused {
+            let name = DataType::try_from(t).map_or("?", |d| d.as_str_name());
+            let m = format!("{} of {name}: ONNX Runtime's CPU provider has no kernel for it", n.op_type());
+            out.push(finding("onnxruntime", "no-kernel", Severity::Error, Some(&label(n)), m, SOURCE));
+        }
+    }
     for n in super::products_with_weights(model, DataType::Float16) {
         let m = format!(
             "float16 {}: ONNX Runtime's CPU provider has no float16 kernel for it on x86 and computes it in float32 \

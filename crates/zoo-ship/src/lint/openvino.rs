@@ -50,6 +50,27 @@ pub(super) fn rules(model: &ModelProto, out: &mut Vec<Finding>) {
             .to_string();
         out.push(finding("openvino", "blocked-quantize", Severity::Error, Some(&super::label(n)), m, MEASURED));
     }
+    // test_unsqueeze_*: axes from a graph input leave the output's rank unknown, which the CPU
+    // plugin refuses ("CPU plug-in doesn't support Unsqueeze operation with dynamic rank").
+    let constant: std::collections::HashSet<&str> = model
+        .graph
+        .iter()
+        .flat_map(|g| &g.initializer)
+        .map(|t| t.name())
+        .chain(
+            super::nodes(model).filter(|n| n.op_type() == "Constant").flat_map(|n| n.output.iter().map(String::as_str)),
+        )
+        .collect();
+    for n in super::nodes(model).filter(|n| n.op_type() == "Unsqueeze" && n.domain.as_deref().unwrap_or("").is_empty())
+    {
+        if let Some(v) = n.input.get(1).filter(|v| !v.is_empty() && !constant.contains(v.as_str())) {
+            let m = format!(
+                "Unsqueeze takes its axes from `{v}`, which is not a constant: the output's rank is unknown, and \
+                 OpenVINO's CPU plugin refuses dynamic ranks"
+            );
+            out.push(finding("openvino", "dynamic-rank", Severity::Error, Some(&super::label(n)), m, MEASURED));
+        }
+    }
     let heavy = super::products_with_weights(model, DataType::Float).count();
     if heavy > 0 {
         let m = format!(

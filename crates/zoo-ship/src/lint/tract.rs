@@ -80,6 +80,27 @@ pub(super) fn rules(model: &ModelProto, out: &mut Vec<Finding>) {
             out.push(finding("tract", "reshape-shape", Severity::Error, Some(&label(n)), m, MEASURED));
         }
     }
+    // test_squeeze, test_unsqueeze_*: "Unsqueeze13 ToTypedTranslator: Need axes to be a
+    // constant"; test_constantofshape_*: "ConstantOfShape ToTypedTranslator: shape input is
+    // variable".
+    for n in nodes(model).filter(|n| matches!(n.op_type(), "Squeeze" | "Unsqueeze") && default_domain(n)) {
+        if let Some(v) = n.input.get(1).filter(|v| !held(v)) {
+            let m = format!(
+                "{} takes its axes from `{v}`, which is not a constant: tract needs the axes at load",
+                n.op_type()
+            );
+            out.push(finding("tract", "axes", Severity::Error, Some(&label(n)), m, MEASURED));
+        }
+    }
+    for n in nodes(model).filter(|n| n.op_type() == "ConstantOfShape" && default_domain(n)) {
+        if let Some(v) = n.input.first().filter(|v| !v.is_empty() && !static_shape.contains(v.as_str())) {
+            let m = format!(
+                "ConstantOfShape takes its shape from `{v}`, which depends on a graph input's values: tract needs \
+                 the shape at load (a constant, or computed from input shapes)"
+            );
+            out.push(finding("tract", "constantofshape-shape", Severity::Error, Some(&label(n)), m, MEASURED));
+        }
+    }
     // torchvision's swin_t by the dynamo exporter (`new_zeros`): "ConstantOfShape: Infering
     // facts: … outputs[0].datum_type == F64: Impossible to unify F32 with F64". The spec's
     // default fill is a float32 0; tract takes it as float64.
