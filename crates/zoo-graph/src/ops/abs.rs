@@ -1,7 +1,7 @@
 //! Abs — https://onnx.ai/onnx/operators/onnx__Abs.html
 //!
-//! Opset history: see `DEF.forms`. `|x|`, element-wise, of any numeric type. Element-wise: the output has the input's type and
-//! shape ([`unary`]).
+//! Opset history: see `DEF.forms`. `|x|`, element-wise, of any numeric type. Element-wise: the
+//! output has the input's type and shape ([`unary`]).
 
 use super::def::*;
 

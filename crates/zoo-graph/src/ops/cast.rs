@@ -52,7 +52,7 @@ pub(super) const DEF: OpDef = OpDef {
     signal: crate::signal::unchanged,
     field: FieldRule::Unknown,
     draw: Draw::follower(LayerKind::Other, Title::OpName, "Cast"),
-    fp16: Fp16::Converts,
+    fp16: Fp16::KeepsFloat32,
     int8: Int8::Float,
     example: Example {
         attrs: &[ExampleAttr::Int("to", 10)],

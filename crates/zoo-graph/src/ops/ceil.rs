@@ -1,7 +1,7 @@
 //! Ceil — https://onnx.ai/onnx/operators/onnx__Ceil.html
 //!
-//! Opset history: see `DEF.forms`. `⌈x⌉`, element-wise. Element-wise: the output has the input's type and
-//! shape ([`unary`]).
+//! Opset history: see `DEF.forms`. `⌈x⌉`, element-wise. Element-wise: the output has the input's
+//! type and shape ([`unary`]).
 
 use super::def::*;
 

@@ -210,6 +210,9 @@ impl Draw {
 pub enum Fp16 {
     /// Defined for float16 at every opset zoo writes: its float inputs and outputs become fp16.
     Converts,
+    /// Its output's element type is an attribute (Cast's `to`, ConstantOfShape's `value`), not
+    /// its inputs': the pass leaves it float32 and casts what an fp16 node reads of it.
+    KeepsFloat32,
 }
 
 /// What the int8 pass does with an op (ONNX Runtime's QDQ rules).
@@ -349,6 +352,31 @@ pub(crate) fn same_as_input(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> 
     Ok(vec![inputs[0].clone()])
 }
 
+/// What most ops zoo only reads share: written by no pass, no multiply-accumulates, every input
+/// data, its signal passed through, converted by fp16 and left float by int8. An op file names
+/// what differs and takes the rest with `..def::FREE` (the name, spec, forms, infer and example
+/// here are placeholders every op replaces).
+pub(crate) const FREE: OpDef = OpDef {
+    name: "",
+    domain: "",
+    spec: "",
+    inputs: Arity::exactly(1),
+    outputs: Arity::exactly(1),
+    forms: &[],
+    writes: Writes::Never,
+    types: &[Types::Any],
+    infer: same_as_input,
+    cost: Cost::Free,
+    describe: no_description,
+    role: all_data,
+    signal: crate::signal::unchanged,
+    field: FieldRule::Unknown,
+    draw: Draw::UNKNOWN,
+    fp16: Fp16::Converts,
+    int8: Int8::Float,
+    example: FLOAT_1X3,
+};
+
 /// An element-wise op of one input whose output has the input's type and shape (activations,
 /// unary math): only its name, spec page, forms, accepted types and drawing differ, so its
 /// file declares those and this fills in the rest — no multiply-accumulates, every input data,
@@ -362,26 +390,7 @@ pub(crate) const fn unary(
     draw: Draw,
     example: Example,
 ) -> OpDef {
-    OpDef {
-        name,
-        domain: "",
-        spec,
-        inputs: Arity::exactly(1),
-        outputs: Arity::exactly(1),
-        forms,
-        writes: Writes::Never,
-        types,
-        infer: same_as_input,
-        cost: Cost::Free,
-        describe: no_description,
-        role: all_data,
-        signal: crate::signal::unchanged,
-        field: FieldRule::Pointwise,
-        draw,
-        fp16: Fp16::Converts,
-        int8: Int8::Float,
-        example,
-    }
+    OpDef { name, spec, forms, types, field: FieldRule::Pointwise, draw, example, ..FREE }
 }
 
 /// The example of a float element-wise op: `[1, 3]` in, `[1, 3]` out.

@@ -1,7 +1,7 @@
 //! Elu — https://onnx.ai/onnx/operators/onnx__Elu.html
 //!
-//! Opset history: see `DEF.forms`. `x < 0 ? α·(eˣ − 1) : x`, α = 1 by default. Element-wise: the output has the input's type and
-//! shape ([`unary`]).
+//! Opset history: see `DEF.forms`. `x < 0 ? α·(eˣ − 1) : x`, α = 1 by default. Element-wise: the
+//! output has the input's type and shape ([`unary`]).
 
 use super::def::*;
 

@@ -15,10 +15,8 @@ fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorIn
 
 pub(super) const DEF: OpDef = OpDef {
     name: "Equal",
-    domain: "",
     spec: "https://onnx.ai/onnx/operators/onnx__Equal.html",
     inputs: Arity::exactly(2),
-    outputs: Arity::exactly(1),
     forms: &[
         Form { since: 1, change: "first version" },
         Form { since: 7, change: "multidirectional broadcasting" },
@@ -26,16 +24,10 @@ pub(super) const DEF: OpDef = OpDef {
         Form { since: 13, change: "bfloat16" },
         Form { since: 19, change: "strings" },
     ],
-    writes: Writes::Never,
     types: &[Types::Any],
     infer,
-    cost: Cost::Free,
-    describe: no_description,
-    role: all_data,
-    signal: crate::signal::unchanged,
     field: FieldRule::Pointwise,
     draw: Draw::layer(LayerKind::Other, Title::OpName),
-    fp16: Fp16::Converts,
-    int8: Int8::Float,
     example: Example { attrs: &[], inputs: BROADCAST_2X3, consts: &[], output: (DType::Bool, &[2, 3]) },
+    ..FREE
 };

@@ -1,7 +1,7 @@
 //! Erf — https://onnx.ai/onnx/operators/onnx__Erf.html
 //!
-//! Opset history: see `DEF.forms`. the error function, element-wise (exact GELU's building block before opset 20). Element-wise: the output has the input's type and
-//! shape ([`unary`]).
+//! Opset history: see `DEF.forms`. the error function, element-wise (exact GELU's building block
+//! before opset 20). Element-wise: the output has the input's type and shape ([`unary`]).
 
 use super::def::*;
 

@@ -1,7 +1,7 @@
 //! Exp — https://onnx.ai/onnx/operators/onnx__Exp.html
 //!
-//! Opset history: see `DEF.forms`. `eˣ`, element-wise. Element-wise: the output has the input's type and
-//! shape ([`unary`]).
+//! Opset history: see `DEF.forms`. `eˣ`, element-wise. Element-wise: the output has the input's
+//! type and shape ([`unary`]).
 
 use super::def::*;
 

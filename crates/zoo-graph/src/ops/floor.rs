@@ -1,7 +1,7 @@
 //! Floor — https://onnx.ai/onnx/operators/onnx__Floor.html
 //!
-//! Opset history: see `DEF.forms`. `⌊x⌋`, element-wise. Element-wise: the output has the input's type and
-//! shape ([`unary`]).
+//! Opset history: see `DEF.forms`. `⌊x⌋`, element-wise. Element-wise: the output has the input's
+//! type and shape ([`unary`]).
 
 use super::def::*;
 

@@ -15,26 +15,18 @@ fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorIn
 
 pub(super) const DEF: OpDef = OpDef {
     name: "Greater",
-    domain: "",
     spec: "https://onnx.ai/onnx/operators/onnx__Greater.html",
     inputs: Arity::exactly(2),
-    outputs: Arity::exactly(1),
     forms: &[
         Form { since: 1, change: "first version" },
         Form { since: 7, change: "multidirectional broadcasting" },
         Form { since: 9, change: "integer types" },
         Form { since: 13, change: "bfloat16" },
     ],
-    writes: Writes::Never,
     types: &[Types::Any],
     infer,
-    cost: Cost::Free,
-    describe: no_description,
-    role: all_data,
-    signal: crate::signal::unchanged,
     field: FieldRule::Pointwise,
     draw: Draw::layer(LayerKind::Other, Title::OpName),
-    fp16: Fp16::Converts,
-    int8: Int8::Float,
     example: Example { attrs: &[], inputs: BROADCAST_2X3, consts: &[], output: (DType::Bool, &[2, 3]) },
+    ..FREE
 };

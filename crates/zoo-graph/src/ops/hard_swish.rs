@@ -1,7 +1,8 @@
 //! HardSwish — https://onnx.ai/onnx/operators/onnx__HardSwish.html
 //!
-//! Opset history: see `DEF.forms`. `x · max(0, min(1, x/6 + 1/2))` (MobileNetV3's h-swish); before opset 14 exporters write it as `x · HardSigmoid(x)` with α = 1/6. Element-wise: the output has the input's type and
-//! shape ([`unary`]).
+//! Opset history: see `DEF.forms`. `x · max(0, min(1, x/6 + 1/2))` (MobileNetV3's h-swish); before
+//! opset 14 exporters write it as `x · HardSigmoid(x)` with α = 1/6. Element-wise: the output has
+//! the input's type and shape ([`unary`]).
 
 use super::def::*;
 

@@ -1,7 +1,7 @@
 //! Log — https://onnx.ai/onnx/operators/onnx__Log.html
 //!
-//! Opset history: see `DEF.forms`. `ln x`, element-wise. Element-wise: the output has the input's type and
-//! shape ([`unary`]).
+//! Opset history: see `DEF.forms`. `ln x`, element-wise. Element-wise: the output has the input's
+//! type and shape ([`unary`]).
 
 use super::def::*;
 

@@ -1,6 +1,7 @@
 //! Max — https://onnx.ai/onnx/operators/onnx__Max.html
 //!
-//! Opset history: see `DEF.forms`. The element-wise maximum of its inputs, broadcast (ReLU6 written as Max/Min by some converters).
+//! Opset history: see `DEF.forms`. The element-wise maximum of its inputs, broadcast (ReLU6 written
+//! as Max/Min by some converters).
 
 use zoo_proto::NodeProto;
 
@@ -15,10 +16,8 @@ fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorIn
 
 pub(super) const DEF: OpDef = OpDef {
     name: "Max",
-    domain: "",
     spec: "https://onnx.ai/onnx/operators/onnx__Max.html",
     inputs: Arity::at_least(1),
-    outputs: Arity::exactly(1),
     forms: &[
         Form { since: 1, change: "first version" },
         Form { since: 6, change: "consumed_inputs removed" },
@@ -26,16 +25,10 @@ pub(super) const DEF: OpDef = OpDef {
         Form { since: 12, change: "integer types" },
         Form { since: 13, change: "bfloat16" },
     ],
-    writes: Writes::Never,
     types: &[Types::Any],
     infer,
-    cost: Cost::Free,
-    describe: no_description,
-    role: all_data,
-    signal: crate::signal::unchanged,
     field: FieldRule::Pointwise,
     draw: Draw::layer(LayerKind::Merge, Title::OpName),
-    fp16: Fp16::Converts,
-    int8: Int8::Float,
     example: Example { attrs: &[], inputs: BROADCAST_2X3, consts: &[], output: (DType::F32, &[2, 3]) },
+    ..FREE
 };

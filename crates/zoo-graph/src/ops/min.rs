@@ -15,10 +15,8 @@ fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorIn
 
 pub(super) const DEF: OpDef = OpDef {
     name: "Min",
-    domain: "",
     spec: "https://onnx.ai/onnx/operators/onnx__Min.html",
     inputs: Arity::at_least(1),
-    outputs: Arity::exactly(1),
     forms: &[
         Form { since: 1, change: "first version" },
         Form { since: 6, change: "consumed_inputs removed" },
@@ -26,16 +24,10 @@ pub(super) const DEF: OpDef = OpDef {
         Form { since: 12, change: "integer types" },
         Form { since: 13, change: "bfloat16" },
     ],
-    writes: Writes::Never,
     types: &[Types::Any],
     infer,
-    cost: Cost::Free,
-    describe: no_description,
-    role: all_data,
-    signal: crate::signal::unchanged,
     field: FieldRule::Pointwise,
     draw: Draw::layer(LayerKind::Merge, Title::OpName),
-    fp16: Fp16::Converts,
-    int8: Int8::Float,
     example: Example { attrs: &[], inputs: BROADCAST_2X3, consts: &[], output: (DType::F32, &[2, 3]) },
+    ..FREE
 };

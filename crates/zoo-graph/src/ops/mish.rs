@@ -1,7 +1,7 @@
 //! Mish — https://onnx.ai/onnx/operators/onnx__Mish.html
 //!
-//! Opset history: see `DEF.forms`. `x · tanh(softplus(x))`. Element-wise: the output has the input's type and
-//! shape ([`unary`]).
+//! Opset history: see `DEF.forms`. `x · tanh(softplus(x))`. Element-wise: the output has the
+//! input's type and shape ([`unary`]).
 
 use super::def::*;
 

@@ -32,6 +32,7 @@ mod cast;
 mod ceil;
 mod clip;
 mod concat;
+mod constant_of_shape;
 mod conv;
 mod dequantize_linear;
 mod div;
@@ -120,6 +121,7 @@ pub static REGISTRY: &[&OpDef] = &[
     &ceil::DEF,
     &clip::DEF,
     &concat::DEF,
+    &constant_of_shape::DEF,
     &conv::DEF,
     &dequantize_linear::DEF,
     &div::DEF,

@@ -1,7 +1,7 @@
 //! Not — https://onnx.ai/onnx/operators/onnx__Not.html
 //!
-//! Opset history: see `DEF.forms`. logical negation of a boolean tensor (masks: Swin's attention windows). Element-wise: the output has the input's type and
-//! shape ([`unary`]).
+//! Opset history: see `DEF.forms`. logical negation of a boolean tensor (masks: Swin's attention
+//! windows). Element-wise: the output has the input's type and shape ([`unary`]).
 
 use super::def::*;
 use crate::tensor::DType;

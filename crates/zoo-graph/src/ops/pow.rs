@@ -1,6 +1,7 @@
 //! Pow — https://onnx.ai/onnx/operators/onnx__Pow.html
 //!
-//! Opset history: see `DEF.forms`. `xʸ`, broadcast; the exponent may be of another numeric type (torch writes `x ** 2` with a float exponent, LayerNorm by hand with Pow 2).
+//! Opset history: see `DEF.forms`. `xʸ`, broadcast; the exponent may be of another numeric type
+//! (torch writes `x ** 2` with a float exponent, LayerNorm by hand with Pow 2).
 
 use zoo_proto::NodeProto;
 
@@ -17,10 +18,8 @@ fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorIn
 
 pub(super) const DEF: OpDef = OpDef {
     name: "Pow",
-    domain: "",
     spec: "https://onnx.ai/onnx/operators/onnx__Pow.html",
     inputs: Arity::exactly(2),
-    outputs: Arity::exactly(1),
     forms: &[
         Form { since: 1, change: "first version" },
         Form { since: 7, change: "multidirectional broadcasting" },
@@ -28,16 +27,10 @@ pub(super) const DEF: OpDef = OpDef {
         Form { since: 13, change: "bfloat16" },
         Form { since: 15, change: "bfloat16 exponent" },
     ],
-    writes: Writes::Never,
     types: &[Types::Float, Types::Any],
     infer,
-    cost: Cost::Free,
-    describe: no_description,
-    role: all_data,
-    signal: crate::signal::unchanged,
     field: FieldRule::Pointwise,
     draw: Draw::layer(LayerKind::Other, Title::OpName),
-    fp16: Fp16::Converts,
-    int8: Int8::Float,
     example: Example { attrs: &[], inputs: BROADCAST_2X3, consts: &[], output: (DType::F32, &[2, 3]) },
+    ..FREE
 };

@@ -1,7 +1,7 @@
 //! Reciprocal — https://onnx.ai/onnx/operators/onnx__Reciprocal.html
 //!
-//! Opset history: see `DEF.forms`. `1 / x`, element-wise. Element-wise: the output has the input's type and
-//! shape ([`unary`]).
+//! Opset history: see `DEF.forms`. `1 / x`, element-wise. Element-wise: the output has the input's
+//! type and shape ([`unary`]).
 
 use super::def::*;
 

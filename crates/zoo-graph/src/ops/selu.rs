@@ -1,7 +1,7 @@
 //! Selu — https://onnx.ai/onnx/operators/onnx__Selu.html
 //!
-//! Opset history: see `DEF.forms`. `γ·(x < 0 ? α·eˣ − α : x)` with the self-normalising constants as defaults. Element-wise: the output has the input's type and
-//! shape ([`unary`]).
+//! Opset history: see `DEF.forms`. `γ·(x < 0 ? α·eˣ − α : x)` with the self-normalising constants
+//! as defaults. Element-wise: the output has the input's type and shape ([`unary`]).
 
 use super::def::*;
 

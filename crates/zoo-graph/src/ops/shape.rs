@@ -22,10 +22,8 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
 
 pub(super) const DEF: OpDef = OpDef {
     name: "Shape",
-    domain: "",
     spec: "https://onnx.ai/onnx/operators/onnx__Shape.html",
     inputs: Arity::exactly(1),
-    outputs: Arity::exactly(1),
     forms: &[
         Form { since: 1, change: "first version" },
         Form { since: 13, change: "bfloat16" },
@@ -33,21 +31,14 @@ pub(super) const DEF: OpDef = OpDef {
         Form { since: 19, change: "more types (float8)" },
         Form { since: 21, change: "more types (int4)" },
     ],
-    writes: Writes::Never,
     types: &[Types::Any],
     infer,
-    cost: Cost::Free,
-    describe: no_description,
-    role: all_data,
-    signal: crate::signal::unchanged,
-    field: FieldRule::Unknown,
     draw: Draw::METADATA,
-    fp16: Fp16::Converts,
-    int8: Int8::Float,
     example: Example {
         attrs: &[ExampleAttr::Int("start", 1)],
         inputs: &[(DType::F32, &[1, 3, 4, 5])],
         consts: &[],
         output: (DType::I64, &[3]),
     },
+    ..FREE
 };

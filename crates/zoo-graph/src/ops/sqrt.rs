@@ -1,7 +1,7 @@
 //! Sqrt — https://onnx.ai/onnx/operators/onnx__Sqrt.html
 //!
-//! Opset history: see `DEF.forms`. `√x`, element-wise (normalisations written by hand: LayerNorm before opset 17). Element-wise: the output has the input's type and
-//! shape ([`unary`]).
+//! Opset history: see `DEF.forms`. `√x`, element-wise (normalisations written by hand: LayerNorm
+//! before opset 17). Element-wise: the output has the input's type and shape ([`unary`]).
 
 use super::def::*;
 

@@ -37,25 +37,16 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
 
 pub(super) const DEF: OpDef = OpDef {
     name: "Transpose",
-    domain: "",
     spec: "https://onnx.ai/onnx/operators/onnx__Transpose.html",
     inputs: Arity::exactly(1),
-    outputs: Arity::exactly(1),
     forms: &[
         Form { since: 1, change: "first version" },
         Form { since: 13, change: "bfloat16" },
         Form { since: 21, change: "more types (int4, float8)" },
     ],
-    writes: Writes::Never,
     types: &[Types::Any],
     infer,
-    cost: Cost::Free,
-    describe: no_description,
-    role: all_data,
-    signal: crate::signal::unchanged,
-    field: FieldRule::Unknown,
     draw: Draw::layer(LayerKind::Reshape, Title::OpName),
-    fp16: Fp16::Converts,
     int8: Int8::SharesInputParams,
     example: Example {
         attrs: &[ExampleAttr::Ints("perm", &[0, 2, 3, 1])],
@@ -63,4 +54,5 @@ pub(super) const DEF: OpDef = OpDef {
         consts: &[],
         output: (DType::F32, &[1, 4, 5, 3]),
     },
+    ..FREE
 };

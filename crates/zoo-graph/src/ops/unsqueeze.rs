@@ -29,26 +29,17 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], consts: Consts) -> Result<Vec<
 
 pub(super) const DEF: OpDef = OpDef {
     name: "Unsqueeze",
-    domain: "",
     spec: "https://onnx.ai/onnx/operators/onnx__Unsqueeze.html",
     inputs: Arity::between(1, 2),
-    outputs: Arity::exactly(1),
     forms: &[
         Form { since: 1, change: "first version" },
         Form { since: 11, change: "negative axes" },
         Form { since: 13, change: "axes an input, not an attribute" },
         Form { since: 21, change: "more types (int4, float8)" },
     ],
-    writes: Writes::Never,
     types: &[Types::Any, Types::Int64],
     infer,
-    cost: Cost::Free,
-    describe: no_description,
-    role: all_data,
-    signal: crate::signal::unchanged,
-    field: FieldRule::Unknown,
     draw: Draw::layer(LayerKind::Reshape, Title::OpName),
-    fp16: Fp16::Converts,
     int8: Int8::SharesInputParams,
     example: Example {
         attrs: &[],
@@ -56,4 +47,5 @@ pub(super) const DEF: OpDef = OpDef {
         consts: &[(1, &[0, -1])],
         output: (DType::F32, &[1, 2, 3, 1]),
     },
+    ..FREE
 };

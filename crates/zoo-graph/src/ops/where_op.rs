@@ -21,26 +21,18 @@ fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorIn
 
 pub(super) const DEF: OpDef = OpDef {
     name: "Where",
-    domain: "",
     spec: "https://onnx.ai/onnx/operators/onnx__Where.html",
     inputs: Arity::exactly(3),
-    outputs: Arity::exactly(1),
     forms: &[Form { since: 9, change: "first version" }, Form { since: 16, change: "bfloat16" }],
-    writes: Writes::Never,
     types: &[Types::Any],
     infer,
-    cost: Cost::Free,
-    describe: no_description,
-    role: all_data,
-    signal: crate::signal::unchanged,
     field: FieldRule::Pointwise,
     draw: Draw::layer(LayerKind::Other, Title::OpName),
-    fp16: Fp16::Converts,
-    int8: Int8::Float,
     example: Example {
         attrs: &[],
         inputs: &[(DType::Bool, &[2, 1]), (DType::F32, &[2, 3]), (DType::F32, &[3])],
         consts: &[],
         output: (DType::F32, &[2, 3]),
     },
+    ..FREE
 };

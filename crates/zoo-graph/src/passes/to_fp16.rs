@@ -30,6 +30,7 @@ use std::collections::{HashMap, HashSet};
 use super::{Pass, PassError, PassReport};
 use crate::attr;
 use crate::ir::{Graph, Node, TensorData};
+use crate::ops::Fp16;
 use crate::tensor::DType;
 use crate::weights::WeightSource;
 
@@ -51,6 +52,8 @@ impl Pass for ToFp16 {
         for n in &graph.nodes {
             let why = if n.def().is_none() {
                 Some(format!("op `{}` is carried, not converted; stays float32 behind Casts", n.op_name()))
+            } else if n.def().is_some_and(|d| d.fp16 == Fp16::KeepsFloat32) {
+                Some(format!("{}'s output type is an attribute; it stays float32 behind Casts", n.op))
             } else {
                 n.inputs.iter().chain(&n.outputs).filter(|v| !v.is_empty()).find(|v| graph.info(v).is_none()).map(|v| {
                     format!("`{v}` has no type zoo knows (it may not be float); the node stays float32 behind Casts")
