@@ -144,6 +144,10 @@ pub struct Int8Args {
     /// With --calibration-method percentile: the share of values kept, in percent.
     #[arg(long, default_value_t = 99.99, value_parser = percent)]
     pub percentile: f64,
+    /// Shape to calibrate with for an input whose dimensions past the batch the file leaves
+    /// symbolic: NAME=DIMS, e.g. `x=1,3,224,224` (its first dimension is the calibration batch)
+    #[arg(long = "shape", value_name = "NAME=DIMS")]
+    pub shapes: Vec<zoo_pipeline::shapes::Binding>,
 }
 
 impl Int8Args {
@@ -156,6 +160,7 @@ impl Int8Args {
             save_calibration: self.save_calibration.clone(),
             method: self.calibration_method,
             percentile: self.percentile,
+            shapes: self.shapes.clone(),
         }
     }
 }

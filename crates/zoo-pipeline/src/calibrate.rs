@@ -47,12 +47,23 @@ pub fn calibrate(
     let [input] = graph.inputs.as_slice() else {
         bail!("int8 calibration needs a graph with exactly one input; this one has {}", graph.inputs.len());
     };
-    let dims: Vec<Option<usize>> = input.info.shape.iter().map(Dim::known).collect();
+    if let Some(b) = args.shapes.iter().find(|b| b.name != input.name) {
+        bail!("--shape {b}: the file has no input `{}` (its input: {})", b.name, input.name);
+    }
+    let mut dims: Vec<Option<usize>> = input.info.shape.iter().map(Dim::known).collect();
+    if let Some(b) = args.shapes.iter().find(|b| b.name == input.name) {
+        let agrees = b.dims.len() == dims.len() && dims.iter().zip(&b.dims).all(|(d, &n)| d.is_none_or(|d| d == n));
+        if !agrees {
+            bail!("--shape {b} contradicts input `{}`, declared {}", input.name, input.info.shape_string());
+        }
+        dims = b.dims.iter().map(|&n| Some(n)).collect();
+    }
     if dims.iter().skip(1).any(Option::is_none) {
         bail!(
-            "int8 calibration needs the input's dimensions after the batch to be known; `{}` is {}",
+            "int8 calibration needs the input's dimensions after the batch to be known; `{}` is {}: give them with --shape {}=…",
             input.name,
-            input.info.shape_string()
+            input.info.shape_string(),
+            input.name
         );
     }
     let fixed = dims.first().copied().flatten();

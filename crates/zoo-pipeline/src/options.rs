@@ -70,6 +70,8 @@ pub struct Int8Options {
     pub method: CalibrationMethod,
     /// With [`CalibrationMethod::Percentile`]: the share of values kept, in percent.
     pub percentile: f64,
+    /// `--shape NAME=DIMS`: the input's shape where the file leaves dimensions symbolic.
+    pub shapes: Vec<crate::shapes::Binding>,
 }
 
 impl Default for Int8Options {
@@ -82,6 +84,7 @@ impl Default for Int8Options {
             save_calibration: None,
             method: CalibrationMethod::Percentile,
             percentile: 99.99,
+            shapes: vec![],
         }
     }
 }
