@@ -379,3 +379,99 @@ fn compile_carries_what_it_does_not_know() {
     let reads = checked["carried"]["If"]["reads"].as_object().unwrap_or_else(|| panic!("{checked}"));
     assert!(reads.values().all(|t| t != "float16"), "{checked}");
 }
+
+/// onnx's own backend node tests as the compiler's conformance tests: every node test whose
+/// ops are all in zoo's registry (`corpus_sample.py --ops`, the types zoo exchanges), compiled
+/// with `--optimize` and with fp16, each output checked by `zoo verify --inputs` against the
+/// test's expected outputs on ONNX Runtime (fp16 within its derived bound, integers exactly).
+/// A refusal must be one line; none is expected.
+#[test]
+fn compiled_node_tests_reproduce_their_expected_outputs() {
+    let corpora = crate::support::root().join(".corpora/onnx-1.17.0");
+    assert!(corpora.is_dir(), "{} is missing: run scripts/corpora (scripts/test does)", corpora.display());
+    let dir = tempfile::tempdir().unwrap();
+    let ops: Vec<&str> = zoo_graph::ops::REGISTRY.iter().map(|d| d.name).collect();
+    let made = python_check(
+        "corpus_sample.py",
+        &["--ops", &ops.join(","), corpora.to_str().unwrap(), dir.path().to_str().unwrap()],
+    );
+    let tests: Vec<String> = made["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .filter(|p| p.contains("/node/"))
+        .collect();
+    assert!(tests.len() >= 100, "{made}");
+    let mut failed = Vec::new();
+    let (mut fp16_checked, mut unrunnable) = (0, Vec::new());
+    for (k, model) in tests.iter().enumerate() {
+        let data = std::path::Path::new(model).parent().unwrap().join("test_data_set_0");
+        // A test ONNX Runtime cannot pass as onnx wrote it (no kernel for Max of int16; its 3-d
+        // dilated ceil-mode AveragePool) proves nothing about the compiler: counted, not run.
+        let original = zoo(&["verify", model, "--inputs", data.to_str().unwrap(), "--runtime", "ort"]);
+        if !original.status.success() {
+            unrunnable.push(model.rsplit('/').nth(1).unwrap_or(model).to_string());
+            continue;
+        }
+        for (form, args) in [("optimized", &["--optimize"][..]), ("fp16", &["--precision", "fp16"][..])] {
+            let out = dir.path().join(format!("{k}-{form}.onnx"));
+            let o = zoo(&[&["compile", model, "-o", out.to_str().unwrap()], args].concat());
+            if !o.status.success() {
+                let e = stderr(&o);
+                assert_eq!(e.trim().lines().count(), 1, "{model}: {e}");
+                failed.push(format!("{model} {form}: compile: {}", e.trim()));
+                continue;
+            }
+            let v = zoo(&["verify", out.to_str().unwrap(), "--inputs", data.to_str().unwrap(), "--runtime", "ort"]);
+            let said = stdout(&v);
+            // fp16 of a node test with no float tensor (Not, Equal on integers) checks integers.
+            if !(v.status.success() && said.contains(": PASS")) {
+                failed.push(format!("{model} {form}: {}", said.lines().chain(stderr(&v).lines()).last().unwrap_or("")));
+            } else if form == "fp16" {
+                fp16_checked += 1;
+            }
+        }
+    }
+    println!(
+        "{} node tests, each compiled twice; fp16 verified on {fp16_checked}; ONNX Runtime fails {} as written: {}",
+        tests.len(),
+        unrunnable.len(),
+        unrunnable.join(", ")
+    );
+    assert!(unrunnable.len() <= 8, "{unrunnable:?}");
+    assert!(failed.is_empty(), "{} of {}:\n{}", failed.len(), 2 * tests.len(), failed.join("\n"));
+}
+
+/// int8 calibration of a file whose input is symbolic past the batch (the detector's H and W)
+/// takes the shape from `--shape`; without it, the error names the flag.
+#[test]
+fn int8_calibrates_symbolic_inputs_at_the_given_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = files(dir.path());
+    let out = dir.path().join("detector-int8.onnx");
+    let o = zoo(&["compile", &f("detector"), "-o", out.to_str().unwrap(), "--precision", "int8"]);
+    assert!(!o.status.success() && stderr(&o).contains("give them with --shape x="), "{}", stderr(&o));
+    assert!(!out.exists());
+    let said = ok(zoo(&[
+        "compile",
+        &f("detector"),
+        "-o",
+        out.to_str().unwrap(),
+        "--precision",
+        "int8",
+        "--int8",
+        "tensorrt",
+        "--shape",
+        "x=2,3,24,40",
+    ]));
+    assert!(said.contains("Conv/Gemm weights int8 per output channel"), "{said}");
+    // Where the CPU's int8 kernels are exact (VNNI) it passes against the original; on AVX2
+    // machines the runtimes' u8×s8 pairs saturate and verify says so instead of comparing.
+    let v = zoo(&["verify", out.to_str().unwrap(), "--reference", &f("detector"), "--shape", "x=2,3,24,40"]);
+    let said = stdout(&v);
+    assert!(said.contains(": PASS") || said.contains("this CPU has no VNNI"), "{said}");
+    assert!(!said.contains("FAIL  "), "{said}");
+    let o = zoo(&["compile", &f("detector"), "-o", out.to_str().unwrap(), "--precision", "int8", "--shape", "y=1,2"]);
+    assert!(!o.status.success() && stderr(&o).contains("the file has no input `y`"), "{}", stderr(&o));
+}

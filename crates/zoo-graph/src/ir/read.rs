@@ -405,7 +405,7 @@ mod tests {
             name: Some("labels".into()),
             data_type: Some(zoo_proto::tensor_proto::DataType::String as i32),
             dims: vec![1],
-            string_data: vec![b"cat".to_vec().into()],
+            string_data: vec![b"cat".to_vec()],
             ..Default::default()
         });
         let err = read_model(m).unwrap_err().to_string();

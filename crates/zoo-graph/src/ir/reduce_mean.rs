@@ -16,7 +16,10 @@ use crate::attr;
 
 /// Rewrites every spatial ReduceMean of a rank-4 input (typed by a [`Graph::infer`] before);
 /// `(node, report line)` per rewrite, and `(node, reason)` per ReduceMean left as it is.
-pub(crate) fn rewrite(graph: &mut Graph) -> (Vec<(String, String)>, Vec<(String, String)>) {
+/// `(node, line)` pairs: what was rewritten, and what was left with why.
+type Lines = Vec<(String, String)>;
+
+pub(crate) fn rewrite(graph: &mut Graph) -> (Lines, Lines) {
     let mut changed = Vec::new();
     let mut kept = Vec::new();
     let mut i = 0;
