@@ -414,6 +414,20 @@ mod tests {
         assert!(err.contains("initializer `labels`: element type 8 (STRING)"), "{err}");
     }
 
+    /// A spatial ReduceMean without an output is left as it is (indexing its output panicked);
+    /// what reads the value it does not make is the error.
+    #[test]
+    fn a_reduce_mean_without_output_is_no_panic() {
+        let mut m = written();
+        let g = m.graph.as_mut().unwrap();
+        let relu = &mut g.node[2];
+        relu.op_type = Some("ReduceMean".into());
+        relu.attribute = vec![crate::attr::ints("axes", &[2, 3])];
+        relu.output.clear();
+        let err = read_model(m).unwrap_err().to_string();
+        assert!(err.contains("is not defined before it"), "{err}");
+    }
+
     /// A file inconsistent with itself: one line naming the node.
     #[test]
     fn inconsistent_files_name_the_node() {

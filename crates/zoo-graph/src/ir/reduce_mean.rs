@@ -59,7 +59,10 @@ pub(crate) fn rewrite(graph: &mut Graph) -> (Lines, Lines) {
             continue;
         }
         let keepdims = attr::get_int(&proto, "keepdims").unwrap_or(1) != 0;
-        let output = node.outputs[0].clone();
+        let Some(output) = node.outputs.first().filter(|o| !o.is_empty()).cloned() else {
+            keep("ReduceMean without an output".to_string());
+            continue;
+        };
         let pooled = if keepdims { output.clone() } else { graph.fresh_name(&format!("{output}_pooled")) };
         graph.nodes[i] = Node {
             name: node.name.clone(),
