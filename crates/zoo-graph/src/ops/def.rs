@@ -414,6 +414,53 @@ pub(crate) fn broadcast_all(inputs: &[TensorInfo], dtype: Option<DType>) -> Resu
     Ok(vec![out])
 }
 
+fn broadcast_same(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
+    broadcast_all(inputs, None)
+}
+
+fn broadcast_bool(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
+    Arity::exactly(2).check(inputs)?;
+    broadcast_all(inputs, Some(DType::Bool))
+}
+
+/// An element-wise op over any number of inputs of one type, broadcast (Sum, Mean, Max, Min):
+/// its file declares its name, spec page, forms, accepted types and caption.
+pub(crate) const fn variadic(
+    name: &'static str,
+    spec: &'static str,
+    forms: &'static [Form],
+    types: &'static [Types],
+    draw: Draw,
+) -> OpDef {
+    OpDef {
+        name,
+        spec,
+        inputs: Arity::at_least(1),
+        forms,
+        types,
+        infer: broadcast_same,
+        field: FieldRule::Pointwise,
+        draw,
+        example: Example { attrs: &[], inputs: BROADCAST_2X3, consts: &[], output: (DType::F32, &[2, 3]) },
+        ..FREE
+    }
+}
+
+/// A comparison of two inputs, broadcast, into a boolean tensor (Equal, Less, Greater).
+pub(crate) const fn comparison(name: &'static str, spec: &'static str, forms: &'static [Form]) -> OpDef {
+    OpDef {
+        name,
+        spec,
+        inputs: Arity::exactly(2),
+        forms,
+        infer: broadcast_bool,
+        field: FieldRule::Pointwise,
+        draw: Draw::layer(LayerKind::Other, Title::OpName),
+        example: Example { attrs: &[], inputs: BROADCAST_2X3, consts: &[], output: (DType::Bool, &[2, 3]) },
+        ..FREE
+    }
+}
+
 /// The example of a two-input broadcasting op: `[2, 3]` and `[3]` in.
 pub(crate) const BROADCAST_2X3: &[(DType, &[usize])] = &[(DType::F32, &[2, 3]), (DType::F32, &[3])];
 

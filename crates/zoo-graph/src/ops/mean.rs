@@ -1,32 +1,18 @@
 //! Mean — https://onnx.ai/onnx/operators/onnx__Mean.html
 //!
-//! Opset history: see `DEF.forms`. The element-wise mean of its inputs, broadcast.
-
-use zoo_proto::NodeProto;
+//! Opset history: see `DEF.forms`. The element-wise mean of its inputs, broadcast. See [`variadic`].
 
 use super::def::*;
-use crate::error::ShapeError;
-use crate::tensor::{DType, TensorInfo};
 
-fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    DEF.inputs.check(inputs)?;
-    broadcast_all(inputs, None)
-}
-
-pub(super) const DEF: OpDef = OpDef {
-    name: "Mean",
-    spec: "https://onnx.ai/onnx/operators/onnx__Mean.html",
-    inputs: Arity::at_least(1),
-    forms: &[
+pub(super) const DEF: OpDef = variadic(
+    "Mean",
+    "https://onnx.ai/onnx/operators/onnx__Mean.html",
+    &[
         Form { since: 1, change: "first version" },
         Form { since: 6, change: "consumed_inputs removed" },
         Form { since: 8, change: "multidirectional broadcasting" },
         Form { since: 13, change: "bfloat16" },
     ],
-    types: &[Types::Float],
-    infer,
-    field: FieldRule::Pointwise,
-    draw: Draw::layer(LayerKind::Merge, Title::OpName),
-    example: Example { attrs: &[], inputs: BROADCAST_2X3, consts: &[], output: (DType::F32, &[2, 3]) },
-    ..FREE
-};
+    &[Types::Float],
+    Draw::layer(LayerKind::Merge, Title::OpName),
+);

@@ -1,33 +1,19 @@
 //! Min — https://onnx.ai/onnx/operators/onnx__Min.html
 //!
-//! Opset history: see `DEF.forms`. The element-wise minimum of its inputs, broadcast.
-
-use zoo_proto::NodeProto;
+//! Opset history: see `DEF.forms`. The element-wise minimum of its inputs, broadcast. See [`variadic`].
 
 use super::def::*;
-use crate::error::ShapeError;
-use crate::tensor::{DType, TensorInfo};
 
-fn infer(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    DEF.inputs.check(inputs)?;
-    broadcast_all(inputs, None)
-}
-
-pub(super) const DEF: OpDef = OpDef {
-    name: "Min",
-    spec: "https://onnx.ai/onnx/operators/onnx__Min.html",
-    inputs: Arity::at_least(1),
-    forms: &[
+pub(super) const DEF: OpDef = variadic(
+    "Min",
+    "https://onnx.ai/onnx/operators/onnx__Min.html",
+    &[
         Form { since: 1, change: "first version" },
         Form { since: 6, change: "consumed_inputs removed" },
         Form { since: 8, change: "multidirectional broadcasting" },
         Form { since: 12, change: "integer types" },
         Form { since: 13, change: "bfloat16" },
     ],
-    types: &[Types::Any],
-    infer,
-    field: FieldRule::Pointwise,
-    draw: Draw::layer(LayerKind::Merge, Title::OpName),
-    example: Example { attrs: &[], inputs: BROADCAST_2X3, consts: &[], output: (DType::F32, &[2, 3]) },
-    ..FREE
-};
+    &[Types::Any],
+    Draw::layer(LayerKind::Merge, Title::OpName),
+);
