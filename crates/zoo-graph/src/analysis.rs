@@ -263,7 +263,7 @@ fn analyze_node<'a>(
             (Some(d), Some(infos)) => {
                 row.detail = (d.describe)(node);
                 let lookup = |n: &str| consts.get(n).cloned();
-                (d.infer)(node, infos, &lookup).map_err(|e| e.to_string())
+                (d.infer)(node, infos, crate::ops::Consts::ints_only(&lookup)).map_err(|e| e.to_string())
             }
         }
     };

@@ -128,11 +128,8 @@ impl Net {
                 _ => None,
             })
         };
-        let mut outs = (def.infer)(&node, &infos, &consts).map_err(|source| GraphError::Layer {
-            layer: layer.to_string(),
-            op,
-            source,
-        })?;
+        let mut outs = (def.infer)(&node, &infos, crate::ops::Consts::ints_only(&consts))
+            .map_err(|source| GraphError::Layer { layer: layer.to_string(), op, source })?;
         let inits: Vec<Option<&Init>> = inputs
             .iter()
             .map(|&v| self.params.iter().find(|p| p.name == self.values[v.0].name).map(|p| &p.init))

@@ -104,6 +104,17 @@ impl TensorData {
         Some(raw.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect())
     }
 
+    /// The values of a small in-memory float tensor (Resize's scales, Range's bounds).
+    pub fn f64_values(&self) -> Option<Vec<f64>> {
+        let TensorData::Bytes { dtype, bytes: raw } = self else { return None };
+        if !dtype.is_float() {
+            return None;
+        }
+        let mut out = vec![0f32; raw.len() / dtype.size().max(1)];
+        decode(*dtype, raw, &mut out).ok()?;
+        Some(out.into_iter().map(f64::from).collect())
+    }
+
     /// Elements `offset..offset + out.len()` as f32 (fp16 widened exactly).
     pub fn read_f32(&self, src: &dyn WeightSource, offset: usize, out: &mut [f32]) -> Result<(), WeightError> {
         let fail = |reason: String| WeightError::Param { name: "<tensor>".into(), reason };

@@ -378,7 +378,10 @@ impl Graph {
             .filter(|t| t.dtype() == DType::I64)
             .filter_map(|t| t.data.i64_values().map(|v| (t.name.clone(), v)))
             .collect();
+        let floats: HashMap<&str, Vec<f64>> =
+            self.tensors.iter().filter_map(|t| t.data.f64_values().map(|v| (t.name.as_str(), v))).collect();
         let lookup_const = |name: &str| consts.get(name).cloned();
+        let lookup_float = |name: &str| floats.get(name).cloned();
         let io_names: HashSet<&str> =
             self.inputs.iter().chain(&self.outputs).map(|v| v.name.as_str()).collect::<HashSet<_>>();
         let mut defined: HashSet<String> = types.keys().cloned().collect();
@@ -416,11 +419,13 @@ impl Graph {
             let inferred = match (node.def(), missing) {
                 (None, _) => Err(format!("zoo carries op `{}` without typing it", node.op_name())),
                 (Some(_), Some(i)) => Err(format!("its input `{i}` has no type zoo knows")),
-                (Some(def), None) => match (def.infer)(&node.proto(), &infos, &lookup_const) {
-                    Ok(outs) => Ok(outs),
-                    Err(e @ ShapeError::NotConstant(_)) => Err(e.to_string()),
-                    Err(e) => return Err(err(e.to_string())),
-                },
+                (Some(def), None) => {
+                    match (def.infer)(&node.proto(), &infos, crate::ops::Consts::new(&lookup_const, &lookup_float)) {
+                        Ok(outs) => Ok(outs),
+                        Err(e @ ShapeError::NotConstant(_)) => Err(e.to_string()),
+                        Err(e) => return Err(err(e.to_string())),
+                    }
+                }
             };
             for (k, name) in node.outputs.iter().enumerate() {
                 if name.is_empty() {

@@ -208,7 +208,7 @@ pub(crate) fn fold(graph: &mut Graph) -> (Vec<String>, Vec<(String, String)>) {
             continue;
         };
         let lookup = |n: &str| consts.get(n).cloned();
-        if let Ok(outs) = (def.infer)(&node.proto(), &infos, &lookup) {
+        if let Ok(outs) = (def.infer)(&node.proto(), &infos, crate::ops::Consts::ints_only(&lookup)) {
             for (o, info) in node.outputs.iter().zip(outs) {
                 types.insert(o.clone(), info);
             }

@@ -23,7 +23,7 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], consts: Consts) -> Result<Vec<
         None => DType::F32,
     };
     let name = node.input.first().cloned().unwrap_or_default();
-    let shape = consts(&name).ok_or_else(|| ShapeError::NotConstant(format!("shape `{name}`")))?;
+    let shape = consts.ints(&name).ok_or_else(|| ShapeError::NotConstant(format!("shape `{name}`")))?;
     let dims = shape
         .iter()
         .map(|&d| usize::try_from(d).map(Dim::Known))

@@ -12,8 +12,51 @@ use crate::signal::Signal;
 pub(crate) use crate::tensor::DType;
 use crate::tensor::TensorInfo;
 
-/// Looks up constant integer tensors (e.g. Reshape's shape) by value name.
-pub type Consts<'a> = &'a dyn Fn(&str) -> Option<Vec<i64>>;
+/// The constant tensors a node may read, by value name: integer ones (Reshape's shape, Slice's
+/// starts) and float ones (Resize's scales, Range's bounds).
+#[derive(Clone, Copy)]
+pub struct Consts<'a> {
+    ints: &'a dyn Fn(&str) -> Option<Vec<i64>>,
+    floats: &'a dyn Fn(&str) -> Option<Vec<f64>>,
+}
+
+impl<'a> Consts<'a> {
+    pub fn new(ints: &'a dyn Fn(&str) -> Option<Vec<i64>>, floats: &'a dyn Fn(&str) -> Option<Vec<f64>>) -> Self {
+        Consts { ints, floats }
+    }
+
+    /// Integer constants only (where no float constant is known).
+    pub fn ints_only(ints: &'a dyn Fn(&str) -> Option<Vec<i64>>) -> Self {
+        Consts { ints, floats: &|_| None }
+    }
+
+    /// The values of integer constant `name`.
+    pub fn ints(&self, name: &str) -> Option<Vec<i64>> {
+        (self.ints)(name)
+    }
+
+    /// The values of float constant `name` (integer constants widened too).
+    pub fn floats(&self, name: &str) -> Option<Vec<f64>> {
+        (self.floats)(name).or_else(|| (self.ints)(name).map(|v| v.into_iter().map(|x| x as f64).collect()))
+    }
+
+    /// Input `position` of `node` as integers: `None` when absent or empty, an error naming
+    /// `what` when present but not a constant.
+    pub fn input_ints(&self, node: &NodeProto, position: usize, what: &str) -> Result<Option<Vec<i64>>, ShapeError> {
+        match node.input.get(position).filter(|a| !a.is_empty()) {
+            Some(a) => self.ints(a).map(Some).ok_or_else(|| ShapeError::NotConstant(format!("{what} `{a}`"))),
+            None => Ok(None),
+        }
+    }
+
+    /// Input `position` of `node` as floats, like [`Consts::input_ints`].
+    pub fn input_floats(&self, node: &NodeProto, position: usize, what: &str) -> Result<Option<Vec<f64>>, ShapeError> {
+        match node.input.get(position).filter(|a| !a.is_empty()) {
+            Some(a) => self.floats(a).map(Some).ok_or_else(|| ShapeError::NotConstant(format!("{what} `{a}`"))),
+            None => Ok(None),
+        }
+    }
+}
 
 /// Output types of a node from its input types (and constant inputs).
 pub type InferFn = fn(&NodeProto, &[TensorInfo], Consts) -> Result<Vec<TensorInfo>, ShapeError>;
@@ -478,12 +521,5 @@ pub(crate) fn axis(a: i64, rank: usize) -> Result<usize, ShapeError> {
 
 /// A node's axes: the attribute before `since`, the (constant) second input from it on.
 pub(crate) fn axes_of(node: &NodeProto, consts: Consts, from_input: bool) -> Result<Option<Vec<i64>>, ShapeError> {
-    if from_input {
-        match node.input.get(1).filter(|a| !a.is_empty()) {
-            Some(a) => consts(a).map(Some).ok_or_else(|| ShapeError::NotConstant(format!("axes `{a}`"))),
-            None => Ok(None),
-        }
-    } else {
-        Ok(crate::attr::get_ints(node, "axes"))
-    }
+    if from_input { consts.input_ints(node, 1, "axes") } else { Ok(crate::attr::get_ints(node, "axes")) }
 }

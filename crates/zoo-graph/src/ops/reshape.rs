@@ -14,7 +14,8 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], consts: Consts) -> Result<Vec<
     DEF.inputs.check(inputs)?;
     let x = &inputs[0];
     let target_name = node.input.get(1).map(String::as_str).unwrap_or_default();
-    let target = consts(target_name).ok_or_else(|| ShapeError::NotConstant(format!("target shape `{target_name}`")))?;
+    let target =
+        consts.ints(target_name).ok_or_else(|| ShapeError::NotConstant(format!("target shape `{target_name}`")))?;
     let allow_zero = attr::get_int(node, "allowzero").unwrap_or(0) != 0;
     let mut shape = Vec::with_capacity(target.len());
     let mut infer_at = None;

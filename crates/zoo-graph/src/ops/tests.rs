@@ -20,7 +20,7 @@ fn infer_example(def: &OpDef, inputs: &[TensorInfo]) -> Result<Vec<TensorInfo>, 
     let consts = |name: &str| {
         def.example.consts.iter().find(|(i, _)| node.input.get(*i).is_some_and(|n| n == name)).map(|(_, v)| v.to_vec())
     };
-    (def.infer)(&node, inputs, &consts)
+    (def.infer)(&node, inputs, Consts::ints_only(&consts))
 }
 
 #[test]
