@@ -226,7 +226,9 @@ pub fn file(zoo: &ZooDir, path: &Path, shapes: &[Binding]) -> crate::Result<Subj
     let (first, others) = sig.inputs.split_first().context("the model has no input")?;
     let name = first.name.clone();
     // Resolved at batch 1 only to learn the dimensions past the batch.
-    let dims = crate::shapes::resolve(first, shapes, 1).map_err(|e| crate::err!("{e}"))?[1..].to_vec();
+    // A rank-0 first input (Range's `start`) has no batch axis and nothing past it.
+    let dims =
+        crate::shapes::resolve(first, shapes, 1).map_err(|e| crate::err!("{e}"))?.get(1..).unwrap_or(&[]).to_vec();
     let fixed = match first.dims.first() {
         Some(zoo_ship::signature::Dim::Fixed(n)) => usize::try_from(*n).ok(),
         _ => None,

@@ -93,7 +93,16 @@ fn mapped(dir: &Path, declared: &[Declared]) -> crate::Result<Vec<(usize, PathBu
             );
         }
         let binding = Binding { name: names[i].to_string(), dims: t.shape.clone() };
-        if t.shape.contains(&0) || crate::shapes::resolve(&declared[i], std::slice::from_ref(&binding), 1).is_err() {
+        if t.shape.contains(&0) {
+            bail!(
+                "{} has shape {:?}, an empty tensor: zoo verify feeds non-empty inputs only (OpenVINO's C API refuses \
+                 a zero-size static shape); give input `{}` at least one element",
+                path.display(),
+                t.shape,
+                names[i]
+            );
+        }
+        if crate::shapes::resolve(&declared[i], std::slice::from_ref(&binding), 1).is_err() {
             bail!(
                 "{} has shape {:?}, but input `{}` is declared {}",
                 path.display(),
