@@ -10,7 +10,7 @@
   takes them all). Only tests whose inputs and outputs are of the types zoo exchanges (float,
   bool and integers up to 64 bits but uint64): string, double, float16, bfloat16, float8 and
   int4 tensors are left out, with their count. Not tests with a rank-0 input (test_clip_default_min's
-  `min`) or a zero-size dimension (test_reshape_allowzero_reordered): OpenVINO's C API
+  `min`) or output (test_size) or a zero-size dimension (test_reshape_allowzero_reordered): OpenVINO's C API
   (`ov_shape_create`, `ov_partial_shape_create_static`) refuses them, so zoo's OpenVINO runner
   cannot feed them — a limitation of zoo's runner, not a refusal of OpenVINO's; nor tests whose
   expected output is empty, which the runner cannot read back.
@@ -49,6 +49,8 @@ def why_not(m):
         return "a tensor of a type zoo does not exchange"
     if any(len(i.type.tensor_type.shape.dim) == 0 for i in m.graph.input):
         return "a rank-0 input (OpenVINO's C API cannot shape it)"
+    if any(len(o.type.tensor_type.shape.dim) == 0 for o in m.graph.output):
+        return "a rank-0 output (zoo's OpenVINO runner cannot read its shape back, status -14)"
     if any(d.HasField("dim_value") and d.dim_value == 0 for i in m.graph.input for d in i.type.tensor_type.shape.dim):
         return "a zero-size input dimension (OpenVINO's C API refuses it as a static shape, status -14)"
     return None

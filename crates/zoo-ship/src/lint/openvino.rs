@@ -71,6 +71,42 @@ pub(super) fn rules(model: &ModelProto, out: &mut Vec<Finding>) {
             out.push(finding("openvino", "dynamic-rank", Severity::Error, Some(&super::label(n)), m, MEASURED));
         }
     }
+    // test_reduce_log_sum_asc_axes_expanded: a reduction over axes from a graph input, without
+    // keepdims, has an unknown rank, and the CPU plugin refuses the node that reads it.
+    for n in super::nodes(model).filter(|n| {
+        n.op_type().starts_with("Reduce")
+            && n.domain.as_deref().unwrap_or("").is_empty()
+            && zoo_graph::attr::get_int(n, "keepdims") == Some(0)
+    }) {
+        let Some(v) = n.input.get(1).filter(|v| !v.is_empty() && !constant.contains(v.as_str())) else { continue };
+        let read = n.output.first().is_some_and(|y| super::nodes(model).any(|m| m.input.contains(y)));
+        if read {
+            let m = format!(
+                "{} takes its axes from `{v}`, which is not a constant, and drops them (keepdims 0): its output's \
+                 rank is unknown, and OpenVINO's CPU plugin refuses the node that reads it",
+                n.op_type()
+            );
+            out.push(finding("openvino", "dynamic-rank", Severity::Error, Some(&super::label(n)), m, MEASURED));
+        }
+    }
+    // test_resize_tf_crop_and_resize*, test_resize_*_half_pixel_symmetric: "this type of
+    // coordinate transformation mode is not supported"; test_wrap_pad: "Unsupported padding
+    // mode: [wrap]".
+    for n in super::nodes(model).filter(|n| n.domain.as_deref().unwrap_or("").is_empty()) {
+        let refused = match n.op_type() {
+            "Resize" => zoo_graph::attr::get_string(n, "coordinate_transformation_mode")
+                .filter(|m| matches!(m.as_str(), "tf_crop_and_resize" | "half_pixel_symmetric"))
+                .map(|m| format!("Resize with coordinate_transformation_mode {m}")),
+            "Pad" => {
+                zoo_graph::attr::get_string(n, "mode").filter(|m| m == "wrap").map(|_| "Pad mode wrap".to_string())
+            }
+            _ => None,
+        };
+        if let Some(what) = refused {
+            let m = format!("{what}: OpenVINO's ONNX frontend does not convert it");
+            out.push(finding("openvino", "unsupported-mode", Severity::Error, Some(&super::label(n)), m, MEASURED));
+        }
+    }
     let heavy = super::products_with_weights(model, DataType::Float).count();
     if heavy > 0 {
         let m = format!(

@@ -101,6 +101,35 @@ pub(super) fn rules(model: &ModelProto, out: &mut Vec<Finding>) {
             out.push(finding("tract", "constantofshape-shape", Severity::Error, Some(&label(n)), m, MEASURED));
         }
     }
+    // The structure ops' parameters, measured on onnx's node tests whose parameters are graph
+    // inputs: test_resize_*: "Resize: Neither sizes nor scales makes sense"; test_reduce_*:
+    // "Reduce13 ToTypedTranslator: expected axes as a constant"; test_split_variable_parts_*:
+    // "Split13: Need splits to be a constant"; test_slice*: "StridedSlice is typable only if
+    // stride is a const" (and starts/ends: a dead SymbolScope); test_tile*: "shape input is
+    // variable"; test_*pad: "Expect padding to be constant"; test_expand_*: "MultiBroadcastTo:
+    // shape input is variable". Sizes, shapes and bounds may come from input shapes, which
+    // tract resolves at load; axes, splits, steps and pads must be constants.
+    for n in nodes(model).filter(|n| default_domain(n)) {
+        let op = n.op_type();
+        for (position, what, from_shapes) in load_time_inputs(op, n.input.len()) {
+            let Some(v) = n.input.get(*position).filter(|v| !v.is_empty()) else { continue };
+            let known = if *from_shapes { static_shape.contains(v.as_str()) } else { constant.contains(v.as_str()) };
+            if !known {
+                let m = format!(
+                    "{op} takes its {what} from `{v}`, which is not known at load: tract needs it as a constant{}",
+                    if *from_shapes { " (or computed from input shapes)" } else { "" }
+                );
+                out.push(finding("tract", "load-time-input", Severity::Error, Some(&label(n)), m, MEASURED));
+                break;
+            }
+        }
+    }
+    if let Some(n) = nodes(model).find(|n| {
+        n.op_type() == "Pad" && default_domain(n) && zoo_graph::attr::get_string(n, "mode").as_deref() == Some("wrap")
+    }) {
+        let m = "Pad mode wrap (opset 19): tract does not support it (\"Unsupported mode wrap\")".to_string();
+        out.push(finding("tract", "pad-wrap", Severity::Error, Some(&label(n)), m, MEASURED));
+    }
     // torchvision's swin_t by the dynamo exporter (`new_zeros`): "ConstantOfShape: Infering
     // facts: … outputs[0].datum_type == F64: Impossible to unify F32 with F64". The spec's
     // default fill is a float32 0; tract takes it as float64.
@@ -133,5 +162,23 @@ pub(super) fn rules(model: &ModelProto, out: &mut Vec<Finding>) {
             let m = "bfloat16 value: tract has no bfloat16".to_string();
             out.push(finding("tract", "bf16", Severity::Error, v.name.as_deref(), m, BF16));
         }
+    }
+}
+
+/// Inputs of `op` (with `arity` inputs) tract needs at load: (position, what it is, whether a
+/// value computed from input shapes will do).
+fn load_time_inputs(op: &str, arity: usize) -> &'static [(usize, &'static str, bool)] {
+    match op {
+        // Resize-10 is (X, scales).
+        "Resize" if arity == 2 => &[(1, "scales", true)],
+        "Resize" => &[(2, "scales", true), (3, "sizes", true)],
+        "ReduceMean" | "ReduceSum" | "ReduceMax" | "ReduceMin" | "ReduceProd" | "ReduceL1" | "ReduceL2"
+        | "ReduceLogSum" | "ReduceLogSumExp" | "ReduceSumSquare" => &[(1, "axes", false)],
+        "Split" => &[(1, "split sizes", false)],
+        "Slice" => &[(1, "starts", true), (2, "ends", true), (3, "axes", false), (4, "steps", false)],
+        "Tile" => &[(1, "repeats", true)],
+        "Pad" => &[(1, "pads", false)],
+        "Expand" => &[(1, "shape", true)],
+        _ => &[],
     }
 }
