@@ -20,8 +20,8 @@
   (then: conv + relu, else: relu)
 - hostile_constant.onnx: a Constant node whose tensor claims [1000000000,3,3,3] and holds 4
   bytes, feeding a Conv (the checker refuses it; zoo must too, in one line, or count it safely)
-- mixed.onnx: a small CNN with what zoo's compiler carries without knowing it — a Resize
-  (its float scales must stay float32), a com.microsoft Gelu, a Celu with no value_info
+- mixed.onnx: a small CNN with what zoo's compiler carries without knowing it beside a Resize
+  it knows (whose float scales must stay float32) — a com.microsoft Gelu, a Celu with no value_info
   (untyped), an If whose branches read the outer graph's values (a weight among them) — and
   a BatchNorm to fold; x [N,3,16,16] -> [N,4]; mixed_ir14.onnx: the same stamped IR version
   14 (onnx 1.23's default, which ONNX Runtime 1.31 refuses)

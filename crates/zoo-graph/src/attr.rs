@@ -47,6 +47,10 @@ pub fn get_float(node: &NodeProto, name: &str) -> Option<f32> {
     find(node, name).and_then(|a| a.f)
 }
 
+pub fn get_floats(node: &NodeProto, name: &str) -> Option<Vec<f32>> {
+    find(node, name).map(|a| a.floats.clone())
+}
+
 pub fn get_tensor<'a>(node: &'a NodeProto, name: &str) -> Option<&'a zoo_proto::TensorProto> {
     find(node, name).and_then(|a| a.t.as_ref())
 }

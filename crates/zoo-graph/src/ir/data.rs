@@ -54,8 +54,11 @@ pub enum TensorData {
     /// Little-endian bytes of `dtype` at `offset` of an external-data file, already checked to
     /// lie inside the model's folder and inside the file.
     External { dtype: DType, path: Arc<PathBuf>, offset: u64 },
-    /// An f32 tensor whose every row (slice along axis 0, of `row` elements) is multiplied by
-    /// its factor: `W′[o, …] = W[o, …] · k[o]`, computed in f64 and rounded to f32 once.
+    /// An f32 tensor whose every run of `row` elements is multiplied by its channel's factor,
+    /// the runs taking the factors in turn: `W′[o, …] = W[o, …] · k[o]` for a Conv's weight
+    /// (one run per output channel, along axis 0), `W′[c, o, …] = W[c, o, …] · k[o]` for a
+    /// ConvTranspose's (`[C, M, k…]`: runs of `k…`, the factor of run `r` is `k[r mod M]`).
+    /// Computed in f64 and rounded to f32 once.
     ScaleRows { base: Box<TensorData>, row: usize, scale: Arc<Vec<f64>> },
     /// The f32 values of `base` rounded to fp16 (round to nearest even), values beyond ±65504
     /// saturated to ±65504 (and counted by the writer), never infinite.
@@ -104,6 +107,17 @@ impl TensorData {
         Some(raw.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect())
     }
 
+    /// The values of a small in-memory int32 or int64 tensor (Slice's starts and Range's bounds
+    /// may be int32), widened.
+    pub fn int_values(&self) -> Option<Vec<i64>> {
+        match self {
+            TensorData::Bytes { dtype: DType::I32, bytes: raw } => Some(
+                raw.chunks_exact(4).map(|c| i64::from(i32::from_le_bytes(c.try_into().unwrap_or([0; 4])))).collect(),
+            ),
+            _ => self.i64_values(),
+        }
+    }
+
     /// The values of a small in-memory float tensor (Resize's scales, Range's bounds).
     pub fn f64_values(&self) -> Option<Vec<f64>> {
         let TensorData::Bytes { dtype, bytes: raw } = self else { return None };
@@ -138,7 +152,7 @@ impl TensorData {
             TensorData::ScaleRows { base, row, scale } => {
                 base.read_f32(src, offset, out)?;
                 for (i, x) in out.iter_mut().enumerate() {
-                    let k = scale.get((offset + i) / row).copied().unwrap_or(1.0);
+                    let k = scale.get(((offset + i) / row) % scale.len().max(1)).copied().unwrap_or(1.0);
                     *x = (f64::from(*x) * k) as f32;
                 }
                 Ok(())

@@ -217,7 +217,7 @@ impl Graph {
             value_info: self
                 .value_info
                 .iter()
-                .map(|v| value_info(&v.name, &v.info))
+                .map(|v| self.anonymous_derived(value_info(&v.name, &v.info)))
                 .chain(self.carried_info())
                 .collect(),
             ..Default::default()
@@ -239,6 +239,25 @@ impl Graph {
                 .collect(),
             ..Default::default()
         }
+    }
+
+    /// `vi` with every symbolic dimension that no graph input names left unnamed: zoo's
+    /// inference names what it cannot compute (`up_d2`, a Resize of a symbolic size) so that
+    /// two unknown sizes never look equal, but a name in the file is a claim a runtime holds it
+    /// to (tract refuses a Resize whose `N_resized0` it finds to be 2); an unnamed dimension
+    /// claims nothing.
+    fn anonymous_derived(&self, mut vi: ValueInfoProto) -> ValueInfoProto {
+        use zoo_proto::tensor_shape_proto::dimension::Value;
+        let named =
+            |s: &str| self.inputs.iter().any(|i| i.info.shape.iter().any(|d| matches!(d, Dim::Sym(n) if n == s)));
+        if let Some(zoo_proto::type_proto::Value::TensorType(t)) = vi.r#type.as_mut().and_then(|t| t.value.as_mut()) {
+            for d in t.shape.iter_mut().flat_map(|s| s.dim.iter_mut()) {
+                if matches!(&d.value, Some(Value::DimParam(s)) if !named(s)) {
+                    d.value = None;
+                }
+            }
+        }
+        vi
     }
 
     fn io_info(&self, v: &Io) -> ValueInfoProto {
@@ -372,12 +391,8 @@ impl Graph {
         }
         let declared: HashMap<&str, TensorInfo> =
             self.declared.iter().filter_map(|v| Some((v.name(), tensor_info(v)?))).collect();
-        let consts: HashMap<String, Vec<i64>> = self
-            .tensors
-            .iter()
-            .filter(|t| t.dtype() == DType::I64)
-            .filter_map(|t| t.data.i64_values().map(|v| (t.name.clone(), v)))
-            .collect();
+        let consts: HashMap<String, Vec<i64>> =
+            self.tensors.iter().filter_map(|t| t.data.int_values().map(|v| (t.name.clone(), v))).collect();
         let floats: HashMap<&str, Vec<f64>> =
             self.tensors.iter().filter_map(|t| t.data.f64_values().map(|v| (t.name.as_str(), v))).collect();
         let lookup_const = |name: &str| consts.get(name).cloned();

@@ -256,6 +256,10 @@ pub enum Fp16 {
     /// Its output's element type is an attribute (Cast's `to`, ConstantOfShape's `value`), not
     /// its inputs': the pass leaves it float32 and casts what an fp16 node reads of it.
     KeepsFloat32,
+    /// Converts, but the inputs at these positions are float32 by the op's type constraints
+    /// (Resize's and Upsample's `scales`): they stay float32, cast back where an fp16 node
+    /// computes them.
+    KeepsInputs(&'static [usize]),
 }
 
 /// What the int8 pass does with an op (ONNX Runtime's QDQ rules).

@@ -25,11 +25,10 @@ const fn metadata(name: &'static str, spec: &'static str) -> ForeignOp {
     ForeignOp { name, spec, field: FieldRule::Unknown, draw: Draw::METADATA }
 }
 
-use LayerKind::{Conv, Fc, Norm, Pool};
+use LayerKind::{Conv, Fc, Pool};
 
 /// One line per op.
 pub const FOREIGN: &[ForeignOp] = &[
-    op("ConvTranspose", "https://onnx.ai/onnx/operators/onnx__ConvTranspose.html", Conv, Title::Conv("deconv")),
     op("ConvInteger", "https://onnx.ai/onnx/operators/onnx__ConvInteger.html", Conv, Title::OpName),
     op("QLinearConv", "https://onnx.ai/onnx/operators/onnx__QLinearConv.html", Conv, Title::OpName),
     op("MatMulInteger", "https://onnx.ai/onnx/operators/onnx__MatMulInteger.html", Fc, Title::OpName),
@@ -41,10 +40,7 @@ pub const FOREIGN: &[ForeignOp] = &[
         Title::OpName,
     ),
     op("LpPool", "https://onnx.ai/onnx/operators/onnx__LpPool.html", Pool, Title::OpName),
-    op("InstanceNormalization", "https://onnx.ai/onnx/operators/onnx__InstanceNormalization.html", Norm, Title::OpName),
-    op("LayerNormalization", "https://onnx.ai/onnx/operators/onnx__LayerNormalization.html", Norm, Title::OpName),
     metadata("Constant", "https://onnx.ai/onnx/operators/onnx__Constant.html"),
-    metadata("Size", "https://onnx.ai/onnx/operators/onnx__Size.html"),
 ];
 
 /// What zoo says about `op_type` if it is one of [`FOREIGN`].

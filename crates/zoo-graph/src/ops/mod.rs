@@ -17,7 +17,7 @@
 //! receptive field, the drawing and the int8 pass read its answers. (Tried with HardSwish: 2
 //! files, 39 lines.)
 //!
-//! Ops other exporters write that zoo does not know yet (ConvTranspose, LayerNormalization, …)
+//! Ops other exporters write that zoo does not know yet (LSTM, If, ConvInteger, …)
 //! are not in the registry — the compiler carries them through untouched, typed only from the
 //! file's `value_info` — but [`foreign`] says how to draw them and what their receptive field is.
 
@@ -26,6 +26,8 @@ pub mod foreign;
 
 mod abs;
 mod add;
+mod and;
+mod arg_max;
 mod average_pool;
 mod batch_norm;
 mod cast;
@@ -34,6 +36,8 @@ mod clip;
 mod concat;
 mod constant_of_shape;
 mod conv;
+mod conv_transpose;
+mod depth_to_space;
 mod dequantize_linear;
 mod div;
 mod dropout;
@@ -41,16 +45,21 @@ mod elu;
 mod equal;
 mod erf;
 mod exp;
+mod expand;
 mod flatten;
 mod floor;
+mod gather;
 mod gelu;
 mod gemm;
 mod global_average_pool;
 mod global_max_pool;
 mod greater;
+mod group_norm;
 mod hard_sigmoid;
 mod hard_swish;
 mod identity;
+mod instance_norm;
+mod layer_norm;
 mod leaky_relu;
 mod less;
 mod log;
@@ -66,23 +75,39 @@ mod mul;
 mod neg;
 mod normalize;
 mod not;
+mod pad;
 mod pow;
+mod prelu;
 mod quantize_linear;
+mod range;
 mod reciprocal;
+mod reduce_l2;
+mod reduce_max;
+mod reduce_mean;
+mod reduce_min;
+mod reduce_sum;
 mod relu;
 mod reshape;
+mod resize;
 mod selu;
 mod shape;
 mod sigmoid;
+mod size;
+mod slice;
 mod softmax;
 mod softplus;
+mod space_to_depth;
+mod split;
 mod sqrt;
 mod squeeze;
 mod sub;
 mod sum;
 mod tanh;
+mod tile;
+mod top_k;
 mod transpose;
 mod unsqueeze;
+mod upsample;
 mod where_op;
 
 pub use add::Add;
@@ -115,6 +140,8 @@ use crate::window::{Window, WindowError};
 pub static REGISTRY: &[&OpDef] = &[
     &abs::DEF,
     &add::DEF,
+    &and::DEF,
+    &arg_max::DEF,
     &average_pool::DEF,
     &batch_norm::DEF,
     &cast::DEF,
@@ -123,6 +150,8 @@ pub static REGISTRY: &[&OpDef] = &[
     &concat::DEF,
     &constant_of_shape::DEF,
     &conv::DEF,
+    &conv_transpose::DEF,
+    &depth_to_space::DEF,
     &dequantize_linear::DEF,
     &div::DEF,
     &dropout::DEF,
@@ -130,16 +159,21 @@ pub static REGISTRY: &[&OpDef] = &[
     &equal::DEF,
     &erf::DEF,
     &exp::DEF,
+    &expand::DEF,
     &flatten::DEF,
     &floor::DEF,
+    &gather::DEF,
     &gelu::DEF,
     &gemm::DEF,
     &global_average_pool::DEF,
     &global_max_pool::DEF,
     &greater::DEF,
+    &group_norm::DEF,
     &hard_sigmoid::DEF,
     &hard_swish::DEF,
     &identity::DEF,
+    &instance_norm::DEF,
+    &layer_norm::DEF,
     &leaky_relu::DEF,
     &less::DEF,
     &log::DEF,
@@ -154,23 +188,39 @@ pub static REGISTRY: &[&OpDef] = &[
     &mul::DEF,
     &neg::DEF,
     &not::DEF,
+    &pad::DEF,
     &pow::DEF,
+    &prelu::DEF,
     &quantize_linear::DEF,
+    &range::DEF,
     &reciprocal::DEF,
+    &reduce_l2::DEF,
+    &reduce_max::DEF,
+    &reduce_mean::DEF,
+    &reduce_min::DEF,
+    &reduce_sum::DEF,
     &relu::DEF,
     &reshape::DEF,
+    &resize::DEF,
     &selu::DEF,
     &shape::DEF,
     &sigmoid::DEF,
+    &size::DEF,
+    &slice::DEF,
     &softmax::DEF,
     &softplus::DEF,
+    &space_to_depth::DEF,
+    &split::DEF,
     &sqrt::DEF,
     &squeeze::DEF,
     &sub::DEF,
     &sum::DEF,
     &tanh::DEF,
+    &tile::DEF,
+    &top_k::DEF,
     &transpose::DEF,
     &unsqueeze::DEF,
+    &upsample::DEF,
     &where_op::DEF,
 ];
 

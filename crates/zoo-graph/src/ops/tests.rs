@@ -143,6 +143,15 @@ fn every_op_answers_receptive_field_drawing_and_passes() {
                 }
             }
             Fp16::KeepsFloat32 => {}
+            Fp16::KeepsInputs(kept) => {
+                assert!(kept.iter().all(|&p| p < def.inputs.max), "{name} keeps an input it does not have");
+                for (i, &(dtype, _)) in def.example.inputs.iter().enumerate() {
+                    assert!(
+                        dtype != DType::F32 || kept.contains(&i) || def.accepts(i, DType::F16),
+                        "{name}'s input {i}"
+                    );
+                }
+            }
         }
         assert_eq!(int8(name), def.int8, "{name}");
         match def.int8 {

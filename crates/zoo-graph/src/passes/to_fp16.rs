@@ -54,6 +54,12 @@ impl Pass for ToFp16 {
                 Some(format!("op `{}` is carried, not converted; stays float32 behind Casts", n.op_name()))
             } else if n.def().is_some_and(|d| d.fp16 == Fp16::KeepsFloat32) {
                 Some(format!("{}'s output type is an attribute; it stays float32 behind Casts", n.op))
+            } else if n.is("LayerNormalization") && n.outputs.iter().skip(1).any(|o| !o.is_empty()) {
+                // Its Mean and InvStdDev are of `stash_type` (float32), whatever X's type.
+                Some(
+                    "LayerNormalization's Mean and InvStdDev are float32 (stash_type); it stays float32 behind Casts"
+                        .into(),
+                )
             } else {
                 n.inputs.iter().chain(&n.outputs).filter(|v| !v.is_empty()).find(|v| graph.info(v).is_none()).map(|v| {
                     format!("`{v}` has no type zoo knows (it may not be float); the node stays float32 behind Casts")
@@ -64,6 +70,13 @@ impl Pass for ToFp16 {
                 report.kept.push((n.name.clone(), why));
             }
         }
+        // Whether node `k` reads `v` in float32: a float32 node, or an input its op keeps float32.
+        let wants_f32 = |k: usize, v: &str| {
+            let n = &graph.nodes[k];
+            full[k]
+                || matches!(n.def().map(|d| d.fp16), Some(Fp16::KeepsInputs(kept))
+                    if kept.iter().any(|&p| n.inputs.get(p).is_some_and(|i| i == v)))
+        };
         let full_outputs: HashSet<String> =
             graph.nodes.iter().zip(&full).filter(|(_, f)| **f).flat_map(|(n, _)| n.outputs.iter().cloned()).collect();
         // Initializers: float16 unless a float32 node reads them.
@@ -75,7 +88,7 @@ impl Pass for ToFp16 {
             }
             let readers: Vec<usize> =
                 graph.nodes.iter().enumerate().filter(|(_, n)| n.reads().contains(&t.name)).map(|(k, _)| k).collect();
-            if readers.iter().any(|&k| full[k]) {
+            if readers.iter().any(|&k| wants_f32(k, &t.name)) {
                 kept_f32.insert(t.name.clone());
                 continue;
             }
@@ -104,10 +117,11 @@ impl Pass for ToFp16 {
         let mut casts: Vec<((String, bool), Vec<usize>)> = Vec::new();
         for (k, n) in graph.nodes.iter().enumerate() {
             for v in n.reads() {
-                if !is_f32(graph, &v) || home_f16(&v) != full[k] {
+                let f32_here = wants_f32(k, &v);
+                if !is_f32(graph, &v) || home_f16(&v) != f32_here {
                     continue;
                 }
-                let key = (v, !full[k]);
+                let key = (v, !f32_here);
                 match casts.iter_mut().find(|(c, _)| *c == key) {
                     Some((_, edges)) => edges.push(k),
                     None => casts.push((key, vec![k])),
@@ -220,5 +234,36 @@ mod tests {
         g.infer().unwrap();
         assert_eq!(g.outputs[0].info.dtype, DType::F16);
         assert!(g.nodes.iter().all(|n| n.op != "Cast"));
+    }
+
+    /// Resize's `scales` is float32 by its type constraint: it stays float32 (no Cast, not
+    /// stored as fp16) while the Resize itself computes in fp16.
+    #[test]
+    fn resize_scales_stay_float32() {
+        use prost::Message;
+        let mut bytes = Vec::new();
+        crate::write::encode(&small_model(), &Seeded { seed: 3 }, &mut bytes).unwrap();
+        let mut m = zoo_proto::ModelProto::decode(bytes.as_slice()).unwrap();
+        let g = m.graph.as_mut().unwrap();
+        let relu = g.node.iter_mut().find(|n| n.op_type() == "Relu").unwrap();
+        relu.op_type = Some("Resize".into());
+        relu.input = vec![relu.input[0].clone(), String::new(), "scales".into()];
+        g.initializer.push(zoo_proto::TensorProto {
+            name: Some("scales".into()),
+            data_type: Some(DType::F32.onnx() as i32),
+            dims: vec![4],
+            float_data: vec![1.0; 4],
+            ..Default::default()
+        });
+        let mut g = crate::ir::read::read_model(m).unwrap();
+        let report = ToFp16 { io_fp16: false }.run(&mut g, &Seeded { seed: 0 }).unwrap();
+        assert!(report.kept.is_empty(), "{report:?}");
+        g.infer().unwrap();
+        assert_eq!(g.tensor("scales").unwrap().dtype(), DType::F32);
+        assert!(g.nodes.iter().filter(|n| n.op == "Cast").all(|n| n.inputs[0] != "scales"));
+        let resize = g.nodes.iter().find(|n| n.op == "Resize").unwrap();
+        assert_eq!(resize.inputs[2], "scales");
+        assert_eq!(g.info(&resize.inputs[0]).unwrap().dtype, DType::F16);
+        assert_eq!(g.info(&resize.outputs[0]).unwrap().dtype, DType::F16);
     }
 }
