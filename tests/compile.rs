@@ -69,7 +69,7 @@ fn alexnet_bn_keeps_its_batch_norms_and_says_why() {
     assert_eq!(kept.len(), 8);
     assert_eq!(kept[0]["node"], "bn1");
     assert!(
-        kept[0]["why"].as_str().unwrap().contains("comes from MaxPool `pool1`, not from a Conv or Gemm"),
+        kept[0]["why"].as_str().unwrap().contains("comes from MaxPool `pool1`, not from a Conv, ConvTranspose or Gemm"),
         "{kept:?}"
     );
     assert_eq!(pass(&r, "remove-identity")["changed"].as_array().unwrap().len(), 3, "{r}");

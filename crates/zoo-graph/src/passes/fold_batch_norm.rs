@@ -1,10 +1,13 @@
-//! Folds inference BatchNormalization into the Conv or Gemm that feeds it.
+//! Folds inference BatchNormalization into the Conv, ConvTranspose or Gemm that feeds it.
 //!
 //! BatchNormalization (https://onnx.ai/onnx/operators/onnx__BatchNormalization.html) computes
 //! `y = (x − μ)·k + β` per channel with `k = γ / √(σ² + ε)`. When `x = W∗v + b` comes from a
 //! convolution (or `x = v·Wᵀ + b` from a Gemm with `transB = 1`, α = β = 1) whose output nothing
 //! else reads, `y = (W·k)∗v + (b − μ)·k + β`: one node instead of two (Jacob et al. 2018, §3.2;
-//! what torch.onnx.export and ONNX Runtime's basic optimizer do).
+//! what torch.onnx.export and ONNX Runtime's basic optimizer do). A ConvTranspose of one group
+//! (a decoder's upsampling) folds the same way: its output channels are axis 1 of its
+//! `[C, M, k…]` weight, so `W′[c, o, …] = W[c, o, …]·k[o]`. With groups its channels
+//! interleave by group, and it stays.
 //!
 //! Numeric effect: `W′ = W·k` and `b′ = (b − μ)·k + β` are computed in f64 from the f32 inputs and
 //! rounded to f32 once, so each folded weight is within ½ ulp of the exact product; the
@@ -80,7 +83,13 @@ impl Pass for FoldBatchNorm {
                 graph.tensors.insert(w + 1, copy);
                 w += 1;
             }
-            let row = graph.tensors[w].numel() / k.len();
+            // Runs of one output channel's weights: a row of a Conv's or Gemm's, the kernel of a
+            // ConvTranspose's (whose runs cycle through the channels).
+            let row = if graph.nodes[plan.producer].is("ConvTranspose") {
+                graph.tensors[w].dims.iter().skip(2).product()
+            } else {
+                graph.tensors[w].numel() / k.len()
+            };
             let base = std::mem::replace(&mut graph.tensors[w].data, TensorData::f32s(&[]));
             graph.tensors[w].data = TensorData::ScaleRows { base: Box::new(base), row, scale: Arc::new(k) };
             let bias_name = match &plan.bias {
@@ -151,8 +160,11 @@ fn plan(graph: &Graph, i: usize) -> Result<Plan, String> {
     let producer = graph.producer(x).ok_or_else(|| format!("its input `{x}` is a graph input"))?;
     let p = &graph.nodes[producer];
     let pp = p.proto();
-    if !p.is("Conv") && !p.is("Gemm") {
-        return Err(format!("its input comes from {} `{}`, not from a Conv or Gemm", p.op, p.name));
+    if !p.is("Conv") && !p.is("Gemm") && !p.is("ConvTranspose") {
+        return Err(format!("its input comes from {} `{}`, not from a Conv, ConvTranspose or Gemm", p.op, p.name));
+    }
+    if p.is("ConvTranspose") && attr::get_int(&pp, "group").unwrap_or(1) != 1 {
+        return Err(format!("ConvTranspose `{}` has groups (its weight's channels interleave)", p.name));
     }
     if graph.consumers(x).len() != 1 || graph.is_output(x) {
         return Err(format!("the output of {} `{}` is also read elsewhere", p.op, p.name));
@@ -169,11 +181,13 @@ fn plan(graph: &Graph, i: usize) -> Result<Plan, String> {
     }
     let weight = p.inputs.get(1).cloned().unwrap_or_default();
     let channels = graph.tensor(&bn.inputs[1]).map_or(0, |t| t.numel());
+    // A ConvTranspose's output channels are axis 1 of its weight.
+    let axis = usize::from(p.is("ConvTranspose"));
     match graph.tensor(&weight) {
-        Some(t) if t.dtype() == DType::F32 && t.dims.first() == Some(&channels) => {}
+        Some(t) if t.dtype() == DType::F32 && t.dims.len() > axis && t.dims[axis] == channels => {}
         _ => {
             return Err(format!(
-                "the weights of {} `{}` are not a constant f32 tensor of {channels} rows",
+                "the weights of {} `{}` are not a constant f32 tensor of {channels} output channels",
                 p.op, p.name
             ));
         }
@@ -284,5 +298,68 @@ mod tests {
         assert!(report.changed.is_empty());
         assert_eq!(report.kept[0].0, "bn");
         assert!(report.kept[0].1.contains("comes from Relu `relu`"), "{:?}", report.kept);
+    }
+
+    /// A ConvTranspose's weight is `[C, M, k…]`: BatchNorm's factor k[o] scales axis 1.
+    #[test]
+    fn folds_conv_transpose_bn_along_its_output_channels() {
+        use zoo_proto::{GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorProto};
+        let f32s = |name: &str, dims: &[i64], v: Vec<f32>| TensorProto {
+            name: Some(name.into()),
+            data_type: Some(DType::F32.onnx() as i32),
+            dims: dims.to_vec(),
+            float_data: v,
+            ..Default::default()
+        };
+        let node = |op: &str, inputs: &[&str], output: &str| NodeProto {
+            op_type: Some(op.into()),
+            name: Some(output.into()),
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            output: vec![output.into()],
+            ..Default::default()
+        };
+        let info = |name: &str, dims: &[usize]| {
+            crate::proto_util::value_info(
+                name,
+                &crate::tensor::TensorInfo::new(
+                    DType::F32,
+                    dims.iter().map(|&d| crate::tensor::Dim::Known(d)).collect(),
+                ),
+            )
+        };
+        let w: Vec<f32> = (0..24).map(|i| i as f32 * 0.25 - 3.0).collect();
+        let mut up = node("ConvTranspose", &["x", "w", "b"], "up");
+        up.attribute = vec![attr::ints("strides", &[2, 2])];
+        let model = ModelProto {
+            ir_version: Some(8),
+            opset_import: vec![OperatorSetIdProto { domain: Some(String::new()), version: Some(17) }],
+            graph: Some(GraphProto {
+                name: Some("g".into()),
+                node: vec![up, node("BatchNormalization", &["up", "gamma", "beta", "mean", "var"], "y")],
+                initializer: vec![
+                    f32s("w", &[2, 3, 2, 2], w.clone()),
+                    f32s("b", &[3], vec![0.5, -1.0, 2.0]),
+                    f32s("gamma", &[3], vec![1.5, 0.5, -2.0]),
+                    f32s("beta", &[3], vec![0.1, 0.2, 0.3]),
+                    f32s("mean", &[3], vec![1.0, -1.0, 0.0]),
+                    f32s("var", &[3], vec![4.0, 0.25, 1.0]),
+                ],
+                input: vec![info("x", &[1, 2, 3, 3])],
+                output: vec![info("y", &[1, 3, 6, 6])],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let mut g = crate::ir::read::read_model(model).unwrap();
+        let source = Seeded { seed: 0 };
+        let report = FoldBatchNorm.run(&mut g, &source).unwrap();
+        assert_eq!(report.changed, ["y → up (bias b)"], "{report:?}");
+        let t = g.tensor("w").unwrap();
+        let folded = t.data.to_f32_vec(&source, t.numel()).unwrap();
+        let (gamma, var) = ([1.5f64, 0.5, -2.0], [4.0f64, 0.25, 1.0]);
+        for (i, (&v, &f)) in w.iter().zip(&folded).enumerate() {
+            let o = (i / 4) % 3;
+            assert_eq!(f, (f64::from(v) * gamma[o] / (var[o] + f64::from(1e-5f32)).sqrt()) as f32, "element {i}");
+        }
     }
 }
