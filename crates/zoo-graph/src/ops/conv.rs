@@ -102,7 +102,9 @@ fn check_groups(cin: usize, cout: usize, groups: usize) -> Result<(), ShapeError
     Ok(())
 }
 
-fn kernel(node: &NodeProto, w: &TensorInfo) -> Result<Vec<usize>, ShapeError> {
+/// The kernel's spatial size: `kernel_shape`, else the weight's dimensions past the first two
+/// (ConvTranspose's too: its `[C, M, k…]` differs only in the first two).
+pub(super) fn kernel(node: &NodeProto, w: &TensorInfo) -> Result<Vec<usize>, ShapeError> {
     match attr::get_usizes(node, "kernel_shape")? {
         Some(k) => Ok(k),
         None => w

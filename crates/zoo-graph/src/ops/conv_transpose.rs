@@ -20,18 +20,6 @@ use crate::attr;
 use crate::error::ShapeError;
 use crate::tensor::{Dim, TensorInfo};
 
-fn kernel(node: &NodeProto, w: &TensorInfo) -> Result<Vec<usize>, ShapeError> {
-    match attr::get_usizes(node, "kernel_shape")? {
-        Some(k) => Ok(k),
-        None => w
-            .shape
-            .iter()
-            .skip(2)
-            .map(|d| d.known().ok_or_else(|| ShapeError::Mismatch("kernel size unknown".into())))
-            .collect(),
-    }
-}
-
 fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
     DEF.inputs.check(inputs)?;
     let (x, w) = (&inputs[0], &inputs[1]);
@@ -62,7 +50,7 @@ fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<Tenso
     {
         return Err(ShapeError::Mismatch(format!("bias {} does not match {m} output channels", b.shape_string())));
     }
-    let k = kernel(node, w)?;
+    let k = super::conv::kernel(node, w)?;
     let list = |name: &str, default: i64, len: usize| -> Result<Vec<i64>, ShapeError> {
         let v = attr::get_ints(node, name).unwrap_or_else(|| vec![default; len]);
         if v.len() != len {

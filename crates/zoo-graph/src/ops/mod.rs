@@ -28,6 +28,7 @@ mod abs;
 mod add;
 mod and;
 mod arg_max;
+mod arg_min;
 mod average_pool;
 mod batch_norm;
 mod cast;
@@ -81,11 +82,16 @@ mod prelu;
 mod quantize_linear;
 mod range;
 mod reciprocal;
+mod reduce_l1;
 mod reduce_l2;
+mod reduce_log_sum;
+mod reduce_log_sum_exp;
 mod reduce_max;
 mod reduce_mean;
 mod reduce_min;
+mod reduce_prod;
 mod reduce_sum;
+mod reduce_sum_square;
 mod relu;
 mod reshape;
 mod resize;
@@ -142,6 +148,7 @@ pub static REGISTRY: &[&OpDef] = &[
     &add::DEF,
     &and::DEF,
     &arg_max::DEF,
+    &arg_min::DEF,
     &average_pool::DEF,
     &batch_norm::DEF,
     &cast::DEF,
@@ -194,11 +201,16 @@ pub static REGISTRY: &[&OpDef] = &[
     &quantize_linear::DEF,
     &range::DEF,
     &reciprocal::DEF,
+    &reduce_l1::DEF,
     &reduce_l2::DEF,
+    &reduce_log_sum::DEF,
+    &reduce_log_sum_exp::DEF,
     &reduce_max::DEF,
     &reduce_mean::DEF,
     &reduce_min::DEF,
+    &reduce_prod::DEF,
     &reduce_sum::DEF,
+    &reduce_sum_square::DEF,
     &relu::DEF,
     &reshape::DEF,
     &resize::DEF,
