@@ -8,20 +8,14 @@
 use zoo_proto::NodeProto;
 
 use super::def::*;
-use crate::attr;
 use crate::error::ShapeError;
 use crate::tensor::{DType, TensorInfo};
 
-fn infer(node: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
-    DEF.inputs.check(inputs)?;
+fn infer(node: &NodeProto, inputs: &[TensorInfo], consts: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
     if let Some(x) = inputs.iter().find(|x| x.dtype != DType::Bool) {
         return Err(ShapeError::Mismatch(format!("input is {}, not bool", x.dtype)));
     }
-    if attr::get_int(node, "broadcast") == Some(1) {
-        // Opset 1's legacy broadcast: the second input fits into the first.
-        return Ok(vec![inputs[0].clone()]);
-    }
-    broadcast_all(inputs, Some(DType::Bool))
+    broadcast_bool(node, inputs, consts)
 }
 
 pub(super) const DEF: OpDef = OpDef {

@@ -162,11 +162,11 @@ fn macs(_: &NodeProto, inputs: &[TensorInfo], outputs: &[TensorInfo]) -> u64 {
     per_item(y).saturating_mul(per_output)
 }
 
-fn describe(node: &NodeProto) -> String {
+pub(super) fn describe(node: &NodeProto) -> String {
     describe_window(node, &attr::get_usizes(node, "kernel_shape").ok().flatten().unwrap_or_default())
 }
 
-fn role(i: usize) -> Role {
+pub(super) fn role(i: usize) -> Role {
     if i == 0 { Role::Data } else { Role::Weight }
 }
 

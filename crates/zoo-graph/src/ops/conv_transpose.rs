@@ -15,7 +15,7 @@
 use zoo_proto::NodeProto;
 
 use super::def::*;
-use super::{describe_window, known};
+use super::known;
 use crate::attr;
 use crate::error::ShapeError;
 use crate::tensor::{Dim, TensorInfo};
@@ -115,14 +115,6 @@ fn macs(_: &NodeProto, inputs: &[TensorInfo], _: &[TensorInfo]) -> u64 {
     super::per_item(x).saturating_mul(per_input)
 }
 
-fn describe(node: &NodeProto) -> String {
-    describe_window(node, &attr::get_usizes(node, "kernel_shape").ok().flatten().unwrap_or_default())
-}
-
-fn role(i: usize) -> Role {
-    if i == 0 { Role::Data } else { Role::Weight }
-}
-
 pub(super) const DEF: OpDef = OpDef {
     name: "ConvTranspose",
     spec: "https://onnx.ai/onnx/operators/onnx__ConvTranspose.html",
@@ -134,8 +126,8 @@ pub(super) const DEF: OpDef = OpDef {
     types: &[Types::Float],
     infer,
     cost: Cost::Products(macs),
-    describe,
-    role,
+    describe: super::conv::describe,
+    role: super::conv::role,
     signal: crate::signal::linear,
     draw: Draw::layer(LayerKind::Conv, Title::Conv("deconv")),
     example: Example {

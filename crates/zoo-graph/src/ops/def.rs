@@ -254,7 +254,8 @@ pub enum Fp16 {
     /// Defined for float16 at every opset zoo writes: its float inputs and outputs become fp16.
     Converts,
     /// Its output's element type is an attribute (Cast's `to`, ConstantOfShape's `value`), not
-    /// its inputs': the pass leaves it float32 and casts what an fp16 node reads of it.
+    /// its inputs', or the op has no float16 form (Range): the pass leaves it float32 and
+    /// casts what an fp16 node reads of it.
     KeepsFloat32,
     /// Converts, but the inputs at these positions are float32 by the op's type constraints
     /// (Resize's and Upsample's `scales`): they stay float32, cast back where an fp16 node
@@ -465,8 +466,17 @@ fn broadcast_same(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec
     broadcast_all(inputs, None)
 }
 
-fn broadcast_bool(_: &NodeProto, inputs: &[TensorInfo], _: Consts) -> Result<Vec<TensorInfo>, ShapeError> {
+/// Two inputs broadcast into a boolean tensor (comparisons, And). Opset 1 broadcast only with
+/// `broadcast = 1`, the second input onto the first (which gives the output its shape).
+pub(crate) fn broadcast_bool(
+    node: &NodeProto,
+    inputs: &[TensorInfo],
+    _: Consts,
+) -> Result<Vec<TensorInfo>, ShapeError> {
     Arity::exactly(2).check(inputs)?;
+    if crate::attr::get_int(node, "broadcast") == Some(1) {
+        return Ok(vec![TensorInfo::new(DType::Bool, inputs[0].shape.clone())]);
+    }
     broadcast_all(inputs, Some(DType::Bool))
 }
 
