@@ -393,10 +393,11 @@ impl Graph {
             self.declared.iter().filter_map(|v| Some((v.name(), tensor_info(v)?))).collect();
         let consts: HashMap<String, Vec<i64>> =
             self.tensors.iter().filter_map(|t| t.data.int_values().map(|v| (t.name.clone(), v))).collect();
-        let floats: HashMap<&str, Vec<f64>> =
-            self.tensors.iter().filter_map(|t| t.data.f64_values().map(|v| (t.name.as_str(), v))).collect();
+        // Float constants are decoded only when a node asks (Resize's scales): every small
+        // float initializer (biases, BatchNorm statistics) is one, and few are ever read so.
+        let data: HashMap<&str, &TensorData> = self.tensors.iter().map(|t| (t.name.as_str(), &t.data)).collect();
         let lookup_const = |name: &str| consts.get(name).cloned();
-        let lookup_float = |name: &str| floats.get(name).cloned();
+        let lookup_float = |name: &str| data.get(name).and_then(|d| d.f64_values());
         let io_names: HashSet<&str> =
             self.inputs.iter().chain(&self.outputs).map(|v| v.name.as_str()).collect::<HashSet<_>>();
         let mut defined: HashSet<String> = types.keys().cloned().collect();
