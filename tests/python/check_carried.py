@@ -27,7 +27,7 @@ def main():
     name = {TensorProto.FLOAT: "float32", TensorProto.FLOAT16: "float16", TensorProto.INT64: "int64", TensorProto.BOOL: "bool"}
     carried = {}
     for n in g.node:
-        if n.op_type in ("Resize", "Gelu", "Celu", "If"):
+        if n.op_type in ("Resize", "Gelu", "Shrink", "If"):
             reads = [i for i in n.input if i]
             for a in n.attribute:
                 if a.type == onnx.AttributeProto.GRAPH:

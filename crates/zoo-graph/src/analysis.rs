@@ -320,8 +320,7 @@ fn analyze_node<'a>(
 /// Ops zoo does not analyse yet that may multiply-accumulate: their MACs are unknown, not 0.
 /// The other ops it does not analyse (shape arithmetic, element-wise maths) count 0 MACs, as
 /// every element-wise op does by the conventions `zoo inspect` prints.
-const MAY_MULTIPLY: [&str; 12] = [
-    "Einsum",
+const MAY_MULTIPLY: [&str; 11] = [
     "LSTM",
     "GRU",
     "RNN",

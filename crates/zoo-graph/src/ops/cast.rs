@@ -52,7 +52,7 @@ pub(super) const DEF: OpDef = OpDef {
     signal: crate::signal::unchanged,
     field: FieldRule::Unknown,
     draw: Draw::follower(LayerKind::Other, Title::OpName, "Cast"),
-    fp16: Fp16::KeepsFloat32,
+    fp16: Fp16::KeepsFloat32("sets its output type by an attribute (`to`)"),
     int8: Int8::Float,
     example: Example {
         attrs: &[ExampleAttr::Int("to", 10)],

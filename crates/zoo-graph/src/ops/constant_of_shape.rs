@@ -44,7 +44,7 @@ pub(super) const DEF: OpDef = OpDef {
     types: &[Types::Int64],
     infer,
     draw: Draw::METADATA,
-    fp16: Fp16::KeepsFloat32,
+    fp16: Fp16::KeepsFloat32("sets its output type by an attribute (`value`)"),
     example: Example {
         attrs: &[],
         inputs: &[(DType::I64, &[2])],

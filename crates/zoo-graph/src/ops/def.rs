@@ -254,9 +254,10 @@ pub enum Fp16 {
     /// Defined for float16 at every opset zoo writes: its float inputs and outputs become fp16.
     Converts,
     /// Its output's element type is an attribute (Cast's `to`, ConstantOfShape's `value`), not
-    /// its inputs', or the op has no float16 form (Range): the pass leaves it float32 and
-    /// casts what an fp16 node reads of it.
-    KeepsFloat32,
+    /// its inputs', or the op has no float16 form where zoo writes it (Range; CumSum before
+    /// opset 14): the pass leaves it float32 and casts what an fp16 node reads of it. The
+    /// reason, as the pass's report says it.
+    KeepsFloat32(&'static str),
     /// Converts, but the inputs at these positions are float32 by the op's type constraints
     /// (Resize's and Upsample's `scales`): they stay float32, cast back where an fp16 node
     /// computes them.
@@ -284,6 +285,8 @@ pub enum Int8 {
 pub enum ExampleAttr {
     Int(&'static str, i64),
     Ints(&'static str, &'static [i64]),
+    /// A string attribute (Einsum's `equation`).
+    Str(&'static str, &'static str),
 }
 
 /// A representative node of the op, for the registry's test and the docs: its inputs, integer
@@ -305,6 +308,12 @@ impl Example {
             .map(|a| match *a {
                 ExampleAttr::Int(n, v) => crate::attr::int(n, v),
                 ExampleAttr::Ints(n, v) => crate::attr::ints(n, v),
+                ExampleAttr::Str(n, v) => AttributeProto {
+                    name: Some(n.into()),
+                    r#type: Some(zoo_proto::attribute_proto::AttributeType::String as i32),
+                    s: Some(v.as_bytes().to_vec()),
+                    ..Default::default()
+                },
             })
             .collect();
         NodeProto {

@@ -25,23 +25,34 @@ mod def;
 pub mod foreign;
 
 mod abs;
+mod acos;
+mod acosh;
 mod add;
 mod and;
 mod arg_max;
 mod arg_min;
+mod asin;
+mod asinh;
+mod atan;
+mod atanh;
 mod average_pool;
 mod batch_norm;
 mod cast;
 mod ceil;
+mod celu;
 mod clip;
 mod concat;
 mod constant_of_shape;
 mod conv;
 mod conv_transpose;
+mod cos;
+mod cosh;
+mod cum_sum;
 mod depth_to_space;
 mod dequantize_linear;
 mod div;
 mod dropout;
+mod einsum;
 mod elu;
 mod equal;
 mod erf;
@@ -50,6 +61,7 @@ mod expand;
 mod flatten;
 mod floor;
 mod gather;
+mod gather_elements;
 mod gelu;
 mod gemm;
 mod global_average_pool;
@@ -60,11 +72,14 @@ mod hard_sigmoid;
 mod hard_swish;
 mod identity;
 mod instance_norm;
+mod is_inf;
+mod is_nan;
 mod layer_norm;
 mod leaky_relu;
 mod less;
 mod log;
 mod log_softmax;
+mod lp_normalization;
 mod lrn;
 mod matmul;
 mod max;
@@ -72,8 +87,10 @@ mod max_pool;
 mod mean;
 mod min;
 mod mish;
+mod mod_op;
 mod mul;
 mod neg;
+mod non_zero;
 mod normalize;
 mod not;
 mod pad;
@@ -95,20 +112,28 @@ mod reduce_sum_square;
 mod relu;
 mod reshape;
 mod resize;
+mod round;
+mod scatter_nd;
 mod selu;
 mod shape;
 mod sigmoid;
+mod sign;
+mod sin;
+mod sinh;
 mod size;
 mod slice;
 mod softmax;
 mod softplus;
+mod softsign;
 mod space_to_depth;
 mod split;
 mod sqrt;
 mod squeeze;
 mod sub;
 mod sum;
+mod tan;
 mod tanh;
+mod thresholded_relu;
 mod tile;
 mod top_k;
 mod transpose;
@@ -145,23 +170,34 @@ use crate::window::{Window, WindowError};
 /// Every op zoo knows, one line each.
 pub static REGISTRY: &[&OpDef] = &[
     &abs::DEF,
+    &acos::DEF,
+    &acosh::DEF,
     &add::DEF,
     &and::DEF,
     &arg_max::DEF,
     &arg_min::DEF,
+    &asin::DEF,
+    &asinh::DEF,
+    &atan::DEF,
+    &atanh::DEF,
     &average_pool::DEF,
     &batch_norm::DEF,
     &cast::DEF,
     &ceil::DEF,
+    &celu::DEF,
     &clip::DEF,
     &concat::DEF,
     &constant_of_shape::DEF,
     &conv::DEF,
     &conv_transpose::DEF,
+    &cos::DEF,
+    &cosh::DEF,
+    &cum_sum::DEF,
     &depth_to_space::DEF,
     &dequantize_linear::DEF,
     &div::DEF,
     &dropout::DEF,
+    &einsum::DEF,
     &elu::DEF,
     &equal::DEF,
     &erf::DEF,
@@ -170,6 +206,7 @@ pub static REGISTRY: &[&OpDef] = &[
     &flatten::DEF,
     &floor::DEF,
     &gather::DEF,
+    &gather_elements::DEF,
     &gelu::DEF,
     &gemm::DEF,
     &global_average_pool::DEF,
@@ -180,11 +217,14 @@ pub static REGISTRY: &[&OpDef] = &[
     &hard_swish::DEF,
     &identity::DEF,
     &instance_norm::DEF,
+    &is_inf::DEF,
+    &is_nan::DEF,
     &layer_norm::DEF,
     &leaky_relu::DEF,
     &less::DEF,
     &log::DEF,
     &log_softmax::DEF,
+    &lp_normalization::DEF,
     &lrn::DEF,
     &matmul::DEF,
     &max::DEF,
@@ -192,8 +232,10 @@ pub static REGISTRY: &[&OpDef] = &[
     &mean::DEF,
     &min::DEF,
     &mish::DEF,
+    &mod_op::DEF,
     &mul::DEF,
     &neg::DEF,
+    &non_zero::DEF,
     &not::DEF,
     &pad::DEF,
     &pow::DEF,
@@ -214,20 +256,28 @@ pub static REGISTRY: &[&OpDef] = &[
     &relu::DEF,
     &reshape::DEF,
     &resize::DEF,
+    &round::DEF,
+    &scatter_nd::DEF,
     &selu::DEF,
     &shape::DEF,
     &sigmoid::DEF,
+    &sign::DEF,
+    &sin::DEF,
+    &sinh::DEF,
     &size::DEF,
     &slice::DEF,
     &softmax::DEF,
     &softplus::DEF,
+    &softsign::DEF,
     &space_to_depth::DEF,
     &split::DEF,
     &sqrt::DEF,
     &squeeze::DEF,
     &sub::DEF,
     &sum::DEF,
+    &tan::DEF,
     &tanh::DEF,
+    &thresholded_relu::DEF,
     &tile::DEF,
     &top_k::DEF,
     &transpose::DEF,

@@ -61,7 +61,7 @@ pub(super) const DEF: OpDef = OpDef {
     types: &[Types::Any],
     infer,
     draw: Draw::METADATA,
-    fp16: Fp16::KeepsFloat32,
+    fp16: Fp16::KeepsFloat32("has no float16 form"),
     example: Example {
         attrs: &[],
         inputs: &[(DType::I64, &[]), (DType::I64, &[]), (DType::I64, &[])],

@@ -142,7 +142,7 @@ fn every_op_answers_receptive_field_drawing_and_passes() {
                     assert!(dtype != DType::F32 || def.accepts(i, DType::F16), "{name}'s input {i} in fp16");
                 }
             }
-            Fp16::KeepsFloat32 => {}
+            Fp16::KeepsFloat32(why) => assert!(!why.is_empty(), "{name} keeps float32 without a reason"),
             Fp16::KeepsInputs(kept) => {
                 assert!(kept.iter().all(|&p| p < def.inputs.max), "{name} keeps an input it does not have");
                 for (i, &(dtype, _)) in def.example.inputs.iter().enumerate() {

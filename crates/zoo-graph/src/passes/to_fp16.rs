@@ -52,8 +52,8 @@ impl Pass for ToFp16 {
         for n in &graph.nodes {
             let why = if n.def().is_none() {
                 Some(format!("op `{}` is carried, not converted; stays float32 behind Casts", n.op_name()))
-            } else if n.def().is_some_and(|d| d.fp16 == Fp16::KeepsFloat32) {
-                Some(format!("{}'s output type is an attribute; it stays float32 behind Casts", n.op))
+            } else if let Some(Fp16::KeepsFloat32(why)) = n.def().map(|d| d.fp16) {
+                Some(format!("{} {why}; it stays float32 behind Casts", n.op))
             } else if n.is("LayerNormalization") && n.outputs.iter().skip(1).any(|o| !o.is_empty()) {
                 // Its Mean and InvStdDev are of `stash_type` (float32), whatever X's type.
                 Some(

@@ -1,0 +1,15 @@
+//! Cosh — https://onnx.ai/onnx/operators/onnx__Cosh.html
+//!
+//! Opset history: see `DEF.forms`. `cosh x`. Element-wise: the output has the input's type and
+//! shape ([`unary`]).
+
+use super::def::*;
+
+pub(super) const DEF: OpDef = unary(
+    "Cosh",
+    "https://onnx.ai/onnx/operators/onnx__Cosh.html",
+    &[Form { since: 9, change: "first version" }],
+    &[Types::Float],
+    Draw::layer(LayerKind::Other, Title::OpName),
+    FLOAT_1X3,
+);

@@ -1,0 +1,15 @@
+//! Sinh — https://onnx.ai/onnx/operators/onnx__Sinh.html
+//!
+//! Opset history: see `DEF.forms`. `sinh x`. Element-wise: the output has the input's type and
+//! shape ([`unary`]).
+
+use super::def::*;
+
+pub(super) const DEF: OpDef = unary(
+    "Sinh",
+    "https://onnx.ai/onnx/operators/onnx__Sinh.html",
+    &[Form { since: 9, change: "first version" }],
+    &[Types::Float],
+    Draw::layer(LayerKind::Other, Title::OpName),
+    FLOAT_1X3,
+);
