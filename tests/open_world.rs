@@ -317,7 +317,7 @@ fn torch_exports_of_one_network_diff_inspect_and_verify_as_one() {
     assert_eq!(r[0]["comparisons"].as_array().unwrap().len(), 2, "tract and OpenVINO against ONNX Runtime: {r}");
 }
 
-/// The compiler carries what it does not know (com.microsoft's Gelu, a Celu without a declared
+/// The compiler carries what it does not know (com.microsoft's Gelu, a Shrink without a declared
 /// type, an If whose branches read the outer graph's values) beside a Resize it knows: every
 /// form compiles, the carried nodes come out as the file wrote them, fp16 leaves them float32
 /// and converts the Resize but for its scales (float32 by the op's type constraint), the IR version the file was stamped with (14, which ONNX Runtime refuses) is
@@ -346,7 +346,7 @@ fn compile_carries_what_it_does_not_know() {
         assert_eq!(checked["checker"], "ok", "{name}: {checked}");
         let carried = &checked["carried"];
         assert_eq!(carried["Gelu"]["domain"], "com.microsoft", "{name}: {checked}");
-        for op in ["Gelu", "Celu", "If"] {
+        for op in ["Gelu", "Shrink", "If"] {
             let reads = carried[op]["reads"].as_object().unwrap_or_else(|| panic!("{name}: {op} is gone: {checked}"));
             for (v, t) in reads {
                 // What the carried nodes read stays float32 (or is not float at all).
@@ -382,6 +382,62 @@ fn compile_carries_what_it_does_not_know() {
     assert_eq!(checked["checker"], original["checker"], "{checked}");
     let reads = checked["carried"]["If"]["reads"].as_object().unwrap_or_else(|| panic!("{checked}"));
     assert!(reads.values().all(|t| t != "float16"), "{checked}");
+}
+
+/// Shape arithmetic computed at run time from a typed input (torch.chunk's Slice bounds, the
+/// channel shuffle's Reshape targets, a batch moved to axis 1) folds to constants: the symbolic
+/// batch becomes Reshape's 0 where the input has it at that position and -1 where it does not,
+/// everything after is typed (fp16 converts every node), and each form computes what the
+/// original does, at a batch other than 1.
+#[test]
+fn compile_folds_shape_arithmetic_to_constants() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = files(dir.path());
+    for (name, args) in [("optimized", &["--optimize"][..]), ("fp16", &["--precision", "fp16"][..])] {
+        let out = dir.path().join(format!("shuffle-{name}.onnx"));
+        let j = crate::support::json(zoo(&[
+            &["compile", &f("shuffle_chunk"), "-o", out.to_str().unwrap(), "--json"],
+            args,
+        ]
+        .concat()));
+        let pass = |p: &str| j["passes"].as_array().unwrap().iter().find(|r| r["pass"] == p).cloned();
+        let chains = pass("fold-shape-chains").unwrap_or_else(|| panic!("{j}"));
+        let changed: Vec<&str> = chains["changed"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+        assert_eq!(
+            changed,
+            [
+                "slice input 2 `end1` → [4]",
+                "slice_1 input 1 `end1` → [4]",
+                "slice_1 input 2 `end2` → [8]",
+                "reshape → Reshape[0, 2, 4, 6, 6]",
+                "reshape_1 → Reshape[0, -1, 6, 6]",
+                "reshape_2 → Reshape[1, -1, 288]",
+            ],
+            "{j}"
+        );
+        assert_eq!(chains["kept"], serde_json::json!([]), "{j}");
+        assert!(pass("carry-through").is_none(), "{j}");
+        if name == "fp16" {
+            assert_eq!(
+                pass("fp16").unwrap()["kept"],
+                serde_json::json!([]),
+                "every node typed, none kept float32: {j}"
+            );
+        }
+        let runtimes = if name == "fp16" { "ort,openvino" } else { "ort,tract,openvino" };
+        let v = zoo(&[
+            "verify",
+            out.to_str().unwrap(),
+            "--reference",
+            &f("shuffle_chunk"),
+            "--runtime",
+            runtimes,
+            "--shape",
+            "x=3,8,6,6",
+        ]);
+        ok(v.clone());
+        assert!(stdout(&v).contains(": PASS"), "{name}: {}", stdout(&v));
+    }
 }
 
 /// onnx's own backend node tests as the compiler's conformance tests: every node test whose

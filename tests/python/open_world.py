@@ -21,10 +21,14 @@
 - hostile_constant.onnx: a Constant node whose tensor claims [1000000000,3,3,3] and holds 4
   bytes, feeding a Conv (the checker refuses it; zoo must too, in one line, or count it safely)
 - mixed.onnx: a small CNN with what zoo's compiler carries without knowing it beside a Resize
-  it knows (whose float scales must stay float32) — a com.microsoft Gelu, a Celu with no value_info
+  it knows (whose float scales must stay float32) — a com.microsoft Gelu, a Shrink with no value_info
   (untyped), an If whose branches read the outer graph's values (a weight among them) — and
   a BatchNorm to fold; x [N,3,16,16] -> [N,4]; mixed_ir14.onnx: the same stamped IR version
   14 (onnx 1.23's default, which ONNX Runtime 1.31 refuses)
+- shuffle_chunk.onnx: ShuffleNetV2's unit as TorchScript writes it, x [N,8,6,6] -> [N,3]: torch.chunk's
+  Slice bounds computed from the input's shape (Shape → Gather → Add → Div → Mul), the channel
+  shuffle's Reshape targets computed from it too (`view(n, g, c // g, h, w)`), and a Reshape
+  whose target puts the batch at another position ([1, N, 288])
 - conv_two_inputs.onnx: onnx's node-test layout, X [1,1,5,5] and W [1,1,3,3] both graph inputs;
   beside it X.pb and W.pb (TensorProtos without names, as some tools write them) and Y.pb,
   ONNX Runtime's output for them
@@ -177,7 +181,7 @@ def mixed():
         helper.make_node("Relu", ["n"], ["r"], name="relu"),
         helper.make_node("Resize", ["r", "", "scales"], ["up"], name="up", mode="nearest"),
         helper.make_node("Gelu", ["up"], ["g"], name="ms_gelu", domain="com.microsoft"),
-        helper.make_node("Celu", ["g"], ["ce"], name="celu", alpha=0.5),
+        helper.make_node("Shrink", ["g"], ["ce"], name="shrink", lambd=0.05),
         helper.make_node("GlobalAveragePool", ["ce"], ["p1"], name="gap1"),
         helper.make_node("Shape", ["x"], ["shape"], name="shape"),
         helper.make_node("Gather", ["shape", "zero"], ["batch"], name="batch", axis=0),
@@ -203,6 +207,51 @@ def mixed():
     )
     model = helper.make_model(graph, opset_imports=OPSET + [helper.make_opsetid("com.microsoft", 1)], ir_version=8)
     return model, None
+
+
+def shuffle_chunk():
+    c = lambda name, *v: const(name, np.array(v, dtype=np.int64))
+    scalar = lambda name, v: const(name, np.array(v, dtype=np.int64))
+    node = helper.make_node
+    nodes = [
+        const("w", weights(21, 4, 4, 1, 1)), const("fc_w", weights(22, 3, 288)), const("fc_b", weights(23, 3)),
+        node("Shape", ["x"], ["s"], name="shape"), c("i1", 1), c("one", 1), c("two", 2), c("zero", 0),
+        node("Gather", ["s", "i1"], ["ch"], name="gather_c", axis=0),
+        node("Add", ["ch", "one"], ["ch1"], name="add"), node("Div", ["ch1", "two"], ["half"], name="div"),
+        node("Mul", ["half", "one"], ["end1"], name="mul"), node("Mul", ["half", "two"], ["end2"], name="mul_1"),
+        node("Slice", ["x", "zero", "end1", "one"], ["left"], name="slice"),
+        node("Slice", ["x", "end1", "end2", "one"], ["right"], name="slice_1"),
+        node("Conv", ["right", "w"], ["rc"], name="conv"), node("Relu", ["rc"], ["rr"], name="relu"),
+        node("Concat", ["left", "rr"], ["cat"], name="concat", axis=1),
+        # channel shuffle: view(n, 2, c // 2, h, w) → transpose(1, 2) → view(n, -1, h, w)
+        node("Shape", ["cat"], ["s2"], name="shape_1"),
+        scalar("k0", 0), scalar("k1", 1), scalar("k2", 2), scalar("k3", 3), scalar("two_s", 2),
+        node("Gather", ["s2", "k0"], ["n"], name="gather_n", axis=0),
+        node("Gather", ["s2", "k1"], ["c2"], name="gather_c2", axis=0),
+        node("Gather", ["s2", "k2"], ["h"], name="gather_h", axis=0),
+        node("Gather", ["s2", "k3"], ["wd"], name="gather_w", axis=0),
+        node("Div", ["c2", "two_s"], ["cg"], name="div_1"),
+        c("ax0", 0), c("minus1", -1), c("groups", 2),
+        node("Unsqueeze", ["n", "ax0"], ["n1"], name="unsq_n"), node("Unsqueeze", ["cg", "ax0"], ["cg1"], name="unsq_c"),
+        node("Unsqueeze", ["h", "ax0"], ["h1"], name="unsq_h"), node("Unsqueeze", ["wd", "ax0"], ["w1"], name="unsq_w"),
+        node("Concat", ["n1", "groups", "cg1", "h1", "w1"], ["t1"], name="concat_1", axis=0),
+        node("Reshape", ["cat", "t1"], ["r1"], name="reshape"),
+        node("Transpose", ["r1"], ["tr"], name="transpose", perm=[0, 2, 1, 3, 4]),
+        node("Concat", ["n1", "minus1", "h1", "w1"], ["t2"], name="concat_2", axis=0),
+        node("Reshape", ["tr", "t2"], ["shuffled"], name="reshape_1"),
+        # the batch moved to axis 1: [1, N, 288], then back
+        c("lead", 1), c("flat", 288),
+        node("Concat", ["lead", "n1", "flat"], ["t3"], name="concat_3", axis=0),
+        node("Reshape", ["shuffled", "t3"], ["moved"], name="reshape_2"),
+        node("Squeeze", ["moved", "ax0"], ["rows"], name="squeeze"),
+        node("Gemm", ["rows", "fc_w", "fc_b"], ["y"], name="fc", transB=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "shuffle_chunk",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 8, 6, 6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])],
+    )
+    return helper.make_model(graph, opset_imports=OPSET, ir_version=8), 4 * 4 + 3 * 288 + 3
 
 
 def stamped(model, ir):
@@ -260,6 +309,7 @@ def main():
         "hostile_constant": hostile_constant(),
         "lstm_dynamic": lstm("T"),
         "mixed": mixed(),
+        "shuffle_chunk": shuffle_chunk(),
     }
     made["detector_minus1"] = (with_dims(made["detector"][0], ["N", 3, -1, -1]), made["detector"][1])
     made["classifier_argmax"] = (with_argmax(made["classifier"][0]), made["classifier"][1])

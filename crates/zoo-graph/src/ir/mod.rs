@@ -17,6 +17,7 @@ pub mod external;
 pub mod read;
 mod reduce_mean;
 mod shape_chains;
+mod shape_values;
 
 use std::collections::{HashMap, HashSet};
 

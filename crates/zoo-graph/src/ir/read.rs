@@ -165,9 +165,18 @@ pub fn read_model_report(mut proto: ModelProto, dir: Option<&Path>) -> Result<(G
     // Pools first: the shape-chain fold types every node it passes with zoo's ops.
     // Types as the file is, for the pools' ranks; then again after the reader's rewrites.
     graph.infer()?;
-    let (pools, pools_kept) = super::reduce_mean::rewrite(&mut graph);
+    let (mut pools, mut pools_kept) = super::reduce_mean::rewrite(&mut graph);
     let (mut chains, chains_kept) = super::shape_chains::fold(&mut graph);
     graph.infer()?;
+    // A pool after a folded chain (ShuffleNetV2's, after its channel shuffles) has a rank now.
+    if !pools_kept.is_empty() && !chains.is_empty() {
+        let (more, kept) = super::reduce_mean::rewrite(&mut graph);
+        if !more.is_empty() {
+            pools.extend(more);
+            graph.infer()?;
+        }
+        pools_kept = kept;
+    }
     let flattened = super::shape_chains::flatten_reshapes(&mut graph);
     if !flattened.is_empty() {
         chains.extend(flattened);
@@ -374,11 +383,11 @@ mod tests {
     #[test]
     fn unknown_ops_are_carried_verbatim() {
         let mut m = written();
-        m.graph.as_mut().unwrap().node[2].op_type = Some("Celu".into());
-        m.graph.as_mut().unwrap().node[2].attribute.push(crate::attr::float("alpha", 0.5));
+        m.graph.as_mut().unwrap().node[2].op_type = Some("Shrink".into());
+        m.graph.as_mut().unwrap().node[2].attribute.push(crate::attr::float("lambd", 0.5));
         let (g, reports) = read_model_report(m.clone(), None).unwrap();
         let carry = reports.iter().find(|r| r.pass == "carry-through").unwrap();
-        assert_eq!(carry.kept, [("relu".to_string(), "op `Celu` carried through as the file wrote it".to_string())]);
+        assert_eq!(carry.kept, [("relu".to_string(), "op `Shrink` carried through as the file wrote it".to_string())]);
         assert!(g.untyped.is_empty(), "{:?}", g.untyped);
         assert_eq!(g.skeleton().graph.unwrap().node[2], m.graph.as_ref().unwrap().node[2]);
 

@@ -1,44 +1,34 @@
-//! Folds the shape computations other exporters emit for `x.view(x.size(0), -1)` —
-//! `Shape → Gather → Unsqueeze → Concat → Reshape` — into one Flatten, or into a Reshape with a
-//! constant target (ONNX: Shape https://onnx.ai/onnx/operators/onnx__Shape.html, Gather,
-//! Unsqueeze, Concat, Reshape). The reader runs it on every file, because the IR's types come
-//! from zoo's shape inference, which does not model integer tensors computed at run time.
+//! Folds the shape computations exporters emit — `x.view(x.size(0), -1)` as `Shape → Gather →
+//! Unsqueeze → Concat → Reshape`, torch's `chunk` as `Shape → Gather → Add → Div → Mul → Slice`,
+//! the channel shuffle's `view(b, g, c // g, h, w)` — into constants where the typed input makes
+//! them known at export time (ONNX: Shape https://onnx.ai/onnx/operators/onnx__Shape.html and
+//! the arithmetic [`shape_values`](super::shape_values) evaluates). The reader runs it on every
+//! file, because the IR's types come from zoo's shape inference, which does not model integer
+//! tensors computed at run time: a Slice whose bounds are computed cannot be typed, nor
+//! anything after it.
 //!
-//! Numeric effect: none — the target shape is evaluated symbolically from the typed input
-//! (known dimensions become numbers; the symbolic batch becomes Reshape's `0`, "copy this
-//! dimension", which is exactly what the chain computes), and `[0, -1]` is `Flatten(axis=1)`.
-//! Oracle: ONNX Runtime runs the file before and after on the same inputs, with equal outputs.
-//! A shape value read by anything but this chain, or an index that is not a constant, is an
-//! error naming the node.
+//! Numeric effect: none — a value is folded only when it is exactly what the run-time
+//! computation gives. A node that reads a known value reads a constant instead; a Reshape whose
+//! target keeps a symbolic dimension (the batch) gets `0` ("copy this dimension") or `-1`
+//! ("the rest") there, and `[0, -1]` becomes `Flatten(axis=1)`. Oracle: ONNX Runtime runs the
+//! file before and after on the same inputs, with equal outputs. Whatever cannot be folded (a
+//! shape value read at a symbolic dimension, arithmetic on one) stays as the file wrote it and
+//! is reported with the reason.
 
 use std::collections::HashMap;
 
+use super::shape_values::{self, Elem, ShapeValue};
 use super::{Graph, Tensor, TensorData};
 use crate::attr;
 use crate::param::ParamKind;
 use crate::tensor::{DType, Dim, TensorInfo};
 
-/// One element of a shape computed at run time.
-#[derive(Debug, Clone, PartialEq)]
-enum Elem {
-    Known(i64),
-    /// Axis `axis` of value `of`, whose size is the symbol `sym` (e.g. the batch `N`).
-    Sym {
-        of: String,
-        axis: usize,
-        sym: String,
-    },
-}
+/// An int64 constant this small, of rank 0 or 1, may be an operand of shape arithmetic.
+const SMALL: usize = 64;
 
-/// A shape value: its elements, and whether it is a scalar (a Gather with a scalar index).
-#[derive(Debug, Clone)]
-struct ShapeValue {
-    elems: Vec<Elem>,
-    scalar: bool,
-}
-
-/// Folds every chain it can; returns one line per rewritten Reshape, and `(node, reason)` for
-/// each chain node it could not fold (left as the file wrote it, carried through).
+/// Folds every chain it can; returns one line per rewritten reader of a shape value, and
+/// `(node, reason)` for each chain node it could not fold (left as the file wrote it, carried
+/// through).
 pub(crate) fn fold(graph: &mut Graph) -> (Vec<String>, Vec<(String, String)>) {
     let mut kept = Vec::new();
     if !graph.nodes.iter().any(|n| n.is("Shape")) {
@@ -48,37 +38,38 @@ pub(crate) fn fold(graph: &mut Graph) -> (Vec<String>, Vec<(String, String)>) {
     for i in &graph.inputs {
         types.insert(i.name.clone(), i.info.clone());
     }
+    // Integer constants, for the shape inference of the nodes the fold passes.
     let mut consts: HashMap<String, Vec<i64>> = HashMap::new();
+    // Shape values: computed from a Shape, or small int64 constants (the operands of its arithmetic).
+    let mut shapes: HashMap<String, ShapeValue> = HashMap::new();
+    let mut computed: std::collections::HashSet<String> = Default::default();
     for t in &graph.tensors {
         types.insert(t.name.clone(), TensorInfo::new(t.dtype(), t.dims.iter().map(|&d| Dim::Known(d)).collect()));
-        if let Some(v) = t.data.i64_values() {
+        if let Some(v) = t.data.int_values() {
+            if t.dtype() == DType::I64 && v.len() <= SMALL {
+                shapes.insert(t.name.clone(), ShapeValue::known(&v, t.dims.clone()));
+            }
             consts.insert(t.name.clone(), v);
         }
     }
-    let mut shapes: HashMap<String, ShapeValue> = HashMap::new();
     let mut remove = vec![false; graph.nodes.len()];
     let mut folded = Vec::new();
     let mut new_tensors = Vec::new();
+    // A value several nodes read becomes one constant.
+    let mut materialized: HashMap<String, String> = HashMap::new();
     for (k, node) in graph.nodes.iter_mut().enumerate() {
-        let outcome = (|| -> Result<bool, (String, String)> {
-            if !node.domain.is_empty() {
-                return Ok(false);
-            }
-            let proto = node.proto();
-            let fail = |reason: String| (node.name.clone(), reason);
-            let first = node.inputs.first().cloned().unwrap_or_default();
-            let reads_shape = node.inputs.iter().any(|i| shapes.contains_key(i));
-            // What a chain node computes is named by its first output; a file may give it none.
-            let output = || node.outputs.first().cloned().ok_or_else(|| fail(format!("{} has no output", node.op)));
-            // A chain node's data input must itself be a shape (its other inputs may be the shape).
-            let shape_of = |what: &str| {
-                shapes
-                    .get(&first)
-                    .ok_or_else(|| fail(format!("{what} `{first}`, which is not a shape computed before it")))
-            };
-            match node.op.as_str() {
-                "Shape" => {
-                    let x = types.get(&first).ok_or_else(|| fail(format!("input `{first}` is not typed before it")))?;
+        if !node.domain.is_empty() {
+            continue;
+        }
+        let proto = node.proto();
+        let first = node.inputs.first().cloned().unwrap_or_default();
+        let reads_shape = node.inputs.iter().any(|i| computed.contains(i));
+        let output = node.outputs.first().cloned().unwrap_or_default();
+        // Whether a reason this node stays was given already.
+        let mut said = false;
+        if node.is("Shape") && !output.is_empty() && !shapes.contains_key(&first) {
+            match types.get(&first) {
+                Some(x) => {
                     let r = x.rank() as i64;
                     let clamp = |v: i64| (if v < 0 { v + r } else { v }).clamp(0, r) as usize;
                     let start = clamp(attr::get_int(&proto, "start").unwrap_or(0));
@@ -89,115 +80,105 @@ pub(crate) fn fold(graph: &mut Graph) -> (Vec<String>, Vec<(String, String)>) {
                             Dim::Sym(s) => Elem::Sym { of: first.clone(), axis, sym: s.clone() },
                         })
                         .collect();
-                    shapes.insert(output()?, ShapeValue { elems, scalar: false });
+                    shapes.insert(output.clone(), ShapeValue::vector(elems));
+                    computed.insert(output);
                     remove[k] = true;
-                    return Ok(true);
+                    continue;
                 }
-                "Gather" if reads_shape => {
-                    let data = shape_of("gathers from")?;
-                    let idx_name = node.inputs.get(1).cloned().unwrap_or_default();
-                    let idx =
-                        consts.get(&idx_name).ok_or_else(|| fail(format!("index `{idx_name}` is not a constant")))?;
-                    if attr::get_int(&proto, "axis").unwrap_or(0) != 0 {
-                        return Err(fail("gathers along an axis other than 0 of a shape".into()));
+                None => kept.push((node.name.clone(), format!("input `{first}` is not typed before it"))),
+            }
+        } else if shape_values::EVALUATED.contains(&node.op.as_str())
+            && !output.is_empty()
+            && !shape_values::makes_data(&proto)
+        {
+            let inputs: Vec<Option<&ShapeValue>> =
+                node.inputs.iter().map(|i| if i.is_empty() { None } else { shapes.get(i) }).collect();
+            // Arithmetic on constants alone folds too, where it feeds a shape.
+            // A Slice or Gather of a data tensor only reads a shape (its bounds, its index).
+            let operands = inputs.iter().zip(&node.inputs).all(|(v, i)| v.is_some() || i.is_empty());
+            if inputs.first().is_some_and(Option::is_some) && (reads_shape || operands) {
+                match shape_values::evaluate(&proto, &inputs) {
+                    Ok(v) => {
+                        shapes.insert(output.clone(), v);
+                        computed.insert(output);
+                        remove[k] = true;
+                        continue;
                     }
-                    let scalar = types.get(&idx_name).is_some_and(|t| t.rank() == 0);
-                    let n = data.elems.len() as i64;
-                    let elems = idx
-                        .iter()
-                        .map(|&i| {
-                            let j = if i < 0 { i + n } else { i };
-                            data.elems.get(j as usize).cloned().ok_or_else(|| fail(format!("index {i} out of range")))
-                        })
-                        .collect::<Result<Vec<_>, _>>()?;
-                    shapes.insert(output()?, ShapeValue { elems, scalar });
-                    remove[k] = true;
-                    return Ok(true);
-                }
-                "Unsqueeze" if reads_shape => {
-                    let v = shape_of("unsqueezes")?;
-                    let axes = match node.inputs.get(1).filter(|a| !a.is_empty()) {
-                        Some(a) => {
-                            consts.get(a).cloned().ok_or_else(|| fail(format!("axes `{a}` are not a constant")))?
-                        }
-                        None => attr::get_ints(&proto, "axes").unwrap_or_default(),
-                    };
-                    if !v.scalar || !matches!(axes.as_slice(), [0] | [-1]) {
-                        return Err(fail("unsqueezes a shape other than a scalar into a vector".into()));
+                    Err(why) if reads_shape => {
+                        kept.push((node.name.clone(), why));
+                        said = true;
                     }
-                    shapes.insert(output()?, ShapeValue { elems: v.elems.clone(), scalar: false });
-                    remove[k] = true;
-                    return Ok(true);
+                    Err(_) => {}
                 }
-                "Concat" if reads_shape => {
-                    let mut elems = Vec::new();
-                    for i in &node.inputs {
-                        match (shapes.get(i), consts.get(i)) {
-                            (Some(v), _) => elems.extend(v.elems.iter().cloned()),
-                            (None, Some(c)) => elems.extend(c.iter().map(|&x| Elem::Known(x))),
-                            _ => return Err(fail(format!("joins `{i}`, neither a shape nor a constant"))),
-                        }
-                    }
-                    shapes.insert(output()?, ShapeValue { elems, scalar: false });
-                    remove[k] = true;
-                    return Ok(true);
-                }
-                "Reshape" if node.inputs.get(1).is_some_and(|t| shapes.contains_key(t)) => {
-                    let x = types.get(&first).ok_or_else(|| fail(format!("input `{first}` is not typed before it")))?;
-                    let target = &shapes[&node.inputs[1]];
-                    let allow_zero = attr::get_int(&proto, "allowzero").unwrap_or(0) != 0;
-                    let values = target
-                        .elems
-                        .iter()
-                        .enumerate()
-                        .map(|(i, e)| match e {
-                            Elem::Known(0) if allow_zero => Ok(0),
-                            Elem::Known(0) => Err(fail("a computed 0 would copy an input dimension".into())),
-                            Elem::Known(v) => Ok(*v),
-                            // Reshape's 0 copies the input's dimension at the same position.
-                            Elem::Sym { sym, .. }
-                                if !allow_zero && matches!(x.shape.get(i), Some(Dim::Sym(s)) if s == sym) =>
-                            {
-                                Ok(0)
-                            }
-                            Elem::Sym { of, axis, .. } => Err(fail(format!(
-                                "target element {i} is axis {axis} of `{of}`, not known at export time"
-                            ))),
-                        })
-                        .collect::<Result<Vec<i64>, _>>()?;
-                    if values == [0, -1] && x.rank() >= 2 {
+            }
+        }
+        // A node that reads a shape value: known values become constants; Reshape's target may
+        // keep a symbolic dimension as 0 or -1; anything else reads it at run time.
+        for j in 0..node.inputs.len() {
+            let name = node.inputs[j].clone();
+            if !computed.contains(&name) {
+                continue;
+            }
+            let value = &shapes[&name];
+            if node.is("Reshape") && j == 1 {
+                let x = types.get(&first);
+                match x.ok_or_else(|| format!("input `{first}` is not typed before it")).and_then(|x| {
+                    reshape_target(value, x, attr::get_int(&proto, "allowzero").unwrap_or(0) != 0)
+                        .map(|t| (t, x.rank()))
+                }) {
+                    Ok((values, rank)) if values == [0, -1] && rank >= 2 => {
                         node.op = "Flatten".into();
                         node.inputs.truncate(1);
                         node.attrs = vec![attr::int("axis", 1)];
                         folded.push(format!("{} → Flatten(axis=1)", node.name));
-                    } else {
-                        let name = format!("{}.shape", node.name);
-                        new_tensors.push(Tensor {
-                            name: name.clone(),
-                            dims: vec![values.len()],
-                            kind: ParamKind::Constant,
-                            data: TensorData::bytes(DType::I64, values.iter().flat_map(|v| v.to_le_bytes()).collect()),
-                        });
-                        consts.insert(name.clone(), values.clone());
-                        node.inputs[1] = name;
+                        break;
+                    }
+                    Ok((values, _)) => {
+                        let t = format!("{}.shape", node.name);
+                        new_tensors.push(int64_tensor(&t, &values, vec![values.len()]));
+                        consts.insert(t.clone(), values.clone());
+                        types.insert(t.clone(), TensorInfo::new(DType::I64, vec![Dim::Known(values.len())]));
+                        node.inputs[1] = t;
                         folded.push(format!("{} → Reshape{values:?}", node.name));
                     }
+                    Err(why) => kept.push((node.name.clone(), why)),
                 }
-                _ if reads_shape => {
-                    return Err(fail(format!(
-                        "{} reads a shape computed at run time, which zoo does not fold",
-                        node.op
-                    )));
-                }
-                // Shape arithmetic of another kind, or Gather/Unsqueeze on data: carried as it is.
-                _ => {}
+                continue;
             }
-            Ok(false)
-        })();
-        match outcome {
-            Ok(true) => continue,
-            Ok(false) => {}
-            Err(why) => kept.push(why),
+            if value.boolean {
+                kept.push((node.name.clone(), format!("{} reads `{name}`, a boolean computed from a shape", node.op)));
+                continue;
+            }
+            let Some(values) = value.values() else {
+                if said {
+                    continue;
+                }
+                said = true;
+                kept.push((
+                    node.name.clone(),
+                    format!(
+                        "{} reads `{name}`, a shape with {}, not known at export time",
+                        node.op,
+                        value.unknown().unwrap_or_default()
+                    ),
+                ));
+                continue;
+            };
+            let t = materialized
+                .entry(name.clone())
+                .or_insert_with(|| {
+                    let t = format!("{name}.folded");
+                    new_tensors.push(int64_tensor(&t, &values, value.dims.clone()));
+                    consts.insert(t.clone(), values.clone());
+                    types.insert(
+                        t.clone(),
+                        TensorInfo::new(DType::I64, value.dims.iter().map(|&d| Dim::Known(d)).collect()),
+                    );
+                    t
+                })
+                .clone();
+            node.inputs[j] = t;
+            folded.push(format!("{} input {j} `{name}` → {values:?}", node.name));
         }
         // Type the node's outputs for the Shape nodes further down (an op zoo does not know, or
         // cannot type here, leaves them untyped: a Shape of them is not folded).
@@ -239,6 +220,44 @@ pub(crate) fn fold(graph: &mut Graph) -> (Vec<String>, Vec<(String, String)>) {
     graph.tensors.extend(new_tensors);
     graph.drop_unused_tensors();
     (folded, kept)
+}
+
+/// Reshape's constant target for a computed one: known elements as they are; a symbolic one as
+/// `0` (copy the input's dimension) where the input has that very dimension at that position,
+/// else as `-1` (the one dimension Reshape infers from the element count) — exact, because the
+/// run-time value at that position is the one the count implies.
+fn reshape_target(value: &ShapeValue, x: &TensorInfo, allow_zero: bool) -> Result<Vec<i64>, String> {
+    if value.dims.len() != 1 {
+        return Err(format!("its target shape has rank {}", value.dims.len()));
+    }
+    let mut inferred = value.elems.contains(&Elem::Known(-1));
+    value
+        .elems
+        .iter()
+        .enumerate()
+        .map(|(i, e)| match e {
+            Elem::Known(0) if allow_zero => Ok(0),
+            Elem::Known(0) => Err("a computed 0 would copy an input dimension".into()),
+            Elem::Known(v) => Ok(*v),
+            Elem::Sym { sym, .. } if !allow_zero && matches!(x.shape.get(i), Some(Dim::Sym(s)) if s == sym) => Ok(0),
+            Elem::Sym { .. } if !inferred => {
+                inferred = true;
+                Ok(-1)
+            }
+            Elem::Sym { of, axis, .. } => {
+                Err(format!("target element {i} is axis {axis} of `{of}`, not known at export time"))
+            }
+        })
+        .collect()
+}
+
+fn int64_tensor(name: &str, values: &[i64], dims: Vec<usize>) -> Tensor {
+    Tensor {
+        name: name.to_string(),
+        dims,
+        kind: ParamKind::Constant,
+        data: TensorData::bytes(DType::I64, values.iter().flat_map(|v| v.to_le_bytes()).collect()),
+    }
 }
 
 /// After shape inference: a Reshape whose constant target flattens everything after the batch
