@@ -3,7 +3,9 @@
 //! Opset history: see `DEF.forms`. Before opset 11, `min` and `max` were attributes (one input);
 //! from 11 on they are optional scalar inputs, so a node has 1 to 3 inputs. Element-wise, drawn
 //! folded into the layer before it (ReLU6 is a Clip); its signal is passed through (not
-//! modelled).
+//! modelled). int8 folds it into its input's quantizer as ReLU's, when its bounds hold 0: the
+//! quantizer's calibrated range then lies inside them, so it clamps as the Clip would (ONNX
+//! Runtime's `QDQRemovableActivation` removes ReLU6 alike).
 
 use zoo_proto::NodeProto;
 
@@ -39,7 +41,7 @@ pub(super) const DEF: OpDef = OpDef {
     field: FieldRule::Pointwise,
     draw: Draw::follower(LayerKind::Other, Title::OpName, "Clip"),
     fp16: Fp16::Converts,
-    int8: Int8::Float,
+    int8: Int8::FusesIntoInput,
     example: Example {
         attrs: &[],
         inputs: &[(DType::F32, &[1, 3]), (DType::F32, &[]), (DType::F32, &[])],

@@ -16,7 +16,9 @@
 //!   input is quantized (max and reshapes commute with the rounding).
 //! - Relu after a quantized value: its input is quantized at the ReLU output's range when
 //!   nothing else reads it; with asymmetric activations the ReLU then goes (zero point = qmin,
-//!   so the quantizer itself clamps at 0); with symmetric ones (TensorRT) it stays.
+//!   so the quantizer itself clamps at 0); with symmetric ones (TensorRT) it stays. A Clip whose
+//!   bounds hold 0 (ReLU6) likewise: the range it is quantized at, its calibrated output range
+//!   widened to 0, lies inside its bounds, so the quantizer clamps where it would.
 //! - Graph outputs stay float (the classifier's logits are not rounded for nothing); every
 //!   other op (LRN, Softmax) runs in float between a DequantizeLinear and the next
 //!   QuantizeLinear, and the report names it.
@@ -141,6 +143,11 @@ impl Pass for QuantizeInt8 {
                 }
             } else if treatment == Int8::FusesIntoInput {
                 let Some(p) = planned(&plan, &first) else { continue };
+                if !bounds(graph, node).is_some_and(|(lo, hi)| lo <= 0.0 && 0.0 <= hi) {
+                    let why = format!("{op} stays float: its bounds do not hold 0, where its quantizer's range starts");
+                    report.kept.push((node.name.clone(), why));
+                    continue;
+                }
                 let upstream_only = graph.consumers(&first).len() == 1
                     && !graph.is_output(&first)
                     && !inputs.contains(&first)
@@ -377,6 +384,18 @@ impl Pass for QuantizeInt8 {
 
 /// Whether a Conv or Gemm can be quantized per output channel: a float initializer weight
 /// (and bias), rows along axis 0 (Gemm: `transB = 1`, no `transA`, α = β = 1).
+/// The bounds an activation states (Clip's `min` and `max`: attributes before opset 11, constant
+/// inputs from 11; absent, unbounded — as Relu's are here, its clamp at 0 being the zero
+/// point's); `None` when one is computed at run time.
+fn bounds(graph: &Graph, node: &Node) -> Option<(f64, f64)> {
+    let proto = node.proto();
+    let bound = |k: usize, name: &str, unbounded: f64| match node.inputs.get(k).filter(|i| !i.is_empty()) {
+        Some(i) => graph.tensor(i)?.data.f64_values()?.first().copied(),
+        None => Some(attr::get_float(&proto, name).map_or(unbounded, f64::from)),
+    };
+    Some((bound(1, "min", f64::NEG_INFINITY)?, bound(2, "max", f64::INFINITY)?))
+}
+
 fn quantizable_layer(graph: &Graph, node: &Node) -> Result<(), String> {
     let w = node.inputs.get(1).and_then(|w| graph.tensor(w)).ok_or("its weight is not an initializer; stays float")?;
     if w.dtype() != DType::F32 {
@@ -520,6 +539,28 @@ mod tests {
         for t in g.tensors.iter().filter(|t| t.name.ends_with(".zero_point")) {
             let TensorData::Bytes { bytes, .. } = &t.data else { panic!() };
             assert!(bytes.iter().all(|&b| b == 0), "{}", t.name);
+        }
+    }
+
+    /// ReLU6 (Clip with constant bounds 0 and 6, opset 11's inputs) folds as ReLU does; a Clip
+    /// whose bounds leave out 0 stays, since the quantizer's range always holds 0.
+    #[test]
+    fn relu6_folds_and_a_clip_without_zero_stays() {
+        for (min, folds) in [(0.0f32, true), (1.0, false)] {
+            let mut g = optimized();
+            let k = g.nodes.iter().position(|n| n.op == "Relu").unwrap();
+            g.tensors.push(constant("clip.min", vec![], f32_bytes(&[min]), DType::F32));
+            g.tensors.push(constant("clip.max", vec![], f32_bytes(&[6.0]), DType::F32));
+            let relu = &mut g.nodes[k];
+            relu.op = "Clip".into();
+            relu.inputs.extend(["clip.min".to_string(), "clip.max".to_string()]);
+            let mut r = ranges(&g);
+            r.insert(g.nodes[k].outputs[0].clone(), (min, 2.0));
+            let report = QuantizeInt8 { scheme: Scheme::U8S8, ranges: r }.run(&mut g, &Seeded { seed: 0 }).unwrap();
+            let clips = g.nodes.iter().filter(|n| n.op == "Clip").count();
+            assert_eq!(clips, usize::from(!folds), "min {min}: {report:?}");
+            let said = report.kept.iter().any(|(_, why)| why.contains("its bounds do not hold 0"));
+            assert_eq!(said, !folds, "min {min}: {report:?}");
         }
     }
 
