@@ -1,7 +1,8 @@
 //! Sigmoid — https://onnx.ai/onnx/operators/onnx__Sigmoid.html
 //!
 //! Opset history: see `DEF.forms`. `1 / (1 + e^−x)`, element-wise; zoo reads it in other
-//! exporters' files and does not model its signal (passed through).
+//! exporters' files and does not model its signal (passed through). int8 quantizes its input
+//! and output each at its own range, as ONNX Runtime's `quantize_static` does (QLinearSigmoid).
 
 use zoo_proto::NodeProto;
 
@@ -35,6 +36,6 @@ pub(super) const DEF: OpDef = OpDef {
     field: FieldRule::Pointwise,
     draw: Draw::layer(LayerKind::Other, Title::OpName),
     fp16: Fp16::Converts,
-    int8: Int8::Float,
+    int8: Int8::OwnParams,
     example: Example { attrs: &[], inputs: &[(DType::F32, &[1, 3])], consts: &[], output: (DType::F32, &[1, 3]) },
 };

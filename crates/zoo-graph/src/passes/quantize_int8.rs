@@ -10,8 +10,8 @@
 //! - Conv and Gemm (`transB = 1`): the activation input and the output quantized per tensor;
 //!   the weight int8, symmetric, per output channel (axis 0); the bias int32 at scale s_x·s_w,
 //!   zero point 0.
-//! - Add, Concat, GlobalAveragePool: every activation input and the output, each at its own
-//!   calibrated range.
+//! - Add, Mul, Sigmoid, Concat, GlobalAveragePool: every activation input and the output, each
+//!   at its own calibrated range.
 //! - MaxPool, AveragePool, Flatten, Reshape: the output at its input's parameters, when the
 //!   input is quantized (max and reshapes commute with the rounding).
 //! - Relu after a quantized value: its input is quantized at the ReLU output's range when
