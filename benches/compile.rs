@@ -51,7 +51,7 @@ fn measure(program: &str, args: &[&str]) -> (Duration, u64) {
 /// The model at `from` as paddle2onnx lays it out: no initializers, every weight a Constant node.
 fn as_constant_nodes(from: &str, to: &str) {
     use prost::Message;
-    use zoo_proto::{AttributeProto, NodeProto, attribute_proto::AttributeType};
+    use zoo_proto::NodeProto;
     let bytes = std::fs::read(from).expect("read the plain file");
     let mut m = zoo_proto::ModelProto::decode(bytes.as_slice()).expect("decode the plain file");
     let g = m.graph.as_mut().expect("a graph");
@@ -62,12 +62,7 @@ fn as_constant_nodes(from: &str, to: &str) {
             op_type: Some("Constant".into()),
             name: t.name.as_ref().map(|n| format!("{n}_const")),
             output: vec![t.name.clone().unwrap_or_default()],
-            attribute: vec![AttributeProto {
-                name: Some("value".into()),
-                r#type: Some(AttributeType::Tensor as i32),
-                t: Some(t),
-                ..Default::default()
-            }],
+            attribute: vec![zoo_graph::attr::tensor("value", t)],
             ..Default::default()
         })
         .collect();

@@ -162,20 +162,14 @@ pub fn read_model_report(mut proto: ModelProto, dir: Option<&Path>) -> Result<(G
         untyped: vec![],
         unranked,
     };
-    // Pools first: the shape-chain fold types every node it passes with zoo's ops.
-    // Types as the file is, for the pools' ranks; then again after the reader's rewrites.
+    // Shape arithmetic first: what it folds types what follows it (ShuffleNetV2's pool after its
+    // channel shuffles), which the pools' rewrite needs the ranks of.
     graph.infer()?;
-    let (mut pools, mut pools_kept) = super::reduce_mean::rewrite(&mut graph);
     let (mut chains, chains_kept) = super::shape_chains::fold(&mut graph);
     graph.infer()?;
-    // A pool after a folded chain (ShuffleNetV2's, after its channel shuffles) has a rank now.
-    if !pools_kept.is_empty() && !chains.is_empty() {
-        let (more, kept) = super::reduce_mean::rewrite(&mut graph);
-        if !more.is_empty() {
-            pools.extend(more);
-            graph.infer()?;
-        }
-        pools_kept = kept;
+    let (pools, pools_kept) = super::reduce_mean::rewrite(&mut graph);
+    if !pools.is_empty() {
+        graph.infer()?;
     }
     let flattened = super::shape_chains::flatten_reshapes(&mut graph);
     if !flattened.is_empty() {

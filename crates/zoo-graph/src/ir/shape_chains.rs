@@ -70,27 +70,20 @@ pub(crate) fn fold(graph: &mut Graph) -> (Vec<String>, Vec<(String, String)>) {
         if node.is("Shape") && !output.is_empty() && !shapes.contains_key(&first) {
             match types.get(&first) {
                 Some(x) => {
-                    let r = x.rank() as i64;
-                    let clamp = |v: i64| (if v < 0 { v + r } else { v }).clamp(0, r) as usize;
-                    let start = clamp(attr::get_int(&proto, "start").unwrap_or(0));
-                    let end = clamp(attr::get_int(&proto, "end").unwrap_or(r));
-                    let elems = (start..end.max(start))
-                        .map(|axis| match &x.shape[axis] {
+                    let dims = (x.shape.iter().enumerate())
+                        .map(|(axis, d)| match d {
                             Dim::Known(n) => Elem::Known(*n as i64),
                             Dim::Sym(s) => Elem::Sym { of: first.clone(), axis, sym: s.clone() },
                         })
                         .collect();
-                    shapes.insert(output.clone(), ShapeValue::vector(elems));
+                    shapes.insert(output.clone(), shape_values::shape(&proto, dims));
                     computed.insert(output);
                     remove[k] = true;
                     continue;
                 }
                 None => kept.push((node.name.clone(), format!("input `{first}` is not typed before it"))),
             }
-        } else if shape_values::EVALUATED.contains(&node.op.as_str())
-            && !output.is_empty()
-            && !shape_values::makes_data(&proto)
-        {
+        } else if !output.is_empty() {
             let inputs: Vec<Option<&ShapeValue>> =
                 node.inputs.iter().map(|i| if i.is_empty() { None } else { shapes.get(i) }).collect();
             // Arithmetic on constants alone folds too, where it feeds a shape.
@@ -98,7 +91,8 @@ pub(crate) fn fold(graph: &mut Graph) -> (Vec<String>, Vec<(String, String)>) {
             let operands = inputs.iter().zip(&node.inputs).all(|(v, i)| v.is_some() || i.is_empty());
             if inputs.first().is_some_and(Option::is_some) && (reads_shape || operands) {
                 match shape_values::evaluate(&proto, &inputs) {
-                    Ok(v) => {
+                    Ok(None) => {}
+                    Ok(Some(v)) => {
                         shapes.insert(output.clone(), v);
                         computed.insert(output);
                         remove[k] = true;

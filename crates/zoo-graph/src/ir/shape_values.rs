@@ -72,57 +72,31 @@ impl ShapeValue {
     }
 }
 
-/// The ops [`evaluate`] computes (Shape of a typed tensor is the reader's: it needs the type).
-pub(super) const EVALUATED: &[&str] = &[
-    "Shape",
-    "Gather",
-    "Unsqueeze",
-    "Squeeze",
-    "Concat",
-    "Slice",
-    "Reshape",
-    "Transpose",
-    "ConstantOfShape",
-    "Cast",
-    "Identity",
-    "Add",
-    "Sub",
-    "Mul",
-    "Div",
-    "Mod",
-    "Equal",
-    "Where",
-];
-
 /// onnx's `TensorProto.INT64`: a Cast to it leaves a shape value as it is.
 const INT64: i64 = 7;
 
-/// Whether `node` makes data of another type from a shape (a float mask of the shape's size, a
-/// shape cast to float for a scale): it reads the shape as a constant, and is not arithmetic.
-pub(super) fn makes_data(node: &NodeProto) -> bool {
-    match node.op_type.as_deref() {
-        Some("Cast") => attr::get_int(node, "to") != Some(INT64),
-        Some("ConstantOfShape") => fill(node).is_none(),
-        _ => false,
-    }
-}
-
 /// ConstantOfShape's int64 fill value (its default fill is float 0).
 fn fill(node: &NodeProto) -> Option<i64> {
-    let t = node.attribute.iter().find(|a| a.name.as_deref() == Some("value")).and_then(|a| a.t.as_ref())?;
-    if t.data_type != Some(INT64 as i32) {
-        return None;
-    }
-    t.int64_data.first().copied().or_else(|| {
-        t.raw_data.as_ref().and_then(|r| r.get(..8)).map(|b| i64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-    })
+    crate::proto_util::tensor_i64(attr::get_tensor(node, "value")?)?.first().copied()
+}
+
+/// Shape's output for a tensor of dimensions `dims` (known, or symbols of a typed tensor): its
+/// `start`..`end` (opset 15), clamped as the spec says.
+pub(super) fn shape(node: &NodeProto, dims: Vec<Elem>) -> ShapeValue {
+    let rank = dims.len() as i64;
+    let clamp = |v: i64| (if v < 0 { v + rank } else { v }).clamp(0, rank) as usize;
+    let start = clamp(attr::get_int(node, "start").unwrap_or(0));
+    let end = clamp(attr::get_int(node, "end").unwrap_or(rank)).max(start);
+    ShapeValue::vector(dims[start..end].to_vec())
 }
 
 type Known<'a> = dyn Fn(usize, &str) -> Result<Option<Vec<i64>>, String> + 'a;
 
 /// What `node` computes from `inputs` (one per node input; `None` for an absent optional one or
-/// an input that is not a shape value), or why it cannot be computed at export time.
-pub(super) fn evaluate(node: &NodeProto, inputs: &[Option<&ShapeValue>]) -> Result<ShapeValue, String> {
+/// an input that is not a shape value), or why it cannot be computed at export time; `None`
+/// when it is not shape arithmetic — data made from the values (a Cast to float for a scale, a
+/// float ConstantOfShape for a mask, a Range, an Expand), which reads them as constants.
+pub(super) fn evaluate(node: &NodeProto, inputs: &[Option<&ShapeValue>]) -> Result<Option<ShapeValue>, String> {
     let op = node.op_type.as_deref().unwrap_or_default();
     let input = |k: usize| inputs.get(k).copied().flatten();
     let data = input(0).ok_or_else(|| format!("{op}'s first input is not a shape computed before it"))?;
@@ -133,20 +107,10 @@ pub(super) fn evaluate(node: &NodeProto, inputs: &[Option<&ShapeValue>]) -> Resu
             Some(v) => v.values().map(Some).ok_or_else(|| format!("{what} is not known at export time")),
         }
     };
-    let rank = data.dims.len() as i64;
-    match op {
+    let value = match op {
         "Identity" => Ok(data.clone()),
-        "Shape" => {
-            let clamp = |v: i64| (if v < 0 { v + rank } else { v }).clamp(0, rank) as usize;
-            let start = clamp(attr::get_int(node, "start").unwrap_or(0));
-            let end = clamp(attr::get_int(node, "end").unwrap_or(rank)).max(start);
-            let dims: Vec<i64> = data.dims[start..end].iter().map(|&d| d as i64).collect();
-            Ok(ShapeValue::known(&dims, vec![dims.len()]))
-        }
-        "Cast" => match attr::get_int(node, "to") {
-            Some(INT64) => Ok(data.clone()),
-            _ => Err("casts a shape to a type other than int64".into()),
-        },
+        "Shape" => Ok(shape(node, data.dims.iter().map(|&d| Elem::Known(d as i64)).collect())),
+        "Cast" if attr::get_int(node, "to") == Some(INT64) => Ok(data.clone()),
         "Gather" => {
             if data.dims.len() != 1 || !matches!(attr::get_int(node, "axis").unwrap_or(0), 0 | -1) {
                 return Err("gathers from a shape along an axis other than its one".into());
@@ -210,7 +174,7 @@ pub(super) fn evaluate(node: &NodeProto, inputs: &[Option<&ShapeValue>]) -> Resu
                 .collect();
             Ok(data.with(elems, dims))
         }
-        "ConstantOfShape" => {
+        "ConstantOfShape" if fill(node).is_some() => {
             let dims = data.values().ok_or("its shape is not known at export time")?;
             let dims = dims
                 .iter()
@@ -220,8 +184,7 @@ pub(super) fn evaluate(node: &NodeProto, inputs: &[Option<&ShapeValue>]) -> Resu
             if n > MAX_ELEMS {
                 return Err(format!("makes {n} elements, data rather than a shape"));
             }
-            let fill = fill(node).ok_or("fills with a value that is not int64")?;
-            Ok(ShapeValue::known(&vec![fill; n], dims))
+            Ok(ShapeValue::known(&vec![fill(node).unwrap_or_default(); n], dims))
         }
         "Slice" => slice(node, data, &known),
         "Equal" => equal(data, input(1).ok_or("Equal's second input is not a shape or a constant")?),
@@ -238,8 +201,9 @@ pub(super) fn evaluate(node: &NodeProto, inputs: &[Option<&ShapeValue>]) -> Resu
             let fmod = attr::get_int(node, "fmod").unwrap_or(0) != 0;
             elementwise(op, fmod, data, rhs)
         }
-        _ => Err(format!("{op} is not shape arithmetic zoo folds")),
-    }
+        _ => return Ok(None),
+    };
+    value.map(Some)
 }
 
 /// Axes with negative ones counted from the end, each checked against `rank`.
@@ -341,12 +305,13 @@ fn slice(node: &NodeProto, data: &ShapeValue, known: &Known) -> Result<ShapeValu
     Ok(data.with(elems, dims))
 }
 
-/// `f` of the values' elements, broadcast as numpy does.
+/// `f` of the values' elements, broadcast as numpy does; `boolean` says what the result holds.
 fn broadcast(
     op: &str,
     values: &[&ShapeValue],
+    boolean: bool,
     f: impl Fn(&[Elem]) -> Result<Elem, String>,
-) -> Result<Vec<Elem>, String> {
+) -> Result<ShapeValue, String> {
     let rank = values.iter().map(|v| v.dims.len()).max().unwrap_or(0);
     let padded: Vec<Vec<usize>> =
         values.iter().map(|v| [vec![1; rank - v.dims.len()], v.dims.clone()].concat()).collect();
@@ -374,21 +339,8 @@ fn broadcast(
                 .collect();
             f(&elems)
         })
-        .collect()
-}
-
-/// The numpy broadcast of the values' dimensions (checked by [`broadcast`] first).
-fn broadcast_dims(values: &[&ShapeValue]) -> Vec<usize> {
-    let rank = values.iter().map(|v| v.dims.len()).max().unwrap_or(0);
-    (0..rank)
-        .map(|a| {
-            values
-                .iter()
-                .map(|v| if a + v.dims.len() >= rank { v.dims[a + v.dims.len() - rank] } else { 1 })
-                .max()
-                .unwrap_or(1)
-        })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()
+        .map(|elems| ShapeValue { elems, dims, boolean })
 }
 
 /// Add, Sub, Mul, Div or Mod of two values.
@@ -396,7 +348,7 @@ fn elementwise(op: &str, fmod: bool, a: &ShapeValue, b: &ShapeValue) -> Result<S
     if a.boolean || b.boolean {
         return Err(format!("{op} of a boolean"));
     }
-    let elems = broadcast(op, &[a, b], |e| match (&e[0], &e[1]) {
+    broadcast(op, &[a, b], false, |e| match (&e[0], &e[1]) {
         (Elem::Known(x), Elem::Known(y)) => known_op(op, fmod, *x, *y).map(Elem::Known),
         // The identities keep a symbolic dimension; any other arithmetic on it is unknown.
         (s @ Elem::Sym { .. }, Elem::Known(0)) if matches!(op, "Add" | "Sub") => Ok(s.clone()),
@@ -407,20 +359,18 @@ fn elementwise(op: &str, fmod: bool, a: &ShapeValue, b: &ShapeValue) -> Result<S
             "{op} of a dimension not known at export time ({})",
             ShapeValue::vector(e.to_vec()).unknown().unwrap_or_default()
         )),
-    })?;
-    Ok(ShapeValue { elems, dims: broadcast_dims(&[a, b]), boolean: false })
+    })
 }
 
 /// Equal of two values: a symbolic dimension is never negative (torch's `expand` asks whether a
 /// size is -1) and equals itself.
 fn equal(a: &ShapeValue, b: &ShapeValue) -> Result<ShapeValue, String> {
-    let elems = broadcast("Equal", &[a, b], |e| match (&e[0], &e[1]) {
+    broadcast("Equal", &[a, b], true, |e| match (&e[0], &e[1]) {
         (Elem::Known(x), Elem::Known(y)) => Ok(Elem::Known(i64::from(x == y))),
         (Elem::Sym { .. }, Elem::Known(v)) | (Elem::Known(v), Elem::Sym { .. }) if *v < 0 => Ok(Elem::Known(0)),
         (Elem::Sym { sym: x, .. }, Elem::Sym { sym: y, .. }) if x == y => Ok(Elem::Known(1)),
         _ => Err("compares a dimension not known at export time".into()),
-    })?;
-    Ok(ShapeValue { elems, dims: broadcast_dims(&[a, b]), boolean: true })
+    })
 }
 
 /// Where(condition, x, y) with a condition known at export time.
@@ -428,12 +378,11 @@ fn where_(c: &ShapeValue, x: &ShapeValue, y: &ShapeValue) -> Result<ShapeValue, 
     if !c.boolean || x.boolean != y.boolean {
         return Err("selects by a condition that is not a folded Equal".into());
     }
-    let elems = broadcast("Where", &[c, x, y], |e| match &e[0] {
+    broadcast("Where", &[c, x, y], x.boolean, |e| match &e[0] {
         Elem::Known(0) => Ok(e[2].clone()),
         Elem::Known(_) => Ok(e[1].clone()),
         Elem::Sym { .. } => Err("selects by a condition not known at export time".into()),
-    })?;
-    Ok(ShapeValue { elems, dims: broadcast_dims(&[c, x, y]), boolean: x.boolean })
+    })
 }
 
 fn known_op(op: &str, fmod: bool, x: i64, y: i64) -> Result<i64, String> {
@@ -460,6 +409,10 @@ mod tests {
         NodeProto { op_type: Some(op.into()), attribute: attrs, ..Default::default() }
     }
 
+    fn eval(node: &NodeProto, inputs: &[Option<&ShapeValue>]) -> Result<ShapeValue, String> {
+        evaluate(node, inputs).map(|v| v.expect("shape arithmetic"))
+    }
+
     fn vector(v: &[i64]) -> ShapeValue {
         ShapeValue::known(v, vec![v.len()])
     }
@@ -472,10 +425,10 @@ mod tests {
     fn torch_chunk_bounds_fold_to_numbers() {
         // torch.chunk(x, 2, dim=1) on [N, 48, 28, 28]: (C + 1) / 2 * k, as TorchScript writes it.
         let shape = ShapeValue::vector(vec![sym(0), Elem::Known(48), Elem::Known(28), Elem::Known(28)]);
-        let c = evaluate(&node("Gather", vec![attr::int("axis", 0)]), &[Some(&shape), Some(&vector(&[1]))]).unwrap();
+        let c = eval(&node("Gather", vec![attr::int("axis", 0)]), &[Some(&shape), Some(&vector(&[1]))]).unwrap();
         assert_eq!(c, vector(&[48]));
-        let c1 = evaluate(&node("Add", vec![]), &[Some(&c), Some(&vector(&[1]))]).unwrap();
-        let half = evaluate(&node("Div", vec![]), &[Some(&c1), Some(&vector(&[2]))]).unwrap();
+        let c1 = eval(&node("Add", vec![]), &[Some(&c), Some(&vector(&[1]))]).unwrap();
+        let half = eval(&node("Div", vec![]), &[Some(&c1), Some(&vector(&[2]))]).unwrap();
         assert_eq!(half.values(), Some(vec![24]), "floor((48 + 1) / 2)");
     }
 
@@ -483,41 +436,37 @@ mod tests {
     fn torch_pad_reorders_its_pads_by_reshape_slice_transpose() {
         // F.pad(x, (0, 0, 0, r, 0, b)) of Swin: pads (last axis first) → onnx's begin…end order.
         let pads = vector(&[0, 0, 0, 3, 0, 5]);
-        let zeros = evaluate(&node("ConstantOfShape", vec![int64_value(0)]), &[Some(&vector(&[2]))]).unwrap();
-        let all = evaluate(&node("Concat", vec![attr::int("axis", 0)]), &[Some(&pads), Some(&zeros)]).unwrap();
-        let pairs = evaluate(&node("Reshape", vec![]), &[Some(&all), Some(&vector(&[-1, 2]))]).unwrap();
+        let zeros = eval(&node("ConstantOfShape", vec![int64_value(0)]), &[Some(&vector(&[2]))]).unwrap();
+        let all = eval(&node("Concat", vec![attr::int("axis", 0)]), &[Some(&pads), Some(&zeros)]).unwrap();
+        let pairs = eval(&node("Reshape", vec![]), &[Some(&all), Some(&vector(&[-1, 2]))]).unwrap();
         assert_eq!(pairs.dims, [4, 2]);
         let bounds = [vector(&[-1]), vector(&[i64::MIN + 1]), vector(&[0]), vector(&[-1])];
-        let reversed = evaluate(
+        let reversed = eval(
             &node("Slice", vec![]),
             &[Some(&pairs), Some(&bounds[0]), Some(&bounds[1]), Some(&bounds[2]), Some(&bounds[3])],
         )
         .unwrap();
-        let t = evaluate(&node("Transpose", vec![attr::ints("perm", &[1, 0])]), &[Some(&reversed)]).unwrap();
-        let flat = evaluate(&node("Reshape", vec![]), &[Some(&t), Some(&vector(&[-1]))]).unwrap();
+        let t = eval(&node("Transpose", vec![attr::ints("perm", &[1, 0])]), &[Some(&reversed)]).unwrap();
+        let flat = eval(&node("Reshape", vec![]), &[Some(&t), Some(&vector(&[-1]))]).unwrap();
         assert_eq!(flat.values(), Some(vec![0, 0, 0, 0, 0, 5, 3, 0]), "begins, then ends: H by 5, W by 3");
     }
 
     fn int64_value(v: i64) -> zoo_proto::AttributeProto {
-        zoo_proto::AttributeProto {
-            name: Some("value".into()),
-            r#type: Some(zoo_proto::attribute_proto::AttributeType::Tensor as i32),
-            t: Some(zoo_proto::TensorProto {
-                data_type: Some(INT64 as i32),
-                dims: vec![1],
-                int64_data: vec![v],
-                ..Default::default()
-            }),
+        let t = zoo_proto::TensorProto {
+            data_type: Some(INT64 as i32),
+            dims: vec![1],
+            int64_data: vec![v],
             ..Default::default()
-        }
+        };
+        attr::tensor("value", t)
     }
 
     #[test]
     fn symbolic_dimensions_survive_only_identities() {
         let n = ShapeValue { elems: vec![sym(0)], dims: vec![], boolean: false };
         let one = ShapeValue::known(&[1], vec![]);
-        assert_eq!(evaluate(&node("Mul", vec![]), &[Some(&n), Some(&one)]).unwrap(), n);
-        let e = evaluate(&node("Add", vec![]), &[Some(&n), Some(&one)]).unwrap_err();
+        assert_eq!(eval(&node("Mul", vec![]), &[Some(&n), Some(&one)]).unwrap(), n);
+        let e = eval(&node("Add", vec![]), &[Some(&n), Some(&one)]).unwrap_err();
         assert!(e.contains("axis 0 of `x` (N)"), "{e}");
     }
 
@@ -526,7 +475,7 @@ mod tests {
         let v = vector(&[1, 3, 224, 224]);
         let bounds = |s: i64, e: i64, st: i64| {
             let (s, e, st, axes) = (vector(&[s]), vector(&[e]), vector(&[st]), vector(&[0]));
-            evaluate(&node("Slice", vec![]), &[Some(&v), Some(&s), Some(&e), Some(&axes), Some(&st)]).unwrap().values()
+            eval(&node("Slice", vec![]), &[Some(&v), Some(&s), Some(&e), Some(&axes), Some(&st)]).unwrap().values()
         };
         assert_eq!(bounds(2, i64::MAX, 1), Some(vec![224, 224]));
         assert_eq!(bounds(-1, i64::MIN, -1), Some(vec![224, 224, 3, 1]));

@@ -308,12 +308,7 @@ impl Example {
             .map(|a| match *a {
                 ExampleAttr::Int(n, v) => crate::attr::int(n, v),
                 ExampleAttr::Ints(n, v) => crate::attr::ints(n, v),
-                ExampleAttr::Str(n, v) => AttributeProto {
-                    name: Some(n.into()),
-                    r#type: Some(zoo_proto::attribute_proto::AttributeType::String as i32),
-                    s: Some(v.as_bytes().to_vec()),
-                    ..Default::default()
-                },
+                ExampleAttr::Str(n, v) => crate::attr::string(n, v),
             })
             .collect();
         NodeProto {

@@ -203,12 +203,7 @@ mod tests {
     use crate::tensor::DType;
 
     fn node(equation: &str) -> NodeProto {
-        let attribute = vec![zoo_proto::AttributeProto {
-            name: Some("equation".into()),
-            r#type: Some(zoo_proto::attribute_proto::AttributeType::String as i32),
-            s: Some(equation.as_bytes().to_vec()),
-            ..Default::default()
-        }];
+        let attribute = vec![attr::string("equation", equation)];
         NodeProto { op_type: Some("Einsum".into()), attribute, ..Default::default() }
     }
 

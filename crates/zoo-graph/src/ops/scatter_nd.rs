@@ -93,15 +93,8 @@ mod tests {
     #[test]
     fn updates_are_the_addressed_slices() {
         let none = |_: &str| None;
-        let node = |reduction: &str| NodeProto {
-            attribute: vec![zoo_proto::AttributeProto {
-                name: Some("reduction".into()),
-                r#type: Some(zoo_proto::attribute_proto::AttributeType::String as i32),
-                s: Some(reduction.as_bytes().to_vec()),
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
+        let node =
+            |reduction: &str| NodeProto { attribute: vec![attr::string("reduction", reduction)], ..Default::default() };
         let data = TensorInfo::new(DType::F32, vec![Dim::Sym("N".into()), 5.into(), 6.into()]);
         let idx = |s: &[usize]| TensorInfo::new(DType::I64, s.iter().map(|&d| Dim::Known(d)).collect());
         let run = |r: &str, i: TensorInfo, u: &[usize]| {
